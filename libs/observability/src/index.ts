@@ -1,0 +1,18 @@
+export { ObservabilityModule } from './lib/observability.module.js';
+export type {
+  CorrelationOptions,
+  ErrorsOptions,
+  LoggingOptions,
+  MetricsOptions,
+  ObservabilityAsyncOptions,
+  ObservabilityOptions,
+} from './lib/observability.options.js';
+export {
+  DEFAULT_HTTP_DURATION_BUCKETS,
+  DEFAULT_REQUEST_ID_HEADER,
+  METRICS_REGISTRY,
+  UNMATCHED_ROUTE,
+} from './lib/observability.constants.js';
+export { CorrelationService } from './lib/correlation/correlation.service.js';
+export { getRequestId, runWithRequestId } from './lib/correlation/correlation-context.js';
+export { isValidRequestId } from './lib/correlation/request-id.js';

@@ -1,0 +1,45 @@
+import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
+import { generateRequestId, isValidRequestId } from './request-id.js';
+import type { TraceContext } from './traceparent.js';
+
+/** CLS key of the parsed `traceparent` (the request id itself lives under nestjs-cls's `CLS_ID`). */
+export const TRACE_CONTEXT_KEY = 'observability.trace';
+/** CLS key that says where the context came from: 'http', or the kind of a non-HTTP execution context. */
+export const CONTEXT_SOURCE_KEY = 'observability.source';
+
+export interface CorrelationSnapshot {
+  requestId: string;
+  traceId?: string;
+  traceparent?: string;
+  source?: string;
+}
+
+/** The correlation of the current async context, or undefined outside one. Never throws. */
+export function currentCorrelation(): CorrelationSnapshot | undefined {
+  const cls = ClsServiceManager.getClsService();
+  if (!cls.isActive()) return undefined;
+  const requestId = cls.getId();
+  if (!requestId) return undefined;
+  const trace = cls.get<TraceContext | undefined>(TRACE_CONTEXT_KEY);
+  return { requestId, traceId: trace?.traceId, traceparent: trace?.traceparent, source: cls.get(CONTEXT_SOURCE_KEY) };
+}
+
+/** The current request id, for code outside Nest's DI (plain functions, library callbacks). */
+export function getRequestId(): string | undefined {
+  const cls = ClsServiceManager.getClsService();
+  return cls.isActive() ? cls.getId() : undefined;
+}
+
+/**
+ * Runs `fn` in a new correlation context with `requestId` (validated: an invalid one is replaced), for work that
+ * starts outside a request: scripts, cron ticks, message consumers.
+ */
+export function runWithRequestId<T>(requestId: string | undefined, fn: () => T, source = 'manual'): T {
+  const cls = ClsServiceManager.getClsService();
+  const id = isValidRequestId(requestId) ? requestId : generateRequestId();
+  return cls.run({ ifNested: 'override' }, () => {
+    cls.set(CLS_ID, id);
+    cls.set(CONTEXT_SOURCE_KEY, source);
+    return fn();
+  });
+}

@@ -1,0 +1,124 @@
+import type { ServerResponse } from 'node:http';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject, Injectable, Optional } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { throwError } from 'rxjs';
+import { currentCorrelation } from '../correlation/correlation-context.js';
+import { InternalErrors } from '../faults/internal-errors.js';
+import { getRequestState, rawRequest } from '../http/request-state.js';
+import { routeTemplateOf } from '../http/route-template.js';
+import { PINO_LOGGER, RESOLVED_OPTIONS } from '../internal.constants.js';
+import { methodLabel } from '../metrics/http-metrics.js';
+import type { ResolvedOptions } from '../resolve-options.js';
+import { ErrorMetrics } from './error-metrics.js';
+import { errorFingerprint, errorType } from './fingerprint.js';
+
+interface ErrorAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/**
+ * The global exception filter: answers with Nest's status and body plus `request_id` (500 with a generic message
+ * for anything that is not an HTTP error), logs the error once with its fingerprint, and counts it. Never throws.
+ */
+@Catch()
+@Injectable()
+export class ObservabilityExceptionFilter implements ExceptionFilter {
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
+    @Inject(PINO_LOGGER) private readonly logger: Logger,
+    private readonly internal: InternalErrors,
+    private readonly adapterHost: HttpAdapterHost,
+    @Optional() private readonly errorMetrics?: ErrorMetrics,
+  ) {}
+
+  catch(exception: unknown, host: ArgumentsHost): unknown {
+    if (host.getType() !== 'http') {
+      this.internal.guard('errors', () => this.report(exception, statusOf(exception).status, undefined));
+      return throwError(() => exception);
+    }
+    const http = host.switchToHttp();
+    const request = http.getRequest();
+    const response = http.getResponse();
+    const answer = this.internal.guard('errors', () => answerFor(exception)) ?? internalError();
+    const requestId = getRequestState(request)?.requestId ?? currentCorrelation()?.requestId;
+    if (requestId) answer.body.request_id = requestId;
+    this.internal.guard('errors', () => this.report(exception, answer.status, request));
+    this.reply(response, answer);
+    return undefined;
+  }
+
+  private report(exception: unknown, status: number, request: any): void {
+    const serverError = status >= 500;
+    const route = request ? routeTemplateOf(request) : undefined;
+    const type = errorType(exception);
+    const state = request ? getRequestState(request) : undefined;
+    if (this.errorMetrics && route && (serverError || this.options.errors.countClientErrors)) {
+      this.errorMetrics.count(route, status, type, state?.requestId, state?.traceId);
+    }
+    const raw = request ? rawRequest(request) : undefined;
+    const user = request?.user as { id?: unknown; sub?: unknown } | undefined;
+    const userId = user?.id ?? user?.sub;
+    const fields: Record<string, unknown> = {
+      err: serverError && exception instanceof Error ? exception : { type, message: messageOf(exception) },
+      error_fingerprint: errorFingerprint(exception),
+      status_code: status,
+      method: raw ? methodLabel(raw.method) : undefined,
+      route,
+    };
+    if (typeof userId === 'string' || typeof userId === 'number') fields.user_id = String(userId).slice(0, 128);
+    if (state?.requestId) fields.request_id = state.requestId;
+    if (serverError) this.logger.error(fields, messageOf(exception) || 'Unhandled error');
+    else this.logger.warn(fields, messageOf(exception) || 'Client error');
+  }
+
+  private reply(response: any, answer: ErrorAnswer): void {
+    try {
+      const adapter = this.adapterHost.httpAdapter;
+      if (adapter.isHeadersSent(response)) {
+        adapter.end(response);
+        return;
+      }
+      adapter.reply(response, answer.body, answer.status);
+    } catch (error) {
+      this.internal.record('errors', error);
+      const raw: ServerResponse = response?.raw ?? response;
+      if (!raw.headersSent) {
+        raw.statusCode = answer.status;
+        raw.setHeader('Content-Type', 'application/json; charset=utf-8');
+      }
+      raw.end(raw.headersSent ? undefined : JSON.stringify(answer.body));
+    }
+  }
+}
+
+function answerFor(exception: unknown): ErrorAnswer {
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const body = typeof response === 'object' && response !== null ? { ...(response as object) } : { statusCode: status, message: response };
+    return { status, body };
+  }
+  const { status, expose } = statusOf(exception);
+  if (expose) return { status, body: { statusCode: status, message: messageOf(exception) } };
+  return internalError();
+}
+
+function internalError(): ErrorAnswer {
+  return { status: 500, body: { statusCode: 500, message: 'Internal server error' } };
+}
+
+/** Errors from body parsers and adapters carry their own 4xx status (bad JSON, payload too large). */
+function statusOf(exception: unknown): { status: number; expose: boolean } {
+  if (exception instanceof HttpException) return { status: exception.getStatus(), expose: true };
+  const candidate = exception as { status?: unknown; statusCode?: unknown } | null;
+  const status = Number(candidate?.statusCode ?? candidate?.status);
+  if (Number.isInteger(status) && status >= 400 && status < 500) return { status, expose: true };
+  return { status: 500, expose: false };
+}
+
+function messageOf(exception: unknown): string {
+  if (exception instanceof Error) return exception.message;
+  return typeof exception === 'string' ? exception : '';
+}

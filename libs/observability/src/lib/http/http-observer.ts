@@ -1,0 +1,77 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { InternalErrors } from '../faults/internal-errors.js';
+import type { HttpMetrics } from '../metrics/http-metrics.js';
+import { methodLabel } from '../metrics/http-metrics.js';
+import type { ResolvedOptions } from '../resolve-options.js';
+import { requestPath, type RequestState } from './request-state.js';
+import { routeTemplateOf } from './route-template.js';
+
+const MAX_LOGGED_PATH = 512;
+
+/** Observes a request once, when its response finishes: RED metrics and the access line. */
+export class HttpObserver {
+  private readonly exactExcludes: Set<string>;
+  private readonly prefixExcludes: string[];
+
+  constructor(
+    options: ResolvedOptions,
+    private readonly internal: InternalErrors,
+    private readonly metrics: HttpMetrics | undefined,
+    private readonly logger: Logger | undefined,
+  ) {
+    const excludes = options.logging.accessLogExclude;
+    this.exactExcludes = new Set(excludes.filter((p) => !p.endsWith('/*')));
+    this.prefixExcludes = excludes.filter((p) => p.endsWith('/*')).map((p) => p.slice(0, -1));
+  }
+
+  get active(): boolean {
+    return this.metrics !== undefined || this.logger !== undefined;
+  }
+
+  begin(req: IncomingMessage, res: ServerResponse, state: RequestState): void {
+    const metrics = this.metrics;
+    if (metrics) {
+      this.internal.guard('metrics', () => metrics.inFlight.inc());
+      // 'close' fires once whether the response finished or the client went away.
+      res.once('close', () => this.internal.guard('metrics', () => metrics.inFlight.dec()));
+    }
+    res.once('finish', () => this.finish(req, res, state));
+  }
+
+  private finish(req: IncomingMessage, res: ServerResponse, state: RequestState): void {
+    const durationSeconds = Number(process.hrtime.bigint() - state.start) / 1e9;
+    const route = this.internal.guard('metrics', () => routeTemplateOf(req)) ?? 'unmatched';
+    const statusCode = res.statusCode;
+    const metrics = this.metrics;
+    if (metrics) {
+      this.internal.guard('metrics', () =>
+        metrics.observe({ method: req.method ?? '', route, statusCode, durationSeconds, requestId: state.requestId, traceId: state.traceId }),
+      );
+    }
+    const logger = this.logger;
+    if (logger) {
+      this.internal.guard('access-log', () => {
+        const path = requestPath(req);
+        if (this.isExcluded(path)) return;
+        logger.info(
+          {
+            request_id: state.requestId,
+            trace_id: state.traceId,
+            method: methodLabel(req.method),
+            route,
+            path: path.length > MAX_LOGGED_PATH ? path.slice(0, MAX_LOGGED_PATH) : path,
+            status_code: statusCode,
+            duration_ms: Math.round(durationSeconds * 1e6) / 1e3,
+          },
+          'request completed',
+        );
+      });
+    }
+  }
+
+  private isExcluded(path: string): boolean {
+    if (this.exactExcludes.has(path)) return true;
+    return this.prefixExcludes.some((prefix) => path.startsWith(prefix));
+  }
+}

@@ -1,0 +1,46 @@
+import type { IncomingMessage } from 'node:http';
+import { UNMATCHED_ROUTE } from '../observability.constants.js';
+import { getRequestState, rawRequest } from './request-state.js';
+
+interface ExpressLike {
+  route?: { path?: unknown };
+  baseUrl?: string;
+}
+interface FastifyLike {
+  raw: IncomingMessage;
+  routeOptions?: { url?: string };
+  is404?: boolean;
+}
+
+/**
+ * The route template of a request (`/api/v1/repositories/:id`), never its raw path, or UNMATCHED_ROUTE when no
+ * route matched. Express records the matched route on the request; Fastify's is captured by `captureFastifyRoutes`.
+ */
+export function routeTemplateOf(request: IncomingMessage | FastifyLike): string {
+  const fastify = request as FastifyLike;
+  if (fastify.raw && fastify.routeOptions) {
+    return !fastify.is404 && fastify.routeOptions.url ? fastify.routeOptions.url : UNMATCHED_ROUTE;
+  }
+  const captured = getRequestState(request)?.routeTemplate;
+  if (captured) return captured;
+  const express = rawRequest(request) as IncomingMessage & ExpressLike;
+  if (express.route && typeof express.route.path === 'string') return `${express.baseUrl ?? ''}${express.route.path}`;
+  return UNMATCHED_ROUTE;
+}
+
+interface FastifyInstanceLike {
+  addHook(name: 'onRequest', hook: (request: FastifyLike, reply: unknown, done: () => void) => void): unknown;
+}
+
+/** Fastify resolves the route before `onRequest`; copy its template onto the request state for the finish step. */
+export function captureFastifyRoutes(instance: FastifyInstanceLike, onFault: (error: unknown) => void): void {
+  instance.addHook('onRequest', (request, _reply, done) => {
+    try {
+      const state = getRequestState(request);
+      if (state && !request.is404 && request.routeOptions?.url) state.routeTemplate = request.routeOptions.url;
+    } catch (error) {
+      onFault(error);
+    }
+    done();
+  });
+}

@@ -1,0 +1,6 @@
+/** DI token of the resolved options (internal). */
+export const RESOLVED_OPTIONS = Symbol('observability:resolved-options');
+/** DI token of the options as the user gave them, before defaults (internal). */
+export const USER_OPTIONS = Symbol('observability:user-options');
+/** DI token of the module's pino logger (internal). */
+export const PINO_LOGGER = Symbol('observability:pino-logger');

@@ -1,0 +1,48 @@
+import { hostname } from 'node:os';
+import pino, { type Logger } from 'pino';
+import { currentCorrelation } from '../correlation/correlation-context.js';
+import type { ResolvedOptions } from '../resolve-options.js';
+
+/** Header values that must never reach a log line, wherever a user logs a request or response object. */
+const DEFAULT_REDACT = [
+  'authorization',
+  'cookie',
+  '["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["set-cookie"]',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  '*.headers["set-cookie"]',
+];
+
+/**
+ * The module's pino logger: JSON lines with `service`, and `request_id`/`trace_id` taken from the CLS context
+ * on every line written inside one (the CLS context is the one source of truth for the id).
+ */
+export function createPinoLogger(options: ResolvedOptions, onFault: (error: unknown) => void): Logger {
+  const { logging, serviceName } = options;
+  return pino(
+    {
+      level: logging.enabled ? logging.level : 'silent',
+      base: { service: serviceName, pid: process.pid, hostname: hostname() },
+      messageKey: 'msg',
+      redact: { paths: [...DEFAULT_REDACT, ...logging.redact], censor: '[Redacted]' },
+      serializers: { err: pino.stdSerializers.err },
+      mixin(mergeObject: object) {
+        try {
+          const correlation = currentCorrelation();
+          if (!correlation) return {};
+          const fields: Record<string, string> = {};
+          if (!('request_id' in mergeObject)) fields.request_id = correlation.requestId;
+          if (correlation.traceId && !('trace_id' in mergeObject)) fields.trace_id = correlation.traceId;
+          return fields;
+        } catch (error) {
+          onFault(error);
+          return {};
+        }
+      },
+    },
+    logging.destination ?? pino.destination({ fd: 1, sync: false }),
+  );
+}

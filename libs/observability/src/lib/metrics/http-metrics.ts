@@ -1,0 +1,57 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { exemplarLabels } from './exemplars.js';
+import { getOrCreateMetric } from './metric-factory.js';
+
+type HttpLabel = 'method' | 'route' | 'status_code';
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+
+/** Bounded method label: a made-up method from a client must not make a new series. */
+export function methodLabel(method: string | undefined): string {
+  const upper = (method ?? '').toUpperCase();
+  return KNOWN_METHODS.has(upper) ? upper : 'OTHER';
+}
+
+export interface HttpObservation {
+  method: string;
+  route: string;
+  statusCode: number;
+  durationSeconds: number;
+  requestId?: string;
+  traceId?: string;
+}
+
+/** The RED metrics of DESIGN.md: requests, duration (with exemplars) and requests in flight. */
+export class HttpMetrics {
+  private readonly requests: Counter<HttpLabel>;
+  private readonly duration: Histogram<HttpLabel>;
+  readonly inFlight: Gauge;
+
+  constructor(registry: Registry, buckets: number[], defaultMetrics: boolean) {
+    this.requests = getOrCreateMetric<Counter<HttpLabel>>(registry, Counter, {
+      name: 'http_requests_total',
+      help: 'HTTP requests served, by method, route template and status code.',
+      labelNames: ['method', 'route', 'status_code'],
+    });
+    this.duration = getOrCreateMetric<Histogram<HttpLabel>>(registry, Histogram, {
+      name: 'http_request_duration_seconds',
+      help: 'Time from the request reaching the app to the response finishing, in seconds.',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets,
+      enableExemplars: true,
+    });
+    this.inFlight = getOrCreateMetric(registry, Gauge, {
+      name: 'http_requests_in_flight',
+      help: 'HTTP requests being served right now.',
+    });
+    if (defaultMetrics && !registry.getSingleMetric('process_cpu_user_seconds_total')) {
+      collectDefaultMetrics({ register: registry });
+    }
+  }
+
+  observe(o: HttpObservation): void {
+    const labels = { method: methodLabel(o.method), route: o.route, status_code: String(o.statusCode) };
+    this.requests.inc(labels);
+    this.duration.observe({ labels, value: o.durationSeconds, exemplarLabels: exemplarLabels(o.requestId, o.traceId) });
+  }
+}

@@ -1,0 +1,75 @@
+import {
+  type DynamicModule,
+  Inject,
+  Logger as NestLogger,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  type OnModuleInit,
+  RequestMethod,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { ClsModule } from 'nestjs-cls';
+import { Logger as PinoNestLogger, LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { CorrelationService } from './correlation/correlation.service.js';
+import { InternalErrors } from './faults/internal-errors.js';
+import { ObservabilityMiddleware } from './http/observability.middleware.js';
+import { captureFastifyRoutes } from './http/route-template.js';
+import { PINO_LOGGER, RESOLVED_OPTIONS } from './internal.constants.js';
+import { METRICS_REGISTRY } from './observability.constants.js';
+import { createObservabilityProviders } from './observability.providers.js';
+import type { ObservabilityAsyncOptions, ObservabilityOptions } from './observability.options.js';
+import type { ResolvedOptions } from './resolve-options.js';
+
+/**
+ * One import for correlation ids, structured logs, error tracking and Prometheus metrics. It owns the
+ * nestjs-cls root and the nestjs-pino logger of the application, so import it once, in the root module.
+ */
+@Module({})
+export class ObservabilityModule implements NestModule, OnModuleInit {
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly internal: InternalErrors,
+    private readonly pinoNestLogger: PinoNestLogger,
+  ) {}
+
+  /** Options are read when the module is instantiated, so environment flags set before bootstrap apply. */
+  static forRoot(options: ObservabilityOptions = {}): DynamicModule {
+    return ObservabilityModule.forRootAsync({ useFactory: () => options });
+  }
+
+  static forRootAsync(async: ObservabilityAsyncOptions): DynamicModule {
+    return {
+      module: ObservabilityModule,
+      global: true,
+      imports: [
+        ...(async.imports ?? []),
+        ClsModule.forRoot({ global: true, middleware: { mount: false } }),
+        LoggerModule.forRootAsync({
+          inject: [PINO_LOGGER],
+          // The request context comes from CLS (one source of truth for the id), not from pino-http's per-request
+          // child logger, so pino-http only supplies the root logger and mounts no middleware.
+          useFactory: (logger: Logger) => ({ pinoHttp: { logger, autoLogging: false }, forRoutes: [], renameContext: 'context' }),
+        }),
+      ],
+      providers: createObservabilityProviders(async),
+      exports: [CorrelationService, METRICS_REGISTRY, PINO_LOGGER],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    const { correlation, logging, metrics } = this.options;
+    if (!correlation.enabled && !logging.enabled && !metrics.enabled) return;
+    consumer.apply(ObservabilityMiddleware).forRoutes({ path: '{*splat}', method: RequestMethod.ALL });
+  }
+
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    if (adapter?.getType() === 'fastify') {
+      captureFastifyRoutes(adapter.getInstance(), (e) => this.internal.record('metrics', e));
+    }
+    if (this.options.logging.enabled) NestLogger.overrideLogger(this.pinoNestLogger);
+  }
+}

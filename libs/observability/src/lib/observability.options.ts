@@ -1,0 +1,69 @@
+import type { DestinationStream, Level } from 'pino';
+import type { Registry } from 'prom-client';
+
+/** Options of `ObservabilityModule.forRoot()`. Every field is optional; each comment gives the default. */
+export interface ObservabilityOptions {
+  /** Value of the `service` field on every log line. Default: `SERVICE_NAME` from the environment, else `'app'`. */
+  serviceName?: string;
+  /**
+   * Prefix of the application metrics, as in `<prefix>_errors_total`. Must match `[a-zA-Z_][a-zA-Z0-9_]*`.
+   * Default: `'app'`.
+   */
+  metricPrefix?: string;
+  correlation?: CorrelationOptions;
+  logging?: LoggingOptions;
+  errors?: ErrorsOptions;
+  metrics?: MetricsOptions;
+}
+
+export interface CorrelationOptions {
+  /** Default: true; `OBSERVABILITY_CORRELATION_ENABLED=false` turns it off. */
+  enabled?: boolean;
+  /** Request and response header that carries the id (case-insensitive). Default: `'X-Request-ID'`. */
+  header?: string;
+}
+
+export interface LoggingOptions {
+  /** Default: true; `OBSERVABILITY_LOGGING_ENABLED=false` turns it off. */
+  enabled?: boolean;
+  /** pino level. Default: `LOG_LEVEL` from the environment, else `'info'`. */
+  level?: Level | 'silent';
+  /** Where JSON lines go. Default: stdout. */
+  destination?: DestinationStream;
+  /** Write one access line per request. Default: true. */
+  accessLog?: boolean;
+  /**
+   * Paths left out of access lines (exact match, or prefix when ending in `/*`).
+   * Default: `['/health', '/health/*']`; the metrics path is always left out.
+   */
+  accessLogExclude?: string[];
+  /** Extra pino redaction paths, added to the defaults (authorization, cookie and set-cookie headers). */
+  redact?: string[];
+}
+
+export interface ErrorsOptions {
+  /** Default: true; `OBSERVABILITY_ERRORS_ENABLED=false` turns it off. */
+  enabled?: boolean;
+  /** Also count 4xx responses in `<prefix>_errors_total`. Default: false (5xx only). */
+  countClientErrors?: boolean;
+}
+
+export interface MetricsOptions {
+  /** Default: true; `OBSERVABILITY_METRICS_ENABLED=false` turns it off. */
+  enabled?: boolean;
+  /** Path that serves the metrics. Default: `'/metrics'`. */
+  path?: string;
+  /** Registry to register into. Default: a new registry owned by the module. */
+  registry?: Registry;
+  /** Collect prom-client's default Node.js process metrics. Default: true. */
+  defaultMetrics?: boolean;
+  /** Buckets of `http_request_duration_seconds`, in seconds. Default: `DEFAULT_HTTP_DURATION_BUCKETS`. */
+  durationBuckets?: number[];
+}
+
+/** `forRootAsync()` options: the factory's result is merged over the defaults like `forRoot()` options. */
+export interface ObservabilityAsyncOptions {
+  imports?: any[];
+  inject?: any[];
+  useFactory: (...args: any[]) => ObservabilityOptions | Promise<ObservabilityOptions>;
+}

@@ -1,0 +1,63 @@
+import { type Provider } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { CorrelationInterceptor } from './correlation/correlation.interceptor.js';
+import { CorrelationService } from './correlation/correlation.service.js';
+import { ErrorMetrics } from './errors/error-metrics.js';
+import { ObservabilityExceptionFilter } from './errors/observability-exception.filter.js';
+import { InternalErrors } from './faults/internal-errors.js';
+import { HttpObserver } from './http/http-observer.js';
+import { ObservabilityMiddleware } from './http/observability.middleware.js';
+import { PINO_LOGGER, RESOLVED_OPTIONS, USER_OPTIONS } from './internal.constants.js';
+import { METRICS_REGISTRY } from './observability.constants.js';
+import { createPinoLogger } from './logging/pino-logger.js';
+import { HttpMetrics } from './metrics/http-metrics.js';
+import type { ObservabilityAsyncOptions } from './observability.options.js';
+import { resolveOptions, type ResolvedOptions } from './resolve-options.js';
+
+/** Every provider of the module, built from the (possibly async) user options. */
+export function createObservabilityProviders(async: ObservabilityAsyncOptions): Provider[] {
+  return [
+    { provide: USER_OPTIONS, useFactory: async.useFactory, inject: async.inject ?? [] },
+    { provide: RESOLVED_OPTIONS, useFactory: (user) => resolveOptions(user), inject: [USER_OPTIONS] },
+    {
+      provide: METRICS_REGISTRY,
+      useFactory: (o: ResolvedOptions) => o.metrics.registry ?? new Registry(),
+      inject: [RESOLVED_OPTIONS],
+    },
+    { provide: InternalErrors, useFactory: (r: Registry) => new InternalErrors(r), inject: [METRICS_REGISTRY] },
+    {
+      provide: PINO_LOGGER,
+      useFactory: (o: ResolvedOptions, internal: InternalErrors) => createPinoLogger(o, (e) => internal.record('logging', e)),
+      inject: [RESOLVED_OPTIONS, InternalErrors],
+    },
+    {
+      provide: HttpMetrics,
+      useFactory: (o: ResolvedOptions, r: Registry) =>
+        o.metrics.enabled ? new HttpMetrics(r, o.metrics.durationBuckets, o.metrics.defaultMetrics) : undefined,
+      inject: [RESOLVED_OPTIONS, METRICS_REGISTRY],
+    },
+    {
+      provide: ErrorMetrics,
+      useFactory: (o: ResolvedOptions, r: Registry) => (o.errors.enabled ? new ErrorMetrics(r, o.metricPrefix) : undefined),
+      inject: [RESOLVED_OPTIONS, METRICS_REGISTRY],
+    },
+    {
+      provide: HttpObserver,
+      useFactory: (o: ResolvedOptions, internal: InternalErrors, metrics: HttpMetrics | undefined, logger: Logger) =>
+        new HttpObserver(o, internal, metrics, o.logging.enabled && o.logging.accessLog ? logger : undefined),
+      inject: [RESOLVED_OPTIONS, InternalErrors, HttpMetrics, PINO_LOGGER],
+    },
+    ObservabilityMiddleware,
+    ObservabilityExceptionFilter,
+    CorrelationService,
+    {
+      provide: APP_FILTER,
+      useFactory: (o: ResolvedOptions, filter: ObservabilityExceptionFilter, adapterHost: HttpAdapterHost) =>
+        o.errors.enabled ? filter : new BaseExceptionFilter(adapterHost.httpAdapter),
+      inject: [RESOLVED_OPTIONS, ObservabilityExceptionFilter, HttpAdapterHost],
+    },
+    { provide: APP_INTERCEPTOR, useClass: CorrelationInterceptor },
+  ];
+}

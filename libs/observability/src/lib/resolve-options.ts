@@ -1,0 +1,94 @@
+import type { DestinationStream } from 'pino';
+import type { Registry } from 'prom-client';
+import type { ObservabilityOptions } from './observability.options.js';
+import { DEFAULT_HTTP_DURATION_BUCKETS, DEFAULT_REQUEST_ID_HEADER } from './observability.constants.js';
+
+/** Options with every default applied and every environment flag read: what the internals work from. */
+export interface ResolvedOptions {
+  serviceName: string;
+  metricPrefix: string;
+  correlation: { enabled: boolean; header: string };
+  logging: {
+    enabled: boolean;
+    level: string;
+    destination?: DestinationStream;
+    accessLog: boolean;
+    accessLogExclude: string[];
+    redact: string[];
+  };
+  errors: { enabled: boolean; countClientErrors: boolean };
+  metrics: {
+    enabled: boolean;
+    path: string;
+    registry?: Registry;
+    defaultMetrics: boolean;
+    durationBuckets: number[];
+  };
+}
+
+type Env = Record<string, string | undefined>;
+
+const TRUE = new Set(['true', '1', 'yes', 'on']);
+const FALSE = new Set(['false', '0', 'no', 'off']);
+const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+const METRIC_PREFIX = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** `OBSERVABILITY_<FEATURE>_ENABLED`: unset means on; anything but a boolean word is a configuration error. */
+export function featureFlag(env: Env, feature: string): boolean {
+  const name = `OBSERVABILITY_${feature}_ENABLED`;
+  const raw = env[name];
+  if (raw === undefined || raw === '') return true;
+  const value = raw.trim().toLowerCase();
+  if (TRUE.has(value)) return true;
+  if (FALSE.has(value)) return false;
+  throw new Error(`${name}="${raw}" is not a boolean: use true or false`);
+}
+
+export function resolveOptions(options: ObservabilityOptions = {}, env: Env = process.env): ResolvedOptions {
+  const metricPrefix = options.metricPrefix ?? 'app';
+  if (!METRIC_PREFIX.test(metricPrefix)) {
+    throw new Error(`ObservabilityModule: metricPrefix "${metricPrefix}" must match ${METRIC_PREFIX}`);
+  }
+  const header = options.correlation?.header ?? DEFAULT_REQUEST_ID_HEADER;
+  if (!HEADER_NAME.test(header)) {
+    throw new Error(`ObservabilityModule: correlation.header "${header}" is not a valid HTTP header name`);
+  }
+  const level = (options.logging?.level ?? env.LOG_LEVEL ?? 'info').toLowerCase();
+  if (!LEVELS.has(level)) {
+    throw new Error(`ObservabilityModule: log level "${level}" is not one of ${[...LEVELS].join(', ')}`);
+  }
+  const path = options.metrics?.path ?? '/metrics';
+  if (!path.startsWith('/') || /[?#\s]/.test(path)) {
+    throw new Error(`ObservabilityModule: metrics.path "${path}" must start with / and hold no query, fragment or space`);
+  }
+  const durationBuckets = options.metrics?.durationBuckets ?? DEFAULT_HTTP_DURATION_BUCKETS;
+  if (durationBuckets.length === 0 || durationBuckets.some((b, i) => !(b > 0) || (i > 0 && b <= durationBuckets[i - 1]))) {
+    throw new Error('ObservabilityModule: metrics.durationBuckets must be positive and strictly increasing');
+  }
+
+  return {
+    serviceName: options.serviceName ?? env.SERVICE_NAME ?? 'app',
+    metricPrefix,
+    correlation: { enabled: (options.correlation?.enabled ?? true) && featureFlag(env, 'CORRELATION'), header },
+    logging: {
+      enabled: (options.logging?.enabled ?? true) && featureFlag(env, 'LOGGING'),
+      level,
+      destination: options.logging?.destination,
+      accessLog: options.logging?.accessLog ?? true,
+      accessLogExclude: [...(options.logging?.accessLogExclude ?? ['/health', '/health/*']), path],
+      redact: options.logging?.redact ?? [],
+    },
+    errors: {
+      enabled: (options.errors?.enabled ?? true) && featureFlag(env, 'ERRORS'),
+      countClientErrors: options.errors?.countClientErrors ?? false,
+    },
+    metrics: {
+      enabled: (options.metrics?.enabled ?? true) && featureFlag(env, 'METRICS'),
+      path,
+      registry: options.metrics?.registry,
+      defaultMetrics: options.metrics?.defaultMetrics ?? true,
+      durationBuckets: [...durationBuckets],
+    },
+  };
+}
