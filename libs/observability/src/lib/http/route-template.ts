@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { UNMATCHED_ROUTE } from '../observability.constants.js';
 import { getRequestState, rawRequest } from './request-state.js';
 
+const CATCH_ALL = /^\/?(?:\{\*\w+\}|\*\w*|\(\.\*\))$/;
+
 interface ExpressLike {
   route?: { path?: unknown };
   baseUrl?: string;
@@ -24,7 +26,10 @@ export function routeTemplateOf(request: IncomingMessage | FastifyLike): string 
   const captured = getRequestState(request)?.routeTemplate;
   if (captured) return captured;
   const express = rawRequest(request) as IncomingMessage & ExpressLike;
-  if (express.route && typeof express.route.path === 'string') return `${express.baseUrl ?? ''}${express.route.path}`;
+  const path = express.route?.path;
+  // Nest mounts catch-all middleware (ours included) as Express routes, so an unmatched request still shows a
+  // `req.route`: the middleware's catch-all, which names no route of the application.
+  if (typeof path === 'string' && !CATCH_ALL.test(path)) return `${express.baseUrl ?? ''}${path}`;
   return UNMATCHED_ROUTE;
 }
 

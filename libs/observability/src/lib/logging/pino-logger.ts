@@ -28,7 +28,8 @@ export function createPinoLogger(options: ResolvedOptions, onFault: (error: unkn
       base: { service: serviceName, pid: process.pid, hostname: hostname() },
       messageKey: 'msg',
       redact: { paths: [...DEFAULT_REDACT, ...logging.redact], censor: '[Redacted]' },
-      serializers: { err: pino.stdSerializers.err },
+      // Error objects get type, message and stack; a plain { type, message } (4xx, no stack) is kept as given.
+      serializers: { err: (value: unknown) => (value instanceof Error ? pino.stdSerializers.err(value) : value) },
       mixin(mergeObject: object) {
         try {
           const correlation = currentCorrelation();

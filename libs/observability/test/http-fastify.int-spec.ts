@@ -1,0 +1,3 @@
+import { describeHttpBehaviour } from './http-behaviour.js';
+
+describeHttpBehaviour('fastify');
