@@ -1,0 +1,38 @@
+import { describe, expect, it } from '@jest/globals';
+import { featureFlag, resolveOptions } from './resolve-options.js';
+
+describe('resolveOptions', () => {
+  it('turns every feature on by default', () => {
+    const o = resolveOptions({}, {});
+    expect([o.correlation.enabled, o.logging.enabled, o.errors.enabled, o.metrics.enabled]).toEqual([true, true, true, true]);
+    expect(o.metrics.path).toBe('/metrics');
+    expect(o.logging.accessLogExclude).toEqual(['/health', '/health/*', '/metrics']);
+  });
+
+  it('turns a feature off by option or by OBSERVABILITY_<FEATURE>_ENABLED=false', () => {
+    expect(resolveOptions({ metrics: { enabled: false } }, {}).metrics.enabled).toBe(false);
+    const env = { OBSERVABILITY_LOGGING_ENABLED: 'false', OBSERVABILITY_ERRORS_ENABLED: '0' };
+    const o = resolveOptions({}, env);
+    expect(o.logging.enabled).toBe(false);
+    expect(o.errors.enabled).toBe(false);
+    expect(o.correlation.enabled).toBe(true);
+    // The environment cannot turn on what the code turned off.
+    expect(resolveOptions({ correlation: { enabled: false } }, { OBSERVABILITY_CORRELATION_ENABLED: 'true' }).correlation.enabled).toBe(false);
+  });
+
+  it('rejects a flag that is not a boolean word, naming the variable', () => {
+    expect(() => featureFlag({ OBSERVABILITY_METRICS_ENABLED: 'maybe' }, 'METRICS')).toThrow('OBSERVABILITY_METRICS_ENABLED="maybe"');
+  });
+
+  it('reads LOG_LEVEL and rejects unknown levels', () => {
+    expect(resolveOptions({}, { LOG_LEVEL: 'WARN' }).logging.level).toBe('warn');
+    expect(() => resolveOptions({}, { LOG_LEVEL: 'loud' })).toThrow('log level "loud"');
+  });
+
+  it('rejects bad prefixes, header names, paths and buckets', () => {
+    expect(() => resolveOptions({ metricPrefix: 'my-app' }, {})).toThrow('metricPrefix');
+    expect(() => resolveOptions({ correlation: { header: 'X Request' } }, {})).toThrow('header');
+    expect(() => resolveOptions({ metrics: { path: 'metrics' } }, {})).toThrow('metrics.path');
+    expect(() => resolveOptions({ metrics: { durationBuckets: [1, 0.5] } }, {})).toThrow('durationBuckets');
+  });
+});
