@@ -144,8 +144,8 @@ export async function startTestApp(adapter: AdapterKind, logs: CaptureStream, op
 
   const app =
     adapter === 'express'
-      ? await NestFactory.create(TestAppModule, new ExpressAdapter(), { logger: false })
-      : await NestFactory.create(TestAppModule, new FastifyAdapter(), { logger: false });
+      ? await NestFactory.create(TestAppModule, new ExpressAdapter(), { logger: false, abortOnError: false })
+      : await NestFactory.create(TestAppModule, new FastifyAdapter(), { logger: false, abortOnError: false });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, url, logs, registry, close: () => app.close() };

@@ -1,0 +1,59 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { CaptureStream } from './support/capture-stream.js';
+import { startTestApp, type AdapterKind, type TestApp } from './support/test-app.js';
+
+/** A log destination whose access lines fail to write, as a full disk or a closed pipe would. */
+class FailingAccessLog extends CaptureStream {
+  override write(chunk: string): void {
+    if (chunk.includes('"request completed"')) throw new Error('destination broken');
+    super.write(chunk);
+  }
+}
+
+async function internalErrors(app: TestApp, component: string): Promise<number> {
+  const data = await app.registry.getSingleMetric('observability_internal_errors_total')!.get();
+  return data.values.find((v) => v.labels.component === component)?.value ?? 0;
+}
+
+describe.each<AdapterKind>(['express', 'fastify'])('fault isolation on %s', (adapter) => {
+  const logs = new FailingAccessLog();
+  let app: TestApp | undefined;
+
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('serves the request when a metric observation throws, and counts the fault', async () => {
+    app = await startTestApp(adapter, logs);
+    const histogram = app.registry.getSingleMetric('http_request_duration_seconds') as unknown as { observe: () => void };
+    histogram.observe = () => {
+      throw new Error('metric backend broken');
+    };
+    const res = await fetch(`${app.url}/items/1`, { headers: { 'X-Request-ID': 'fault-1' } });
+    expect(res.status).toBe(200);
+    expect((await res.json()).requestId).toBe('fault-1');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await internalErrors(app, 'metrics')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('serves the request when writing the access line throws, and counts the fault', async () => {
+    app = await startTestApp(adapter, logs);
+    const res = await fetch(`${app.url}/items/2`);
+    expect(res.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await internalErrors(app, 'access-log')).toBe(1);
+  });
+
+  it('still answers an error with its status and id when the error counter throws', async () => {
+    app = await startTestApp(adapter, logs);
+    const counter = app.registry.getSingleMetric('testapp_errors_total') as unknown as { inc: () => void };
+    counter.inc = () => {
+      throw new Error('counter broken');
+    };
+    const res = await fetch(`${app.url}/boom`, { headers: { 'X-Request-ID': 'fault-3' } });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ statusCode: 500, message: 'Internal server error', request_id: 'fault-3' });
+    expect(await internalErrors(app, 'errors')).toBe(1);
+  });
+});
