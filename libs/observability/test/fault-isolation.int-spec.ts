@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { CaptureStream } from './support/capture-stream.js';
+import { CaptureStream } from '../../../tools/testing/capture-stream.js';
 import { startTestApp, type AdapterKind, type TestApp } from './support/test-app.js';
 
 /** A log destination whose access lines fail to write, as a full disk or a closed pipe would. */
@@ -32,7 +32,7 @@ describe.each<AdapterKind>(['express', 'fastify'])('fault isolation on %s', (ada
     };
     const res = await fetch(`${app.url}/items/1`, { headers: { 'X-Request-ID': 'fault-1' } });
     expect(res.status).toBe(200);
-    expect((await res.json()).requestId).toBe('fault-1');
+    expect(((await res.json()) as { requestId?: string }).requestId).toBe('fault-1');
     await new Promise((r) => setTimeout(r, 20));
     expect(await internalErrors(app, 'metrics')).toBeGreaterThanOrEqual(1);
   });

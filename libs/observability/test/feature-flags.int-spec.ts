@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { CaptureStream } from './support/capture-stream.js';
+import { CaptureStream } from '../../../tools/testing/capture-stream.js';
 import { startTestApp, type AdapterKind, type TestApp } from './support/test-app.js';
 
 const FLAGS = ['CORRELATION', 'LOGGING', 'ERRORS', 'METRICS'].map((f) => `OBSERVABILITY_${f}_ENABLED`);
@@ -21,7 +21,7 @@ describe.each<AdapterKind>(['express', 'fastify'])('feature flags on %s', (adapt
     const ok = await fetch(`${app.url}/items/1`, { headers: { 'X-Request-ID': 'off-1' } });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('x-request-id')).toBeNull();
-    expect((await ok.json()).requestId).toBeUndefined();
+    expect(((await ok.json()) as { requestId?: string }).requestId).toBeUndefined();
 
     const boom = await fetch(`${app.url}/boom`);
     expect(boom.status).toBe(500);
@@ -36,7 +36,7 @@ describe.each<AdapterKind>(['express', 'fastify'])('feature flags on %s', (adapt
     app = await startTestApp(adapter, logs, { metrics: { enabled: false } });
     const res = await fetch(`${app.url}/boom`, { headers: { 'X-Request-ID': 'm-off' } });
     expect(res.headers.get('x-request-id')).toBe('m-off');
-    expect((await res.json()).request_id).toBe('m-off');
+    expect(((await res.json()) as { request_id?: string }).request_id).toBe('m-off');
     expect((await fetch(`${app.url}/metrics`)).status).toBe(404);
     expect(app.registry.getSingleMetric('testapp_errors_total')).toBeDefined();
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { CaptureStream } from './support/capture-stream.js';
+import { CaptureStream } from '../../../tools/testing/capture-stream.js';
 import { startTestApp, type AdapterKind, type TestApp } from './support/test-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

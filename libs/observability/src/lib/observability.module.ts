@@ -33,6 +33,7 @@ export class ObservabilityModule implements NestModule, OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     private readonly internal: InternalErrors,
     private readonly pinoNestLogger: PinoNestLogger,
+    private readonly middleware: ObservabilityMiddleware,
   ) {}
 
   /** Options are read when the module is instantiated, so environment flags set before bootstrap apply. */
@@ -67,6 +68,10 @@ export class ObservabilityModule implements NestModule, OnModuleInit {
 
   onModuleInit(): void {
     const adapter = this.adapterHost.httpAdapter;
+    const { correlation, logging, metrics } = this.options;
+    if (adapter && (correlation.enabled || logging.enabled || metrics.enabled)) {
+      this.middleware.attach(adapter.getHttpServer());
+    }
     if (adapter?.getType() === 'fastify') {
       captureFastifyRoutes(adapter.getInstance(), (e) => this.internal.record('metrics', e));
     }

@@ -119,6 +119,13 @@ function statusOf(exception: unknown): { status: number; expose: boolean } {
 }
 
 function messageOf(exception: unknown): string {
+  if (exception instanceof HttpException) {
+    // Validation errors keep their details in the response body, not in the exception's message.
+    const response = exception.getResponse() as { message?: unknown } | string;
+    const detail = typeof response === 'string' ? response : response?.message;
+    if (Array.isArray(detail)) return detail.map(String).join('; ').slice(0, 1000);
+    if (typeof detail === 'string') return detail;
+  }
   if (exception instanceof Error) return exception.message;
   return typeof exception === 'string' ? exception : '';
 }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import { CLS_ID, ClsService } from 'nestjs-cls';
 import type { Logger } from 'pino';
@@ -8,16 +8,26 @@ import { resolveRequestId, type RequestIdResolution } from '../correlation/reque
 import { parseTraceparent, type TraceContext } from '../correlation/traceparent.js';
 import { InternalErrors } from '../faults/internal-errors.js';
 import { PINO_LOGGER, RESOLVED_OPTIONS } from '../internal.constants.js';
-import { METRICS_REGISTRY } from '../observability.constants.js';
 import { negotiateFormat, renderMetrics } from '../metrics/exposition.js';
+import { METRICS_REGISTRY } from '../observability.constants.js';
 import type { ResolvedOptions } from '../resolve-options.js';
 import { HttpObserver } from './http-observer.js';
-import { requestPath, setRequestState, type RequestState } from './request-state.js';
+import { getRequestState, requestPath, setRequestState, type RequestState } from './request-state.js';
+
+const ATTACHED = Symbol('observability.serverAttached');
+
+interface OpenedRequest {
+  state: RequestState;
+  resolution?: RequestIdResolution;
+  trace?: TraceContext;
+}
 
 /**
- * The first thing every request meets: resolves the id, opens the CLS context around everything after it
- * (middleware, guards, interceptors, pipes, handlers, filters, 404s), answers the metrics endpoint, and hooks
- * the finish step. Each step is guarded: a fault is counted and the request goes on.
+ * Opens each request: resolves the id, sets the response header, starts the finish observation and opens the
+ * CLS context. It runs as the HTTP server's first 'request' listener, so the context already holds in body
+ * parsers and every other middleware the app registered before Nest's own (a bad JSON body gets its id too);
+ * as Nest middleware it answers the metrics endpoint, and opens requests that bypassed the server (Fastify's
+ * inject). Each step is guarded: a fault is counted and the request goes on.
  */
 @Injectable()
 export class ObservabilityMiddleware implements NestMiddleware {
@@ -34,53 +44,78 @@ export class ObservabilityMiddleware implements NestMiddleware {
     this.headerKey = options.correlation.header.toLowerCase();
   }
 
-  use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
-    const state: RequestState = { start: process.hrtime.bigint() };
-    const { correlation, metrics } = this.options;
-    let resolution: RequestIdResolution | undefined;
-    let trace: TraceContext | undefined;
-    if (correlation.enabled) {
-      this.internal.guard('correlation', () => {
-        resolution = resolveRequestId(req.headers[this.headerKey]);
-        trace = parseTraceparent(req.headers.traceparent);
-        state.requestId = resolution.id;
-        state.traceId = trace?.traceId;
-        res.setHeader(correlation.header, resolution.id);
-      });
-    }
-    this.internal.guard('correlation', () => setRequestState(req, state));
-    if (this.observer.active) this.internal.guard('metrics', () => this.observer.begin(req, res, state));
+  /** Becomes the first 'request' listener of `server`; the context it enters flows into the listeners after it. */
+  attach(server: Server | undefined): void {
+    if (!server || typeof server.prependListener !== 'function') return;
+    const marked = server as Server & { [ATTACHED]?: boolean };
+    if (marked[ATTACHED]) return;
+    marked[ATTACHED] = true;
+    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+      const opened = this.open(req, res);
+      if (!opened.state.requestId) return;
+      this.cls.enter({ ifNested: 'override' });
+      this.fillContext(opened);
+    });
+  }
 
+  use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
     const proceed = (): void => {
-      if (resolution?.rejected) {
-        // Once per request, at debug, and without the raw value: it is untrusted input.
-        this.internal.guard('logging', () =>
-          this.logger.debug({ reason: resolution?.rejected, header: correlation.header }, 'incoming request id replaced'),
-        );
-      }
+      const { metrics } = this.options;
       if (metrics.enabled && (req.method === 'GET' || req.method === 'HEAD') && requestPath(req) === metrics.path) {
-        state.routeTemplate = metrics.path;
+        const state = getRequestState(req);
+        if (state) state.routeTemplate = metrics.path;
         this.serveMetrics(req, res);
         return;
       }
       next();
     };
-
-    if (!state.requestId) {
+    if (getRequestState(req)) {
       proceed();
       return;
     }
-    this.cls.run(() => {
-      // Outside the guard: a throw here means no context, and nothing later can be trusted to work without one.
-      try {
-        this.cls.set(CLS_ID, state.requestId);
-        this.cls.set(CONTEXT_SOURCE_KEY, 'http');
-        if (trace) this.cls.set(TRACE_CONTEXT_KEY, trace);
-      } catch (error) {
-        this.internal.record('correlation', error);
-      }
+    const opened = this.open(req, res);
+    if (!opened.state.requestId) {
+      proceed();
+      return;
+    }
+    this.cls.run({ ifNested: 'override' }, () => {
+      this.fillContext(opened);
       proceed();
     });
+  }
+
+  private open(req: IncomingMessage, res: ServerResponse): OpenedRequest {
+    const opened: OpenedRequest = { state: { start: process.hrtime.bigint() } };
+    const { correlation } = this.options;
+    if (correlation.enabled) {
+      this.internal.guard('correlation', () => {
+        opened.resolution = resolveRequestId(req.headers[this.headerKey]);
+        opened.trace = parseTraceparent(req.headers.traceparent);
+        opened.state.requestId = opened.resolution.id;
+        opened.state.traceId = opened.trace?.traceId;
+        res.setHeader(correlation.header, opened.resolution.id);
+      });
+    }
+    this.internal.guard('correlation', () => setRequestState(req, opened.state));
+    if (this.observer.active) this.internal.guard('metrics', () => this.observer.begin(req, res, opened.state));
+    return opened;
+  }
+
+  /** Puts the request's correlation into the context just entered. */
+  private fillContext({ state, resolution, trace }: OpenedRequest): void {
+    try {
+      this.cls.set(CLS_ID, state.requestId);
+      this.cls.set(CONTEXT_SOURCE_KEY, 'http');
+      if (trace) this.cls.set(TRACE_CONTEXT_KEY, trace);
+    } catch (error) {
+      this.internal.record('correlation', error);
+    }
+    if (resolution?.rejected) {
+      // Once per request, at debug, and without the raw value: it is untrusted input.
+      this.internal.guard('logging', () =>
+        this.logger.debug({ reason: resolution.rejected, header: this.options.correlation.header }, 'incoming request id replaced'),
+      );
+    }
   }
 
   private serveMetrics(req: IncomingMessage, res: ServerResponse): void {

@@ -1,0 +1,9 @@
+import preset from '../../jest.preset.js';
+
+export default {
+  ...preset,
+  displayName: 'api',
+  rootDir: import.meta.dirname,
+  globalSetup: '../../tools/testing/global-setup.js',
+  globalTeardown: '../../tools/testing/global-teardown.js',
+};

@@ -1,0 +1,23 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ObservabilityModule, type ObservabilityOptions } from '@commandcenter/observability';
+import type { ApiConfig } from './config.js';
+import { dataSourceOptions } from './database/data-source-options.js';
+import { TriggerTestErrorController } from './debug/trigger-test-error.controller.js';
+import { HealthController } from './health/health.controller.js';
+import { RepositoriesModule } from './repositories/repositories.module.js';
+
+@Module({})
+export class AppModule {
+  static register(config: ApiConfig, observability: ObservabilityOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ObservabilityModule.forRoot({ serviceName: 'api', metricPrefix: 'commandcenter', ...observability }),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl), retryAttempts: 2, retryDelay: 500 }),
+        RepositoriesModule,
+      ],
+      controllers: [HealthController, ...(config.testErrorEnabled ? [TriggerTestErrorController] : [])],
+    };
+  }
+}

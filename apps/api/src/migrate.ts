@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { ConfigError, loadConfig } from './config.js';
+import { dataSourceOptions } from './database/data-source-options.js';
+
+/** `npm run migrate`: applies pending migrations against DATABASE_URL and says which. */
+async function migrate(): Promise<void> {
+  const { databaseUrl } = loadConfig({ ...process.env, PORT: undefined });
+  const dataSource = new DataSource(dataSourceOptions(databaseUrl));
+  await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    process.stdout.write(
+      applied.length === 0 ? 'migrations: up to date\n' : `migrations: applied ${applied.map((m) => m.name).join(', ')}\n`,
+    );
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+migrate().catch((error: unknown) => {
+  const message = error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error);
+  process.stderr.write(`migrate failed: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,31 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { CreateRepositoryDto } from './dto/create-repository.dto.js';
+import { RepositoriesService } from './repositories.service.js';
+import type { Repository } from './repository.entity.js';
+
+@Controller('api/v1/repositories')
+export class RepositoriesController {
+  constructor(private readonly repositories: RepositoriesService) {}
+
+  @Get()
+  list(@Query('limit') limit?: string): Promise<Repository[]> {
+    const n = Number(limit ?? 50);
+    return this.repositories.list(Number.isInteger(n) && n > 0 ? Math.min(n, 200) : 50);
+  }
+
+  @Post()
+  create(@Body() dto: CreateRepositoryDto): Promise<Repository> {
+    return this.repositories.create(dto);
+  }
+
+  @Get(':id')
+  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<Repository> {
+    return this.repositories.get(id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  remove(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+    return this.repositories.remove(id);
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { RepositoriesController } from './repositories.controller.js';
+import { RepositoriesService } from './repositories.service.js';
+import { Repository } from './repository.entity.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Repository])],
+  controllers: [RepositoriesController],
+  providers: [RepositoriesService],
+})
+export class RepositoriesModule {}

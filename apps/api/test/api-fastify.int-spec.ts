@@ -1,0 +1,3 @@
+import { describeApi } from './api-behaviour.js';
+
+describeApi('fastify');

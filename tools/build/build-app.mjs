@@ -1,0 +1,62 @@
+// Builds an app into dist/apps/<app>/: esbuild bundles the app and the workspace libraries into one ES module
+// per entry, with swc compiling TypeScript (esbuild alone emits no decorator metadata, which Nest's DI needs).
+// npm packages stay external and load from node_modules.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { transform } from '@swc/core';
+import { build } from 'esbuild';
+
+const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+const [app, ...entries] = process.argv.slice(2);
+if (!app || entries.length === 0) {
+  console.error('usage: node tools/build/build-app.mjs <app> <entry.ts>...');
+  process.exit(2);
+}
+const swcOptions = JSON.parse(readFileSync(join(root, 'swc.config.json'), 'utf8'));
+delete swcOptions.$schema;
+
+const swcPlugin = {
+  name: 'swc-decorators',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const out = await transform(source, { ...swcOptions, filename: args.path, swcrc: false, sourceMaps: 'inline' });
+      return { contents: out.code, loader: 'js' };
+    });
+  },
+};
+
+await build({
+  entryPoints: entries.map((e) => join(root, 'apps', app, 'src', e)),
+  outdir: join(root, 'dist', 'apps', app),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  keepNames: true,
+  packages: 'external',
+  sourcemap: 'linked',
+  alias: { '@commandcenter/observability': join(root, 'libs/observability/src/index.ts') },
+  resolveExtensions: ['.ts', '.js'],
+  plugins: [
+    swcPlugin,
+    {
+      // Sources import './x.js' (NodeNext style); point those at the .ts files.
+      name: 'ts-extension',
+      setup(b) {
+        b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, async (args) => {
+          if (args.pluginData?.tsRetry) return undefined;
+          const result = await b.resolve(args.path.replace(/\.js$/, '.ts'), {
+            kind: args.kind,
+            resolveDir: args.resolveDir,
+            pluginData: { tsRetry: true },
+          });
+          return result.errors.length === 0 ? result : undefined;
+        });
+      },
+    },
+  ],
+  logLevel: 'warning',
+});
+console.log(`built dist/apps/${app}: ${entries.map((e) => e.replace(/\.ts$/, '.js')).join(', ')}`);

@@ -1,0 +1,124 @@
+// The one test harness for real services: a throwaway PostgreSQL (initdb into a temp dir, a free port,
+// pg_stat_statements, every statement logged to a file) and a throwaway Redis, never the machine's own servers.
+import { execFileSync, spawn } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function which(command) {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function pgBinDir() {
+  const candidates = [];
+  if (process.env.PG_BIN_DIR) candidates.push(process.env.PG_BIN_DIR);
+  if (existsSync('/usr/lib/postgresql')) {
+    const versions = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    candidates.push(...versions.map((v) => `/usr/lib/postgresql/${v}/bin`));
+  }
+  const onPath = which('pg_ctl');
+  if (onPath) candidates.push(join(onPath, '..'));
+  const dir = candidates.find((d) => existsSync(join(d, 'initdb')) && existsSync(join(d, 'pg_ctl')));
+  if (!dir) {
+    throw new Error('PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install -y postgresql (or set PG_BIN_DIR)');
+  }
+  return dir;
+}
+
+/** initdb refuses to run as root: run the cluster as the postgres user, on a directory it owns. */
+function asPostgres(bin, args) {
+  if (process.getuid?.() !== 0) return execFileSync(bin, args, { stdio: 'pipe' });
+  return execFileSync('runuser', ['-u', 'postgres', '--', bin, ...args], { stdio: 'pipe' });
+}
+
+export async function startPostgres() {
+  const bin = pgBinDir();
+  const dir = mkdtempSync(join(tmpdir(), 'cc-pg-'));
+  const data = join(dir, 'data');
+  const logFile = join(dir, 'postgres.log');
+  if (process.getuid?.() === 0) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    chownSync(dir, uid, gid);
+  }
+  const port = await freePort();
+  asPostgres(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  const settings = [
+    `-p ${port}`,
+    '-c listen_addresses=127.0.0.1',
+    `-c unix_socket_directories=${dir}`,
+    '-c shared_preload_libraries=pg_stat_statements',
+    '-c log_min_duration_statement=0',
+    '-c track_activity_query_size=16384',
+    '-c fsync=off',
+    '-c synchronous_commit=off',
+    '-c full_page_writes=off',
+  ].join(' ');
+  asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-o', settings, '-l', logFile, '-w', '-t', '60', 'start']);
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  return {
+    url,
+    port,
+    logFile,
+    stop() {
+      try {
+        asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+export async function startRedis() {
+  const bin = process.env.REDIS_SERVER_BIN || which('redis-server');
+  if (!bin) throw new Error('redis-server not found: apt-get install -y redis-server (or set REDIS_SERVER_BIN)');
+  const port = await freePort();
+  const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+    stdio: 'ignore',
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  await waitForPort(port, child);
+  return {
+    url,
+    port,
+    stop() {
+      child.kill('SIGTERM');
+    },
+  };
+}
+
+async function waitForPort(port, child) {
+  const { connect } = await import('node:net');
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
+    const ok = await new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port} within 10 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
