@@ -1,7 +1,7 @@
 // The one test harness for real services: a throwaway PostgreSQL (initdb into a temp dir, a free port,
 // pg_stat_statements, every statement logged to a file) and a throwaway Redis, never the machine's own servers.
 import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,9 +48,14 @@ function asPostgres(bin, args) {
   return execFileSync('runuser', ['-u', 'postgres', '--', bin, ...args], { stdio: 'pipe' });
 }
 
-export async function startPostgres() {
+/**
+ * Starts a PostgreSQL cluster of its own. Default: a throwaway one in a temp dir on a free port, removed on stop.
+ * With `dir`, the cluster lives there and survives stops (the local stack); with `port`, it listens there.
+ */
+export async function startPostgres({ port: wantedPort, dir: keepDir } = {}) {
   const bin = pgBinDir();
-  const dir = mkdtempSync(join(tmpdir(), 'cc-pg-'));
+  const dir = keepDir ?? mkdtempSync(join(tmpdir(), 'cc-pg-'));
+  mkdirSync(dir, { recursive: true });
   const data = join(dir, 'data');
   const logFile = join(dir, 'postgres.log');
   if (process.getuid?.() === 0) {
@@ -58,8 +63,10 @@ export async function startPostgres() {
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
     chownSync(dir, uid, gid);
   }
-  const port = await freePort();
-  asPostgres(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  const port = wantedPort ?? (await freePort());
+  if (!existsSync(join(data, 'PG_VERSION'))) {
+    asPostgres(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  }
   const settings = [
     `-p ${port}`,
     '-c listen_addresses=127.0.0.1',
@@ -79,18 +86,18 @@ export async function startPostgres() {
     logFile,
     stop() {
       try {
-        asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', keepDir ? 'fast' : 'immediate', '-w', 'stop']);
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        if (!keepDir) rmSync(dir, { recursive: true, force: true });
       }
     },
   };
 }
 
-export async function startRedis() {
+export async function startRedis({ port: wantedPort } = {}) {
   const bin = process.env.REDIS_SERVER_BIN || which('redis-server');
   if (!bin) throw new Error('redis-server not found: apt-get install -y redis-server (or set REDIS_SERVER_BIN)');
-  const port = await freePort();
+  const port = wantedPort ?? (await freePort());
   const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
     stdio: 'ignore',
   });
