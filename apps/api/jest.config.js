@@ -4,6 +4,6 @@ export default {
   ...preset,
   displayName: 'api',
   rootDir: import.meta.dirname,
-  globalSetup: '../../tools/testing/global-setup.js',
+  globalSetup: './test/global-setup.js',
   globalTeardown: '../../tools/testing/global-teardown.js',
 };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { CaptureStream } from '../../../tools/testing/capture-stream.js';
-import { migrate, startApi, type ApiApp } from './support/api-app.js';
+import { startApi, type ApiApp } from './support/api-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const LEVEL = { debug: 20, info: 30, warn: 40, error: 50 };
@@ -52,7 +52,6 @@ export function describeApi(adapter: 'express' | 'fastify'): void {
     let api: ApiApp;
 
     beforeAll(async () => {
-      await migrate();
       api = await startApi(adapter, logs);
     });
     afterAll(async () => {
@@ -87,6 +86,19 @@ export function describeApi(adapter: 'express' | 'fastify'): void {
     it('echoes a valid id and generates one when absent', async () => {
       expect((await call(api, 'GET', '/health/live', { 'X-Request-ID': 'ops-42' })).id).toBe('ops-42');
       expect((await call(api, 'GET', '/health/live')).id).toMatch(UUID);
+    });
+
+    it('replaces a non-ASCII id sent as raw bytes', async () => {
+      const { request } = await import('node:http');
+      const id = await new Promise<string | undefined>((resolve, reject) => {
+        const req = request(`${api.url}/health/live`, { headers: { 'X-Request-ID': 'idé-ünï' } }, (res) => {
+          res.resume();
+          resolve(res.headers['x-request-id'] as string | undefined);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(id).toMatch(UUID);
     });
 
     it.each([["x*/ OR true /*"], [`"quoted'`], ['a'.repeat(200)], ['two words'], ['']])(
@@ -125,6 +137,7 @@ export function describeApi(adapter: 'express' | 'fastify'): void {
       const before = await counter(api, 'commandcenter_errors_total', labels);
       const res = await call(api, 'GET', '/api/v1/trigger-test-error', { 'X-Request-ID': 'drill-1' });
       expect(res.status).toBe(500);
+      expect(res.id).toBe('drill-1');
       expect(res.body).toEqual({ statusCode: 500, message: 'Internal server error', request_id: 'drill-1' });
       const line = logs.lines.find((l) => l.request_id === 'drill-1' && l.level === LEVEL.error);
       expect(line).toMatchObject({ route: '/api/v1/trigger-test-error', method: 'GET', status_code: 500 });

@@ -1,0 +1,80 @@
+import { describe, expect, it } from '@jest/globals';
+import { ClsServiceManager } from 'nestjs-cls';
+import { CaptureStream } from '../../../../../tools/testing/capture-stream.js';
+import { runWithRequestId, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
+import { resolveOptions } from '../resolve-options.js';
+import { createPinoLogger } from './pino-logger.js';
+
+function logger(destination: CaptureStream, redact: string[] = []) {
+  const faults: unknown[] = [];
+  const options = resolveOptions({ serviceName: 'svc', logging: { destination, level: 'debug', redact } }, {});
+  return { log: createPinoLogger(options, (e) => faults.push(e)), faults };
+}
+
+describe('createPinoLogger', () => {
+  it('redacts authorization, cookie and set-cookie wherever a request or response is logged', () => {
+    const out = new CaptureStream();
+    const { log } = logger(out, ['body.password']);
+    log.info(
+      {
+        req: { headers: { authorization: 'Bearer secret', cookie: 'sid=1', accept: 'json' } },
+        res: { headers: { 'set-cookie': 'sid=2' } },
+        headers: { authorization: 'Basic x' },
+        body: { password: 'hunter2', user: 'ann' },
+      },
+      'incoming',
+    );
+    const line = out.lines[0];
+    expect(line.req.headers).toEqual({ authorization: '[Redacted]', cookie: '[Redacted]', accept: 'json' });
+    expect(line.res.headers['set-cookie']).toBe('[Redacted]');
+    expect(line.headers.authorization).toBe('[Redacted]');
+    expect(line.body).toEqual({ password: '[Redacted]', user: 'ann' });
+    expect(JSON.stringify(out.lines)).not.toMatch(/secret|sid=|hunter2|Basic x/);
+  });
+
+  it('adds request_id and trace_id from the context to every line inside it, nothing outside', () => {
+    const out = new CaptureStream();
+    const { log } = logger(out);
+    log.info('outside');
+    runWithRequestId('req-1', () => {
+      ClsServiceManager.getClsService().set(TRACE_CONTEXT_KEY, { traceId: 'a'.repeat(32) });
+      log.warn('inside');
+      log.child({ component: 'x' }).debug('child inside');
+    });
+    expect(out.lines[0]).not.toHaveProperty('request_id');
+    expect(out.lines[1]).toMatchObject({ msg: 'inside', request_id: 'req-1', trace_id: 'a'.repeat(32), service: 'svc', level: 40 });
+    expect(out.lines[2]).toMatchObject({ msg: 'child inside', request_id: 'req-1', component: 'x' });
+  });
+
+  it('lets an explicit request_id win over the context, without writing the key twice', () => {
+    const out = new CaptureStream();
+    const { log } = logger(out);
+    const raw: string[] = [];
+    const capture = { write: (s: string) => raw.push(s) };
+    const options = resolveOptions({ logging: { destination: capture } }, {});
+    const rawLog = createPinoLogger(options, () => undefined);
+    runWithRequestId('ctx-id', () => {
+      log.info({ request_id: 'explicit' }, 'x');
+      rawLog.info({ request_id: 'explicit' }, 'x');
+    });
+    expect(out.lines[0].request_id).toBe('explicit');
+    expect(raw[0].match(/"request_id"/g)).toHaveLength(1);
+  });
+
+  it('counts a failing context lookup instead of failing the log call', () => {
+    const out = new CaptureStream();
+    const { log, faults } = logger(out);
+    const cls = ClsServiceManager.getClsService();
+    const original = cls.getId.bind(cls);
+    cls.getId = () => {
+      throw new Error('store broken');
+    };
+    try {
+      runWithRequestId('x', () => log.info('still written'));
+    } finally {
+      cls.getId = original;
+    }
+    expect(out.lines[0].msg).toBe('still written');
+    expect(faults).toHaveLength(1);
+  });
+});
