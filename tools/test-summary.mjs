@@ -21,4 +21,8 @@ for (const file of files) {
   skipped += r.skipped;
 }
 if (files.length === 0) console.log('no test results found (did any project run its tests?)');
+const status = Number(process.argv.find((a) => a.startsWith('--status='))?.slice('--status='.length) ?? 0);
+if (status !== 0 && failed === 0) {
+  console.log('npm test FAILED: a build or typecheck step failed, so some projects ran no tests (see above)');
+}
 console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

@@ -26,9 +26,16 @@ function which(command) {
   }
 }
 
+const PG_HINT = 'apt-get install -y postgresql postgresql-contrib';
+const REDIS_HINT = 'apt-get install -y redis-server';
+
 function pgBinDir() {
+  const explicit = process.env.PG_BIN_DIR;
+  if (explicit) {
+    if (existsSync(join(explicit, 'initdb')) && existsSync(join(explicit, 'pg_ctl'))) return explicit;
+    throw new Error(`PG_BIN_DIR=${explicit} holds no initdb and pg_ctl: ${PG_HINT}, or point PG_BIN_DIR at their folder`);
+  }
   const candidates = [];
-  if (process.env.PG_BIN_DIR) candidates.push(process.env.PG_BIN_DIR);
   if (existsSync('/usr/lib/postgresql')) {
     const versions = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((v) => `/usr/lib/postgresql/${v}/bin`));
@@ -37,7 +44,7 @@ function pgBinDir() {
   if (onPath) candidates.push(join(onPath, '..'));
   const dir = candidates.find((d) => existsSync(join(d, 'initdb')) && existsSync(join(d, 'pg_ctl')));
   if (!dir) {
-    throw new Error('PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install -y postgresql (or set PG_BIN_DIR)');
+    throw new Error(`PostgreSQL server binaries (initdb, pg_ctl) not found: ${PG_HINT} (or set PG_BIN_DIR)`);
   }
   return dir;
 }
@@ -96,7 +103,7 @@ export async function startPostgres({ port: wantedPort, dir: keepDir } = {}) {
 
 export async function startRedis({ port: wantedPort } = {}) {
   const bin = process.env.REDIS_SERVER_BIN || which('redis-server');
-  if (!bin) throw new Error('redis-server not found: apt-get install -y redis-server (or set REDIS_SERVER_BIN)');
+  if (!bin || !existsSync(bin)) throw new Error(`redis-server not found: ${REDIS_HINT} (or set REDIS_SERVER_BIN)`);
   const port = wantedPort ?? (await freePort());
   const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
     stdio: 'ignore',
