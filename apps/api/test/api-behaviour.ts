@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { CaptureStream } from '../../../tools/testing/capture-stream.js';
+import { CaptureStream, waitFor } from '../../../tools/testing/log-capture.js';
 import { startApi, type ApiApp } from './support/api-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -26,16 +26,6 @@ async function call(api: ApiApp, method: string, path: string, headers: Record<s
     // not JSON
   }
   return { status: res.status, id: res.headers.get('x-request-id'), body: parsed, text };
-}
-
-async function until<T>(fn: () => T | undefined | false, what: string): Promise<T> {
-  const deadline = Date.now() + 3000;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 async function counter(api: ApiApp, name: string, labels: Record<string, string>): Promise<number> {
@@ -107,7 +97,7 @@ export function describeApi(adapter: 'express' | 'fastify'): void {
         const res = await call(api, 'GET', '/api/v1/repositories?limit=1', { 'X-Request-ID': hostile });
         expect(res.status).toBe(200);
         expect(res.id).toMatch(UUID);
-        const access = await until(() => logs.lines.find((l) => l.msg === 'request completed' && l.request_id === res.id), 'access line');
+        const access = await waitFor(() => logs.lines.find((l) => l.msg === 'request completed' && l.request_id === res.id), 'access line');
         expect(access.route).toBe('/api/v1/repositories');
       },
     );
@@ -162,7 +152,7 @@ export function describeApi(adapter: 'express' | 'fastify'): void {
         expect(a.status).toBe(201);
         expect(a.id).toBe(ids[i]);
       });
-      await until(() => ids.every((id) => logs.lines.some((l) => l.request_id === id && l.msg === 'request completed')), 'access lines');
+      await waitFor(() => ids.every((id) => logs.lines.some((l) => l.request_id === id && l.msg === 'request completed')), 'access lines');
       answers.forEach((a, i) => {
         const lines = logs.forRequest(ids[i]);
         expect(lines.map((l) => l.msg).sort()).toEqual([`repository ${a.body.id} created`, 'request completed'].sort());

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { CaptureStream } from '../../../tools/testing/capture-stream.js';
+import { CaptureStream } from '../../../tools/testing/log-capture.js';
 import { databaseUrl, migrate, root, run, startApi, type ApiApp } from './support/api-app.js';
 
 describe('api start-up', () => {

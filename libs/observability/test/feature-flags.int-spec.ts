@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { CaptureStream } from '../../../tools/testing/capture-stream.js';
+import { CaptureStream } from '../../../tools/testing/log-capture.js';
 import { startTestApp, type AdapterKind, type TestApp } from './support/test-app.js';
 
 const FLAGS = ['CORRELATION', 'LOGGING', 'ERRORS', 'METRICS'].map((f) => `OBSERVABILITY_${f}_ENABLED`);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { CaptureStream } from '../../../tools/testing/capture-stream.js';
+import { CaptureStream, waitFor } from '../../../tools/testing/log-capture.js';
 import { startTestApp, type AdapterKind, type TestApp } from './support/test-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -15,16 +15,6 @@ async function get(app: TestApp, path: string, headers: Record<string, string> =
     // not JSON
   }
   return { status: res.status, headers: res.headers, body, text };
-}
-
-async function waitFor<T>(fn: () => T | undefined, what: string, timeoutMs = 2000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 function accessLine(logs: CaptureStream, requestId: string) {
@@ -222,7 +212,7 @@ export function describeHttpBehaviour(adapter: AdapterKind): void {
           expect(res.headers.get('x-request-id')).toBe(ids[i]);
           expect(res.body.requestId).toBe(ids[i]);
         });
-        await waitFor(() => ids.every((id) => accessLine(logs, id)) || undefined, 'all access lines');
+        await waitFor(() => ids.every((id) => accessLine(logs, id)), 'all access lines');
         for (const id of ids) {
           const lines = logs.forRequest(id);
           expect(lines.map((l) => l.msg).sort()).toEqual(

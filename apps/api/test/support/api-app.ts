@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { INestApplication } from '@nestjs/common';
 import { Registry } from 'prom-client';
-import { CaptureStream } from '../../../../tools/testing/capture-stream.js';
+import { CaptureStream } from '../../../../tools/testing/log-capture.js';
 import { loadConfig } from '../../src/config.js';
 import { createApp } from '../../src/create-app.js';
 

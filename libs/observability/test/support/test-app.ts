@@ -23,7 +23,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Registry } from 'prom-client';
 import { CorrelationService, getRequestId, ObservabilityModule, type ObservabilityOptions } from '../../src/index.js';
-import { CaptureStream } from '../../../../tools/testing/capture-stream.js';
+import { CaptureStream } from '../../../../tools/testing/log-capture.js';
 
 export type AdapterKind = 'express' | 'fastify';
 

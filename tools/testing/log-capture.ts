@@ -16,3 +16,14 @@ export class CaptureStream {
     return this.lines.filter((l) => l.request_id === requestId);
   }
 }
+
+/** Polls until `fn` gives a value (log lines are written when responses finish, a moment after the client sees them). */
+export async function waitFor<T>(fn: () => T | undefined | false, what: string, timeoutMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = fn();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
