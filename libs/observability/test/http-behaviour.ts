@@ -196,6 +196,19 @@ export function describeHttpBehaviour(adapter: AdapterKind): void {
         expect(logs.lines.filter((l) => l.msg === 'request completed' && l.request_id === 'acc-1')).toHaveLength(1);
       });
 
+      it('still observes a request whose client went away, as 499', async () => {
+        const { request } = await import('node:http');
+        const req = request(`${app.url}/slow?ms=300`, { headers: { 'X-Request-ID': 'gone-early' } });
+        req.on('error', () => undefined);
+        req.end();
+        await waitFor(() => logs.lines.find((l) => l.msg === 'slow start' && l.request_id === 'gone-early'), 'handler start');
+        req.destroy();
+        const line = await waitFor(() => accessLine(logs, 'gone-early'), 'access line');
+        expect(line).toMatchObject({ status_code: 499, route: '/slow' });
+        expect(await metricValue(app, 'http_requests_total', { route: '/slow', status_code: '499' })).toBeGreaterThanOrEqual(1);
+        expect(await metricValue(app, 'http_requests_in_flight', {})).toBe(0);
+      });
+
       it('leaves health and metrics requests out of access lines', async () => {
         await get(app, '/health', { 'X-Request-ID': 'hl-1' });
         await get(app, '/metrics', { 'X-Request-ID': 'mt-1' });

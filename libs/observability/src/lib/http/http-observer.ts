@@ -3,11 +3,14 @@ import type { Logger } from 'pino';
 import type { InternalErrors } from '../faults/internal-errors.js';
 import type { HttpMetrics } from '../metrics/http-metrics.js';
 import { methodLabel } from '../metrics/http-metrics.js';
+import { UNMATCHED_ROUTE } from '../observability.constants.js';
 import type { ResolvedOptions } from '../resolve-options.js';
 import { requestPath, type RequestState } from './request-state.js';
 import { routeTemplateOf } from './route-template.js';
 
 const MAX_LOGGED_PATH = 512;
+/** Status recorded when the client went away before the response finished (nginx's convention). */
+export const CLIENT_CLOSED_REQUEST = 499;
 
 /** Observes a request once, when its response finishes: RED metrics and the access line. */
 export class HttpObserver {
@@ -31,18 +34,23 @@ export class HttpObserver {
 
   begin(req: IncomingMessage, res: ServerResponse, state: RequestState): void {
     const metrics = this.metrics;
-    if (metrics) {
-      this.internal.guard('metrics', () => metrics.inFlight.inc());
-      // 'close' fires once whether the response finished or the client went away.
-      res.once('close', () => this.internal.guard('metrics', () => metrics.inFlight.dec()));
-    }
-    res.once('finish', () => this.finish(req, res, state));
+    if (metrics) this.internal.guard('metrics', () => metrics.inFlight.inc());
+    let finished = false;
+    res.once('finish', () => {
+      finished = true;
+      this.finish(req, state, res.statusCode);
+    });
+    // 'close' comes once per response, after 'finish', or alone when the client went away first:
+    // such a request is still observed, as 499, so nothing goes missing from the counts.
+    res.once('close', () => {
+      if (metrics) this.internal.guard('metrics', () => metrics.inFlight.dec());
+      if (!finished) this.finish(req, state, CLIENT_CLOSED_REQUEST);
+    });
   }
 
-  private finish(req: IncomingMessage, res: ServerResponse, state: RequestState): void {
+  private finish(req: IncomingMessage, state: RequestState, statusCode: number): void {
     const durationSeconds = Number(process.hrtime.bigint() - state.start) / 1e9;
-    const route = this.internal.guard('metrics', () => routeTemplateOf(req)) ?? 'unmatched';
-    const statusCode = res.statusCode;
+    const route = this.internal.guard('metrics', () => routeTemplateOf(req)) ?? UNMATCHED_ROUTE;
     const metrics = this.metrics;
     if (metrics) {
       this.internal.guard('metrics', () =>
