@@ -167,6 +167,14 @@ export function describeHttpBehaviour(adapter: AdapterKind): void {
         expect(fp('fp-3')).not.toBe(fp('fp-1'));
       });
 
+      it("runs the app's own exception filters inside the context", async () => {
+        const res = await get(app, '/teapot', { 'X-Request-ID': 'tea-1' });
+        expect(res.status).toBe(418);
+        expect(res.body).toEqual({ teapot: true, requestId: 'tea-1' });
+        expect(res.headers.get('x-request-id')).toBe('tea-1');
+        expect(logs.lines.find((l) => l.msg === 'filter saw tea-1')).toMatchObject({ request_id: 'tea-1', context: 'TestApp' });
+      });
+
       it('answers a guard rejection with its status and the id, inside the context', async () => {
         const res = await get(app, '/denied', { 'X-Request-ID': 'deny-1' });
         expect(res.status).toBe(403);

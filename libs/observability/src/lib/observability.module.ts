@@ -60,19 +60,21 @@ export class ObservabilityModule implements NestModule, OnModuleInit {
     };
   }
 
-  configure(consumer: MiddlewareConsumer): void {
+  /** With correlation, logging and metrics all off there is nothing to do per request, so nothing is mounted. */
+  private get observesRequests(): boolean {
     const { correlation, logging, metrics } = this.options;
-    if (!correlation.enabled && !logging.enabled && !metrics.enabled) return;
+    return correlation.enabled || logging.enabled || metrics.enabled;
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    if (!this.observesRequests) return;
     consumer.apply(ObservabilityMiddleware).forRoutes({ path: '{*splat}', method: RequestMethod.ALL });
   }
 
   onModuleInit(): void {
     const adapter = this.adapterHost.httpAdapter;
-    const { correlation, logging, metrics } = this.options;
-    if (adapter && (correlation.enabled || logging.enabled || metrics.enabled)) {
-      this.middleware.attach(adapter.getHttpServer());
-    }
-    if (adapter?.getType() === 'fastify') {
+    if (adapter && this.observesRequests) this.middleware.attach(adapter.getHttpServer());
+    if (adapter?.getType() === 'fastify' && this.observesRequests) {
       captureFastifyRoutes(adapter.getInstance(), (e) => this.internal.record('metrics', e));
     }
     if (this.options.logging.enabled) NestLogger.overrideLogger(this.pinoNestLogger);

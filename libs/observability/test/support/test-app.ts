@@ -1,5 +1,10 @@
 import 'reflect-metadata';
 import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  ImATeapotException,
+  UseFilters,
   type CallHandler,
   type CanActivate,
   Controller,
@@ -65,6 +70,19 @@ class SeesContextPipe implements PipeTransform {
 
 class KaboomError extends Error {}
 
+/** A user's own filter: it must see the context and log through Nest's Logger with the id. */
+@Catch(ImATeapotException)
+class TeapotFilter implements ExceptionFilter {
+  catch(_exception: ImATeapotException, host: ArgumentsHost) {
+    log.log(`filter saw ${getRequestId()}`);
+    const response = host.switchToHttp().getResponse();
+    const raw = response.raw ?? response;
+    raw.statusCode = 418;
+    raw.setHeader('content-type', 'application/json');
+    raw.end(JSON.stringify({ teapot: true, requestId: getRequestId() }));
+  }
+}
+
 @Controller()
 @UseGuards(SeesContextGuard)
 @UseInterceptors(SeesContextInterceptor)
@@ -91,6 +109,12 @@ class TestController {
   async boomAsync() {
     await new Promise((r) => setTimeout(r, 1));
     throw new TypeError('async failure');
+  }
+
+  @Get('teapot')
+  @UseFilters(TeapotFilter)
+  teapot() {
+    throw new ImATeapotException();
   }
 
   @Get('denied')
