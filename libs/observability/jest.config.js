@@ -4,4 +4,6 @@ export default {
   ...preset,
   displayName: 'observability',
   rootDir: import.meta.dirname,
+  globalSetup: '../../tools/testing/global-setup.js',
+  globalTeardown: '../../tools/testing/global-teardown.js',
 };

@@ -37,7 +37,10 @@ await build({
   keepNames: true,
   packages: 'external',
   sourcemap: 'linked',
-  alias: { '@commandcenter/observability': join(root, 'libs/observability/src/index.ts') },
+  alias: {
+    '@commandcenter/observability': join(root, 'libs/observability/src/index.ts'),
+    '@commandcenter/domain': join(root, 'libs/domain/src/index.ts'),
+  },
   resolveExtensions: ['.ts', '.js'],
   plugins: [
     swcPlugin,

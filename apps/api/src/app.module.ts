@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ObservabilityModule, type ObservabilityOptions } from '@commandcenter/observability';
 import type { ApiConfig } from './config.js';
-import { dataSourceOptions } from './database/data-source-options.js';
+import { dataSourceOptions } from '@commandcenter/domain';
 import { TriggerTestErrorController } from './debug/trigger-test-error.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { RepositoriesModule } from './repositories/repositories.module.js';

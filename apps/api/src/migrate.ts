@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from './config.js';
-import { dataSourceOptions } from './database/data-source-options.js';
+import { dataSourceOptions } from '@commandcenter/domain';
 
 /** `npm run migrate`: applies pending migrations against DATABASE_URL and says which. */
 async function migrate(): Promise<void> {

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { CreateRepositoryDto } from './dto/create-repository.dto.js';
 import { RepositoriesService } from './repositories.service.js';
-import type { Repository } from './repository.entity.js';
+import type { Repository } from '@commandcenter/domain';
 
 @Controller('api/v1/repositories')
 export class RepositoriesController {

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RepositoriesController } from './repositories.controller.js';
 import { RepositoriesService } from './repositories.service.js';
-import { Repository } from './repository.entity.js';
+import { Repository } from '@commandcenter/domain';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Repository])],

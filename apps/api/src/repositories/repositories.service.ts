@@ -2,7 +2,7 @@ import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository as TypeOrmRepository } from 'typeorm';
 import type { CreateRepositoryDto } from './dto/create-repository.dto.js';
-import { Repository } from './repository.entity.js';
+import { Repository } from '@commandcenter/domain';
 
 @Injectable()
 export class RepositoriesService {

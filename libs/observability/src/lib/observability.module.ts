@@ -5,10 +5,13 @@ import {
   type MiddlewareConsumer,
   Module,
   type NestModule,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
   type OnModuleInit,
+  Optional,
   RequestMethod,
 } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { DiscoveryModule, DiscoveryService, HttpAdapterHost } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
 import { Logger as PinoNestLogger, LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
@@ -20,6 +23,7 @@ import { PINO_LOGGER, RESOLVED_OPTIONS } from './internal.constants.js';
 import { METRICS_REGISTRY } from './observability.constants.js';
 import { createObservabilityProviders } from './observability.providers.js';
 import type { ObservabilityAsyncOptions, ObservabilityOptions } from './observability.options.js';
+import { BullInstrumentation } from './queue/bull-instrumentation.js';
 import type { ResolvedOptions } from './resolve-options.js';
 
 /**
@@ -27,13 +31,15 @@ import type { ResolvedOptions } from './resolve-options.js';
  * nestjs-cls root and the nestjs-pino logger of the application, so import it once, in the root module.
  */
 @Module({})
-export class ObservabilityModule implements NestModule, OnModuleInit {
+export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
     private readonly adapterHost: HttpAdapterHost,
     private readonly internal: InternalErrors,
     private readonly pinoNestLogger: PinoNestLogger,
     private readonly middleware: ObservabilityMiddleware,
+    private readonly discovery: DiscoveryService,
+    @Optional() private readonly bull?: BullInstrumentation,
   ) {}
 
   /** Options are read when the module is instantiated, so environment flags set before bootstrap apply. */
@@ -47,6 +53,7 @@ export class ObservabilityModule implements NestModule, OnModuleInit {
       global: true,
       imports: [
         ...(async.imports ?? []),
+        DiscoveryModule,
         ClsModule.forRoot({ global: true, middleware: { mount: false } }),
         LoggerModule.forRootAsync({
           inject: [PINO_LOGGER],
@@ -78,5 +85,18 @@ export class ObservabilityModule implements NestModule, OnModuleInit {
       captureFastifyRoutes(adapter.getInstance(), (e) => this.internal.record('metrics', e));
     }
     if (this.options.logging.enabled) NestLogger.overrideLogger(this.pinoNestLogger);
+  }
+
+  /** Queues registered with BullModule are known before their first job, so /metrics shows them from the start. */
+  onApplicationBootstrap(): void {
+    const bull = this.bull;
+    if (!bull) return;
+    for (const wrapper of this.discovery.getProviders()) {
+      if (wrapper.isDependencyTreeStatic()) this.internal.guard('queue', () => bull.track(wrapper.instance));
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.bull?.uninstall();
   }
 }

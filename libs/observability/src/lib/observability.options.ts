@@ -14,6 +14,7 @@ export interface ObservabilityOptions {
   logging?: LoggingOptions;
   errors?: ErrorsOptions;
   metrics?: MetricsOptions;
+  queue?: QueueOptions;
 }
 
 export interface CorrelationOptions {
@@ -59,6 +60,17 @@ export interface MetricsOptions {
   defaultMetrics?: boolean;
   /** Buckets of `http_request_duration_seconds`, in seconds. Default: `DEFAULT_HTTP_DURATION_BUCKETS`. */
   durationBuckets?: number[];
+}
+
+export interface QueueOptions {
+  /**
+   * Bull integration: context from `queue.add()` into processors, job log fields, queue metrics. Default: on when
+   * `bull` can be loaded, off otherwise; `true` makes a missing `bull` a start-up error.
+   * `OBSERVABILITY_QUEUE_PROPAGATION_ENABLED=false` turns it off.
+   */
+  enabled?: boolean;
+  /** Longest wait for Redis when `/metrics` reads queue sizes; a slower answer leaves those series out. Default: 500. */
+  scrapeTimeoutMs?: number;
 }
 
 /** `forRootAsync()` options: the factory's result is merged over the defaults like `forRoot()` options. */

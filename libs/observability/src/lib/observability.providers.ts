@@ -11,9 +11,14 @@ import { HttpObserver } from './http/http-observer.js';
 import { ObservabilityMiddleware } from './http/observability.middleware.js';
 import { PINO_LOGGER, RESOLVED_OPTIONS, USER_OPTIONS } from './internal.constants.js';
 import { METRICS_REGISTRY } from './observability.constants.js';
+import { currentRouteTemplate } from './http/route-template.js';
 import { createPinoLogger } from './logging/pino-logger.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 import type { ObservabilityAsyncOptions } from './observability.options.js';
+import { BullInstrumentation } from './queue/bull-instrumentation.js';
+import type { BullQueueLike } from './queue/bull-types.js';
+import { loadBull } from './queue/load-bull.js';
+import { QueueMetrics } from './queue/queue-metrics.js';
 import { resolveOptions, type ResolvedOptions } from './resolve-options.js';
 
 /** Every provider of the module, built from the (possibly async) user options. */
@@ -48,6 +53,25 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
       useFactory: (o: ResolvedOptions, internal: InternalErrors, metrics: HttpMetrics | undefined, logger: Logger) =>
         new HttpObserver(o, internal, metrics, o.logging.enabled && o.logging.accessLog ? logger : undefined),
       inject: [RESOLVED_OPTIONS, InternalErrors, HttpMetrics, PINO_LOGGER],
+    },
+    {
+      provide: BullInstrumentation,
+      useFactory: async (o: ResolvedOptions, internal: InternalErrors, logger: Logger, registry: Registry) => {
+        if (!o.queue.enabled) return undefined;
+        const Queue = await loadBull(o.queue.required);
+        if (!Queue) return undefined;
+        const instrumentation: BullInstrumentation = new BullInstrumentation(Queue, {
+          serviceName: o.serviceName,
+          logger,
+          internal,
+          currentRoute: currentRouteTemplate,
+          // Queues whose Redis does not answer in time are left out of the scrape, not counted as faults.
+          metrics: o.metrics.enabled ? new QueueMetrics(registry, (): Iterable<BullQueueLike> => instrumentation.queues, o.queue.scrapeTimeoutMs, () => undefined) : undefined,
+        });
+        instrumentation.install();
+        return instrumentation;
+      },
+      inject: [RESOLVED_OPTIONS, InternalErrors, PINO_LOGGER, METRICS_REGISTRY],
     },
     ObservabilityMiddleware,
     ObservabilityExceptionFilter,

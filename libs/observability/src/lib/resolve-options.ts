@@ -17,6 +17,7 @@ export interface ResolvedOptions {
     redact: string[];
   };
   errors: { enabled: boolean; countClientErrors: boolean };
+  queue: { enabled: boolean; required: boolean; scrapeTimeoutMs: number };
   metrics: {
     enabled: boolean;
     path: string;
@@ -67,6 +68,11 @@ export function resolveOptions(options: ObservabilityOptions = {}, env: Env = pr
     throw new Error('ObservabilityModule: metrics.durationBuckets must be positive and strictly increasing');
   }
 
+  const scrapeTimeoutMs = options.queue?.scrapeTimeoutMs ?? 500;
+  if (!Number.isInteger(scrapeTimeoutMs) || scrapeTimeoutMs < 1 || scrapeTimeoutMs > 10_000) {
+    throw new Error('ObservabilityModule: queue.scrapeTimeoutMs must be an integer from 1 to 10000');
+  }
+
   return {
     serviceName: options.serviceName ?? env.SERVICE_NAME ?? 'app',
     metricPrefix,
@@ -82,6 +88,11 @@ export function resolveOptions(options: ObservabilityOptions = {}, env: Env = pr
     errors: {
       enabled: (options.errors?.enabled ?? true) && featureFlag(env, 'ERRORS'),
       countClientErrors: options.errors?.countClientErrors ?? false,
+    },
+    queue: {
+      enabled: (options.queue?.enabled ?? true) && featureFlag(env, 'QUEUE_PROPAGATION'),
+      required: options.queue?.enabled === true,
+      scrapeTimeoutMs,
     },
     metrics: {
       enabled: (options.metrics?.enabled ?? true) && featureFlag(env, 'METRICS'),

@@ -4,14 +4,19 @@ import type { TraceContext } from './traceparent.js';
 
 /** CLS key of the parsed `traceparent` (the request id itself lives under nestjs-cls's `CLS_ID`). */
 export const TRACE_CONTEXT_KEY = 'observability.trace';
-/** CLS key that says where the context came from: 'http', or the kind of a non-HTTP execution context. */
+/** CLS key that says where the context came from: 'http', 'job', or the kind of a non-HTTP execution context. */
 export const CONTEXT_SOURCE_KEY = 'observability.source';
+/** CLS key of extra fields every log line of the context carries (a job's job_id, queue, job_name, attempt). */
+export const LOG_FIELDS_KEY = 'observability.logFields';
+/** CLS key of the raw HTTP request, so work started inside it (a queued job) can name its route template. */
+export const HTTP_REQUEST_KEY = 'observability.request';
 
 export interface CorrelationSnapshot {
   requestId: string;
   traceId?: string;
   traceparent?: string;
   source?: string;
+  fields?: Record<string, unknown>;
 }
 
 /** The correlation of the current async context, or undefined outside one. Never throws. */
@@ -21,7 +26,13 @@ export function currentCorrelation(): CorrelationSnapshot | undefined {
   const requestId = cls.getId();
   if (!requestId) return undefined;
   const trace = cls.get<TraceContext | undefined>(TRACE_CONTEXT_KEY);
-  return { requestId, traceId: trace?.traceId, traceparent: trace?.traceparent, source: cls.get(CONTEXT_SOURCE_KEY) };
+  return {
+    requestId,
+    traceId: trace?.traceId,
+    traceparent: trace?.traceparent,
+    source: cls.get(CONTEXT_SOURCE_KEY),
+    fields: cls.get(LOG_FIELDS_KEY),
+  };
 }
 
 /** The current request id, for code outside Nest's DI (plain functions, library callbacks). */

@@ -3,7 +3,7 @@ import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import { CLS_ID, ClsService } from 'nestjs-cls';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { CONTEXT_SOURCE_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
+import { CONTEXT_SOURCE_KEY, HTTP_REQUEST_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
 import { resolveRequestId, type RequestIdResolution } from '../correlation/request-id.js';
 import { parseTraceparent, type TraceContext } from '../correlation/traceparent.js';
 import { InternalErrors } from '../faults/internal-errors.js';
@@ -17,6 +17,7 @@ import { getRequestState, requestPath, setRequestState, type RequestState } from
 const ATTACHED = Symbol('observability.serverAttached');
 
 interface OpenedRequest {
+  req: IncomingMessage;
   state: RequestState;
   resolution?: RequestIdResolution;
   trace?: TraceContext;
@@ -85,7 +86,7 @@ export class ObservabilityMiddleware implements NestMiddleware {
   }
 
   private open(req: IncomingMessage, res: ServerResponse): OpenedRequest {
-    const opened: OpenedRequest = { state: { start: process.hrtime.bigint() } };
+    const opened: OpenedRequest = { req, state: { start: process.hrtime.bigint() } };
     const { correlation } = this.options;
     if (correlation.enabled) {
       this.internal.guard('correlation', () => {
@@ -102,10 +103,11 @@ export class ObservabilityMiddleware implements NestMiddleware {
   }
 
   /** Puts the request's correlation into the context just entered. */
-  private fillContext({ state, resolution, trace }: OpenedRequest): void {
+  private fillContext({ req, state, resolution, trace }: OpenedRequest): void {
     try {
       this.cls.set(CLS_ID, state.requestId);
       this.cls.set(CONTEXT_SOURCE_KEY, 'http');
+      this.cls.set(HTTP_REQUEST_KEY, req);
       if (trace) this.cls.set(TRACE_CONTEXT_KEY, trace);
     } catch (error) {
       this.internal.record('correlation', error);

@@ -1,4 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import { ClsServiceManager } from 'nestjs-cls';
+import { HTTP_REQUEST_KEY } from '../correlation/correlation-context.js';
 import { UNMATCHED_ROUTE } from '../observability.constants.js';
 import { getRequestState, rawRequest } from './request-state.js';
 
@@ -31,6 +33,14 @@ export function routeTemplateOf(request: IncomingMessage | FastifyLike): string 
   // `req.route`: the middleware's catch-all, which names no route of the application.
   if (typeof path === 'string' && !CATCH_ALL.test(path)) return `${express.baseUrl ?? ''}${path}`;
   return UNMATCHED_ROUTE;
+}
+
+/** Route template of the HTTP request the current context belongs to; undefined outside one. */
+export function currentRouteTemplate(): string | undefined {
+  const cls = ClsServiceManager.getClsService();
+  if (!cls.isActive()) return undefined;
+  const request = cls.get<IncomingMessage | undefined>(HTTP_REQUEST_KEY);
+  return request ? routeTemplateOf(request) : undefined;
 }
 
 interface FastifyInstanceLike {

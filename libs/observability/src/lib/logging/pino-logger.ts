@@ -34,9 +34,12 @@ export function createPinoLogger(options: ResolvedOptions, onFault: (error: unkn
         try {
           const correlation = currentCorrelation();
           if (!correlation) return {};
-          const fields: Record<string, string> = {};
+          const fields: Record<string, unknown> = {};
           if (!('request_id' in mergeObject)) fields.request_id = correlation.requestId;
           if (correlation.traceId && !('trace_id' in mergeObject)) fields.trace_id = correlation.traceId;
+          if (correlation.fields) {
+            for (const [key, value] of Object.entries(correlation.fields)) if (!(key in mergeObject)) fields[key] = value;
+          }
           return fields;
         } catch (error) {
           onFault(error);

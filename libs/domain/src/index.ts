@@ -1,0 +1,10 @@
+export { Repository } from './lib/repositories/repository.entity.js';
+export { SyncRun, type SyncRunStatus } from './lib/sync-runs/sync-run.entity.js';
+export { dataSourceOptions } from './lib/data-source-options.js';
+export {
+  FAILING_REPOSITORY_PREFIX,
+  REPOSITORY_SYNC_QUEUE,
+  SYNC_JOB,
+  SYNC_JOB_OPTIONS,
+  type SyncJobData,
+} from './lib/repository-sync.js';

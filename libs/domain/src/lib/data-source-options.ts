@@ -1,0 +1,18 @@
+import type { DataSourceOptions } from 'typeorm';
+import { CreateRepositories1764201600000 } from './migrations/1764201600000-create-repositories.js';
+import { CreateSyncRuns1764288000000 } from './migrations/1764288000000-create-sync-runs.js';
+import { Repository } from './repositories/repository.entity.js';
+import { SyncRun } from './sync-runs/sync-run.entity.js';
+
+/** Entities and migrations are listed, not globbed, so the bundled apps find them. */
+export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: databaseUrl,
+    entities: [Repository, SyncRun],
+    migrations: [CreateRepositories1764201600000, CreateSyncRuns1764288000000],
+    migrationsTableName: 'typeorm_migrations',
+    synchronize: false,
+    extra: { max: 10, connectionTimeoutMillis: 5000 },
+  };
+}

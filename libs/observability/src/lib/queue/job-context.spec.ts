@@ -1,0 +1,38 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { createJobContext, readJobContext } from './job-context.js';
+
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+describe('job context', () => {
+  it('round-trips through JSON, as Bull stores it', () => {
+    const stored = JSON.parse(JSON.stringify(createJobContext('req-1', TRACEPARENT, 'api', '/api/v1/repositories/:id/sync')));
+    expect(readJobContext(stored)).toEqual({
+      requestId: 'req-1',
+      trace: expect.objectContaining({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736' }),
+      service: 'api',
+      route: '/api/v1/repositories/:id/sync',
+    });
+  });
+
+  it('refuses a forged or broken context: no id, an invalid id, a non-object', () => {
+    expect(readJobContext(undefined)).toBeUndefined();
+    expect(readJobContext('req-1')).toBeUndefined();
+    expect(readJobContext({ request_id: "x*/ DROP TABLE t; /*" })).toBeUndefined();
+    expect(readJobContext({ request_id: 42 })).toBeUndefined();
+  });
+
+  it('drops invalid optional fields and keeps the id', () => {
+    expect(readJobContext({ request_id: 'ok', traceparent: 'nope', service: 'a\nb', route: 'x'.repeat(300) })).toEqual({ requestId: 'ok' });
+  });
+
+  it('never throws and never returns an invalid id, whatever is stored (property)', () => {
+    fc.assert(
+      fc.property(fc.anything(), (value) => {
+        const restored = readJobContext(value);
+        if (restored) expect(restored.requestId).toMatch(/^[A-Za-z0-9._:-]{1,128}$/);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

@@ -1,0 +1,50 @@
+import { isValidRequestId } from '../correlation/request-id.js';
+import { parseTraceparent, type TraceContext } from '../correlation/traceparent.js';
+
+/**
+ * The reserved job option that carries the producer's context. It lives in the job's options, never in its data,
+ * so it cannot collide with what the application puts in a job; Bull stores options with the job, so retries and
+ * delayed jobs keep it.
+ */
+export const JOB_CONTEXT_OPTION = 'observabilityContext';
+
+/** What travels with a job, as stored in Redis. */
+export interface JobContext {
+  v: 1;
+  request_id: string;
+  traceparent?: string;
+  service?: string;
+  route?: string;
+}
+
+export interface RestoredJobContext {
+  requestId: string;
+  trace?: TraceContext;
+  service?: string;
+  route?: string;
+}
+
+const ORIGIN = /^[\x20-\x7e]{1,256}$/;
+
+export function createJobContext(requestId: string, traceparent: string | undefined, service: string, route: string | undefined): JobContext {
+  const context: JobContext = { v: 1, request_id: requestId, service };
+  if (traceparent) context.traceparent = traceparent;
+  if (route) context.route = route;
+  return context;
+}
+
+/**
+ * Reads a job's context back, trusting nothing: Redis is shared, and anyone who can write to it can write a job.
+ * An invalid request id means no context (the job runs under a fresh id); invalid optional fields are dropped.
+ */
+export function readJobContext(value: unknown): RestoredJobContext | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const raw = value as Record<string, unknown>;
+  if (!isValidRequestId(raw.request_id)) return undefined;
+  const restored: RestoredJobContext = { requestId: raw.request_id };
+  const trace = parseTraceparent(typeof raw.traceparent === 'string' ? raw.traceparent : undefined);
+  if (trace) restored.trace = trace;
+  if (typeof raw.service === 'string' && ORIGIN.test(raw.service)) restored.service = raw.service;
+  if (typeof raw.route === 'string' && ORIGIN.test(raw.route)) restored.route = raw.route;
+  return restored;
+}

@@ -1,0 +1,16 @@
+import type { BullQueueClass } from './bull-types.js';
+
+/**
+ * Bull is an optional peer: loaded only when the queue integration is on. Asked for explicitly and missing, it is a
+ * start-up error naming what to install; merely absent, the integration stays off.
+ */
+export async function loadBull(required: boolean): Promise<BullQueueClass | undefined> {
+  try {
+    const module = (await import('bull')) as unknown as { default?: BullQueueClass } & BullQueueClass;
+    return module.default ?? module;
+  } catch (error) {
+    if (!required) return undefined;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`ObservabilityModule: queue.enabled needs Bull: npm install @nestjs/bull bull (${reason})`);
+  }
+}

@@ -1,0 +1,138 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { exemplarLabels } from '../metrics/exemplars.js';
+import { getOrCreateMetric } from '../metrics/metric-factory.js';
+import type { BullQueueLike } from './bull-types.js';
+
+type JobLabel = 'queue' | 'job_name';
+
+/** Job states of `bull_queue_jobs`, as Bull's getJobCounts() names them. */
+export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'paused'] as const;
+
+/** Buckets in seconds from 10 ms to 10 minutes: jobs are slower than requests and wait behind each other. */
+export const DEFAULT_JOB_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+
+export interface JobTiming {
+  queue: string;
+  jobName: string;
+  durationSeconds?: number;
+  waitSeconds?: number;
+  requestId?: string;
+}
+
+/** Queue metrics of DESIGN.md. Counters and histograms follow Bull's events; the gauges read Redis at scrape time. */
+export class QueueMetrics {
+  private readonly completed: Counter<JobLabel>;
+  private readonly failed: Counter<JobLabel | 'error_type'>;
+  private readonly stalled: Counter<JobLabel>;
+  private readonly duration: Histogram<JobLabel>;
+  private readonly wait: Histogram<JobLabel>;
+
+  constructor(
+    registry: Registry,
+    queues: () => Iterable<BullQueueLike>,
+    scrapeTimeoutMs: number,
+    onFault: (error: unknown) => void,
+  ) {
+    this.completed = getOrCreateMetric<Counter<JobLabel>>(registry, Counter, {
+      name: 'bull_jobs_completed_total',
+      help: 'Jobs this process completed, by queue and job name.',
+      labelNames: ['queue', 'job_name'],
+    });
+    this.failed = getOrCreateMetric<Counter<JobLabel | 'error_type'>>(registry, Counter, {
+      name: 'bull_jobs_failed_total',
+      help: 'Jobs this process failed for good (all attempts used), by queue, job name and error class.',
+      labelNames: ['queue', 'job_name', 'error_type'],
+      enableExemplars: true,
+    });
+    this.stalled = getOrCreateMetric<Counter<JobLabel>>(registry, Counter, {
+      name: 'bull_jobs_stalled_total',
+      help: 'Jobs found stalled (their worker stopped renewing the lock), by queue and job name.',
+      labelNames: ['queue', 'job_name'],
+    });
+    this.duration = getOrCreateMetric<Histogram<JobLabel>>(registry, Histogram, {
+      name: 'bull_job_duration_seconds',
+      help: 'Processing time of the last attempt of a job (processedOn to finishedOn), in seconds.',
+      labelNames: ['queue', 'job_name'],
+      buckets: DEFAULT_JOB_BUCKETS,
+      enableExemplars: true,
+    });
+    this.wait = getOrCreateMetric<Histogram<JobLabel>>(registry, Histogram, {
+      name: 'bull_job_wait_seconds',
+      help: 'Time from when a job was due (added, plus its delay) to when its last attempt started, in seconds.',
+      labelNames: ['queue', 'job_name'],
+      buckets: DEFAULT_JOB_BUCKETS,
+    });
+
+    const jobsByState = (queue: BullQueueLike) => withTimeout(queue.getJobCounts(), scrapeTimeoutMs);
+    const workers = (queue: BullQueueLike) => withTimeout(queue.getWorkers(), scrapeTimeoutMs);
+    getOrCreateMetric(registry, Gauge, {
+      name: 'bull_queue_jobs',
+      help: 'Jobs in each state, read from Redis at scrape time; absent for a queue whose Redis did not answer in time.',
+      labelNames: ['queue', 'state'],
+      async collect(this: Gauge<'queue' | 'state'>) {
+        this.reset();
+        await Promise.all(
+          [...queues()].map(async (queue) => {
+            try {
+              const counts = await jobsByState(queue);
+              for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, Number(counts[state] ?? 0));
+            } catch (error) {
+              onFault(error);
+            }
+          }),
+        );
+      },
+    });
+    getOrCreateMetric(registry, Gauge, {
+      name: 'bull_queue_workers',
+      help: 'Workers connected to each queue (from Redis CLIENT LIST) at scrape time.',
+      labelNames: ['queue'],
+      async collect(this: Gauge<'queue'>) {
+        this.reset();
+        await Promise.all(
+          [...queues()].map(async (queue) => {
+            try {
+              this.set({ queue: queue.name }, (await workers(queue)).length);
+            } catch (error) {
+              onFault(error);
+            }
+          }),
+        );
+      },
+    });
+  }
+
+  jobCompleted(t: JobTiming): void {
+    const labels = { queue: t.queue, job_name: t.jobName };
+    this.completed.inc(labels);
+    this.observeTiming(t);
+  }
+
+  jobFailed(t: JobTiming, errorType: string): void {
+    const labels = { queue: t.queue, job_name: t.jobName };
+    this.failed.inc({ labels: { ...labels, error_type: errorType }, value: 1, exemplarLabels: exemplarLabels(t.requestId) });
+    this.observeTiming(t);
+  }
+
+  jobStalled(queue: string, jobName: string): void {
+    this.stalled.inc({ queue, job_name: jobName });
+  }
+
+  private observeTiming(t: JobTiming): void {
+    const labels = { queue: t.queue, job_name: t.jobName };
+    if (t.durationSeconds !== undefined) {
+      this.duration.observe({ labels, value: t.durationSeconds, exemplarLabels: exemplarLabels(t.requestId) });
+    }
+    if (t.waitSeconds !== undefined) this.wait.observe(labels, t.waitSeconds);
+  }
+}
+
+/** A slow or absent Redis must never hang a scrape: a reading that takes too long is dropped. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`queue reading took longer than ${ms} ms`)), ms);
+  });
+  promise.catch(() => undefined); // a late rejection after the timeout must not go unhandled
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

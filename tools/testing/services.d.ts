@@ -1,0 +1,11 @@
+export interface StartedService {
+  url: string;
+  port: number;
+  stop(): void;
+}
+export interface StartedPostgres extends StartedService {
+  logFile: string;
+}
+export function freePort(): Promise<number>;
+export function startPostgres(options?: { port?: number; dir?: string }): Promise<StartedPostgres>;
+export function startRedis(options?: { port?: number }): Promise<StartedService>;
