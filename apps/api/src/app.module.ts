@@ -1,8 +1,9 @@
+import { BullModule } from '@nestjs/bull';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { dataSourceOptions, redisConnectionOptions, REPOSITORY_SYNC_QUEUE } from '@commandcenter/domain';
 import { ObservabilityModule, type ObservabilityOptions } from '@commandcenter/observability';
 import type { ApiConfig } from './config.js';
-import { dataSourceOptions } from '@commandcenter/domain';
 import { TriggerTestErrorController } from './debug/trigger-test-error.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { RepositoriesModule } from './repositories/repositories.module.js';
@@ -15,6 +16,8 @@ export class AppModule {
       imports: [
         ObservabilityModule.forRoot({ serviceName: 'api', metricPrefix: 'commandcenter', ...observability }),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl), retryAttempts: 2, retryDelay: 500 }),
+        BullModule.forRoot({ url: config.redisUrl, redis: redisConnectionOptions() }),
+        BullModule.registerQueue({ name: REPOSITORY_SYNC_QUEUE }),
         RepositoriesModule,
       ],
       controllers: [HealthController, ...(config.testErrorEnabled ? [TriggerTestErrorController] : [])],

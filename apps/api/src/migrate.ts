@@ -1,11 +1,10 @@
 import 'reflect-metadata';
+import { ConfigError, dataSourceOptions, requireDatabaseUrl } from '@commandcenter/domain';
 import { DataSource } from 'typeorm';
-import { ConfigError, loadConfig } from './config.js';
-import { dataSourceOptions } from '@commandcenter/domain';
 
 /** `npm run migrate`: applies pending migrations against DATABASE_URL and says which. */
 async function migrate(): Promise<void> {
-  const { databaseUrl } = loadConfig({ ...process.env, PORT: undefined });
+  const databaseUrl = requireDatabaseUrl(process.env);
   const dataSource = new DataSource(dataSourceOptions(databaseUrl));
   await dataSource.initialize();
   try {

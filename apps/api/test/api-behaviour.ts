@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { getQueueToken } from '@nestjs/bull';
+import { REPOSITORY_SYNC_QUEUE } from '@commandcenter/domain';
+import type { Queue } from 'bull';
 import { CaptureStream, waitFor } from '../../../tools/testing/log-capture.js';
 import { startApi, type ApiApp } from './support/api-app.js';
 
@@ -71,6 +74,28 @@ export function describeApi(adapter: 'express' | 'fastify'): void {
       const gone = await call(api, 'GET', `/api/v1/repositories/${created.body.id}`, { 'X-Request-ID': `gone-${adapter}` });
       expect(gone.status).toBe(404);
       expect(gone.body).toMatchObject({ statusCode: 404, request_id: `gone-${adapter}` });
+    });
+
+    it('queues a sync with 202, the job id and the request id; the job carries the context', async () => {
+      const repo = await call(api, 'POST', '/api/v1/repositories', {}, { name: 'to-sync', url: 'https://example.com/s' });
+      const res = await call(api, 'POST', `/api/v1/repositories/${repo.body.id}/sync`, { 'X-Request-ID': `sync-${adapter}` });
+      expect(res.status).toBe(202);
+      expect(res.body).toEqual({ jobId: expect.any(String), request_id: `sync-${adapter}` });
+      const queue = api.app.get<Queue>(getQueueToken(REPOSITORY_SYNC_QUEUE));
+      const job = await queue.getJob(res.body.jobId);
+      expect(job?.data).toEqual({ repositoryId: repo.body.id });
+      expect(job?.opts).toMatchObject({
+        attempts: 3,
+        observabilityContext: { request_id: `sync-${adapter}`, service: 'api', route: '/api/v1/repositories/:id/sync' },
+      });
+      const read = await call(api, 'GET', `/api/v1/repositories/${repo.body.id}`);
+      expect(read.body).toMatchObject({ lastSyncedAt: null, latestSyncRun: null });
+    });
+
+    it('answers a sync of an unknown repository with 404 and the request id', async () => {
+      const res = await call(api, 'POST', '/api/v1/repositories/7f3e2b9c-1d5a-4c8e-9f0b-2a6d4e8c1b3f/sync', { 'X-Request-ID': 'sync-404' });
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ statusCode: 404, request_id: 'sync-404' });
     });
 
     it('echoes a valid id and generates one when absent', async () => {
@@ -162,7 +187,7 @@ export function describeApi(adapter: 'express' | 'fastify'): void {
     it('reports readiness with the database and serves /metrics', async () => {
       const health = await call(api, 'GET', '/health');
       expect(health.status).toBe(200);
-      expect(health.body).toEqual({ status: 'ok', checks: { database: 'up' } });
+      expect(health.body).toEqual({ status: 'ok', checks: { database: 'up', redis: 'up' } });
       const metrics = await call(api, 'GET', '/metrics');
       expect(metrics.status).toBe(200);
       expect(metrics.text).toContain('http_request_duration_seconds_bucket');

@@ -8,8 +8,9 @@ describe('api start-up', () => {
     [{}, 'api failed to start: DATABASE_URL is not set'],
     [{ DATABASE_URL: 'localhost:5432' }, 'api failed to start: DATABASE_URL must use postgres://'],
     [{ DATABASE_URL: '::nonsense' }, 'api failed to start: DATABASE_URL is not a valid URL'],
+    [{ DATABASE_URL: 'postgres://u@h/db' }, 'api failed to start: REDIS_URL is not set'],
   ])('stops the built api with one clear line for %j', async (env, message) => {
-    const { DATABASE_URL: _ignored, ...rest } = process.env;
+    const { DATABASE_URL: _db, REDIS_URL: _redis, ...rest } = process.env;
     const failure = await run(process.execPath, [join(root, 'dist/apps/api/main.js')], { env: { ...rest, ...env } }).then(
       () => undefined,
       (error: { code: number; stderr: string }) => error,

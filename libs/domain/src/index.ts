@@ -8,3 +8,12 @@ export {
   SYNC_JOB_OPTIONS,
   type SyncJobData,
 } from './lib/repository-sync.js';
+export {
+  ConfigError,
+  parsePort,
+  parsePositiveInteger,
+  redisConnectionOptions,
+  requireDatabaseUrl,
+  requireRedisUrl,
+} from './lib/config.js';
+export { checkDependencies, type DependencyState, type ReadinessResult } from './lib/health.js';

@@ -1,20 +1,27 @@
+import { InjectQueue } from '@nestjs/bull';
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { checkDependencies, REPOSITORY_SYNC_QUEUE } from '@commandcenter/domain';
+import type { Queue } from 'bull';
 import type { DataSource } from 'typeorm';
 
-/** Readiness (`/health`: every dependency answers) and liveness (`/health/live`: the process serves). */
+
+/** Readiness (`/health`: every dependency answers within a second) and liveness (`/health/live`). */
 @Controller('health')
 export class HealthController {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(REPOSITORY_SYNC_QUEUE) private readonly queue: Queue,
+  ) {}
 
   @Get()
   async ready(): Promise<{ status: 'ok'; checks: Record<string, 'up'> }> {
-    try {
-      await this.dataSource.query('SELECT 1');
-    } catch {
-      throw new ServiceUnavailableException({ status: 'error', checks: { database: 'down' } });
-    }
-    return { status: 'ok', checks: { database: 'up' } };
+    const result = await checkDependencies({
+      database: () => this.dataSource.query('SELECT 1'),
+      redis: () => this.queue.client.ping(),
+    });
+    if (result.status !== 'ok') throw new ServiceUnavailableException(result);
+    return result as { status: 'ok'; checks: Record<string, 'up'> };
   }
 
   @Get('live')

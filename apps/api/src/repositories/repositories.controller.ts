@@ -1,11 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { CorrelationService } from '@commandcenter/observability';
 import { CreateRepositoryDto } from './dto/create-repository.dto.js';
-import { RepositoriesService } from './repositories.service.js';
+import { RepositoriesService, type RepositoryView } from './repositories.service.js';
 import type { Repository } from '@commandcenter/domain';
 
 @Controller('api/v1/repositories')
 export class RepositoriesController {
-  constructor(private readonly repositories: RepositoriesService) {}
+  constructor(
+    private readonly repositories: RepositoriesService,
+    private readonly correlation: CorrelationService,
+  ) {}
 
   @Get()
   list(@Query('limit') limit?: string): Promise<Repository[]> {
@@ -19,8 +23,15 @@ export class RepositoriesController {
   }
 
   @Get(':id')
-  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<Repository> {
+  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<RepositoryView> {
     return this.repositories.get(id);
+  }
+
+  @Post(':id/sync')
+  @HttpCode(202)
+  async sync(@Param('id', new ParseUUIDPipe()) id: string): Promise<{ jobId: string; request_id: string | undefined }> {
+    const { jobId } = await this.repositories.requestSync(id);
+    return { jobId, request_id: this.correlation.requestId };
   }
 
   @Delete(':id')

@@ -1,23 +1,41 @@
-import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import {
+  Repository,
+  REPOSITORY_SYNC_QUEUE,
+  SYNC_JOB,
+  SYNC_JOB_OPTIONS,
+  SyncRun,
+  type SyncJobData,
+} from '@commandcenter/domain';
+import type { Queue } from 'bull';
 import type { Repository as TypeOrmRepository } from 'typeorm';
 import type { CreateRepositoryDto } from './dto/create-repository.dto.js';
-import { Repository } from '@commandcenter/domain';
+
+/** A sync request answers within 2 s even when Redis is gone: the enqueue gets this long, then the api says 503. */
+const ENQUEUE_TIMEOUT_MS = 1500;
+
+export type RepositoryView = Repository & { latestSyncRun: SyncRun | null };
 
 @Injectable()
 export class RepositoriesService {
   private readonly logger = new Logger(RepositoriesService.name);
 
-  constructor(@InjectRepository(Repository) private readonly repositories: TypeOrmRepository<Repository>) {}
+  constructor(
+    @InjectRepository(Repository) private readonly repositories: TypeOrmRepository<Repository>,
+    @InjectRepository(SyncRun) private readonly syncRuns: TypeOrmRepository<SyncRun>,
+    @InjectQueue(REPOSITORY_SYNC_QUEUE) private readonly syncQueue: Queue<SyncJobData>,
+  ) {}
 
   list(limit: number): Promise<Repository[]> {
     return this.repositories.find({ order: { createdAt: 'DESC' }, take: limit });
   }
 
-  async get(id: string): Promise<Repository> {
-    const found = await this.repositories.findOneBy({ id });
-    if (!found) throw new NotFoundException(`repository ${id} not found`);
-    return found;
+  async get(id: string): Promise<RepositoryView> {
+    const found = await this.find(id);
+    const latestSyncRun = await this.syncRuns.findOne({ where: { repositoryId: id }, order: { createdAt: 'DESC' } });
+    return Object.assign(found, { latestSyncRun });
   }
 
   async create(dto: CreateRepositoryDto): Promise<Repository> {
@@ -30,5 +48,32 @@ export class RepositoriesService {
     const result = await this.repositories.delete({ id });
     if (!result.affected) throw new NotFoundException(`repository ${id} not found`);
     this.logger.log(`repository ${id} deleted`);
+  }
+
+  /** Enqueues a sync; the request's id travels with the job (ObservabilityModule stamps it). */
+  async requestSync(id: string): Promise<{ jobId: string }> {
+    await this.find(id);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`enqueue took longer than ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
+    });
+    const adding = this.syncQueue.add(SYNC_JOB, { repositoryId: id }, { ...SYNC_JOB_OPTIONS });
+    adding.catch(() => undefined); // a late failure after the timeout has been answered already
+    try {
+      const job = await Promise.race([adding, timeout]);
+      this.logger.log(`sync of repository ${id} queued as job ${job.id}`);
+      return { jobId: String(job.id) };
+    } catch (error) {
+      this.logger.warn(`sync of repository ${id} not queued: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ServiceUnavailableException('the sync queue is unavailable, try again shortly');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async find(id: string): Promise<Repository> {
+    const found = await this.repositories.findOneBy({ id });
+    if (!found) throw new NotFoundException(`repository ${id} not found`);
+    return found;
   }
 }

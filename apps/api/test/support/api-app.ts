@@ -11,6 +11,12 @@ import { createApp } from '../../src/create-app.js';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const run = promisify(execFile);
 
+export function redisUrl(): string {
+  const url = process.env.TEST_REDIS_URL;
+  if (!url) throw new Error('TEST_REDIS_URL is not set: run the tests through their jest config (it starts Redis)');
+  return url;
+}
+
 export function databaseUrl(): string {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) throw new Error('TEST_DATABASE_URL is not set: run the api tests through their jest config (it starts PostgreSQL)');
@@ -33,7 +39,7 @@ export interface ApiApp {
 }
 
 export async function startApi(adapter: 'express' | 'fastify', logs: CaptureStream, env: Record<string, string> = {}): Promise<ApiApp> {
-  const config = loadConfig({ DATABASE_URL: databaseUrl(), HTTP_ADAPTER: adapter, PORT: '0', ...env });
+  const config = loadConfig({ DATABASE_URL: databaseUrl(), REDIS_URL: redisUrl(), HTTP_ADAPTER: adapter, PORT: '0', ...env });
   const registry = new Registry();
   const app = await createApp(config, { logging: { level: 'debug', destination: logs }, metrics: { registry } });
   await app.listen(0, '127.0.0.1');

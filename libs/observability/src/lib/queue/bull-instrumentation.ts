@@ -39,6 +39,7 @@ type Patched = BullQueuePrototype & { [ORIGINALS]?: Pick<BullQueuePrototype, 'ad
 export class BullInstrumentation {
   readonly queues = new Set<BullQueueLike>();
   private readonly watched = new WeakSet<BullQueueLike>();
+  private readonly errorsHeard = new WeakSet<BullQueueLike>();
   private readonly lastErrorLog = new Map<string, number>();
 
   constructor(
@@ -76,7 +77,16 @@ export class BullInstrumentation {
 
   /** Queues known from DI (registered with BullModule) are read at scrape time even before their first job. */
   track(queue: unknown): void {
-    if (queue instanceof this.Queue) this.queues.add(queue as unknown as BullQueueLike);
+    if (!(queue instanceof this.Queue)) return;
+    this.queues.add(queue as unknown as BullQueueLike);
+    this.listenForErrors(queue as unknown as BullQueueLike);
+  }
+
+  /** Without an 'error' listener Bull prints every failed reconnect to the console; these go to the log instead. */
+  private listenForErrors(queue: BullQueueLike): void {
+    if (this.errorsHeard.has(queue)) return;
+    this.errorsHeard.add(queue);
+    queue.on('error', (error: unknown) => this.guard(() => this.onQueueError(queue, error)));
   }
 
   /** add(data), add(data, opts), add(name, data), add(name, data, opts) */
@@ -151,7 +161,7 @@ export class BullInstrumentation {
     queue.on('completed', (job: BullJobLike) => this.guard(() => this.onCompleted(queue, job)));
     queue.on('failed', (job: BullJobLike, error: unknown) => this.guard(() => this.onFailed(queue, job, error)));
     queue.on('stalled', (job: BullJobLike) => this.guard(() => this.onStalled(queue, job)));
-    queue.on('error', (error: unknown) => this.guard(() => this.onQueueError(queue, error)));
+    this.listenForErrors(queue);
   }
 
   private onCompleted(queue: BullQueueLike, job: BullJobLike): void {

@@ -1,0 +1,64 @@
+import type { RedisOptions } from 'ioredis';
+
+/** A configuration mistake: the apps print its message as one line and exit 1. */
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+export function requireDatabaseUrl(env: Env): string {
+  const value = env.DATABASE_URL;
+  if (!value) throw new ConfigError('DATABASE_URL is not set: expected postgres://user:password@host:port/database');
+  const url = parseUrl(value, 'DATABASE_URL', 'postgres://user:password@host:port/database');
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must use postgres:// or postgresql://, not ${url.protocol}//`);
+  }
+  if (!url.hostname || url.pathname.length <= 1) {
+    throw new ConfigError('DATABASE_URL must name a host and a database: postgres://user:password@host:port/database');
+  }
+  return value;
+}
+
+export function requireRedisUrl(env: Env): string {
+  const value = env.REDIS_URL;
+  if (!value) throw new ConfigError('REDIS_URL is not set: expected redis://host:port');
+  const url = parseUrl(value, 'REDIS_URL', 'redis://host:port');
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError(`REDIS_URL must use redis:// or rediss://, not ${url.protocol}//`);
+  }
+  if (!url.hostname) throw new ConfigError('REDIS_URL must name a host: redis://host:port');
+  return value;
+}
+
+export function parsePort(env: Env, fallback: number): number {
+  const port = Number(env.PORT ?? fallback);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT="${env.PORT}" is not a port number`);
+  return port;
+}
+
+export function parsePositiveInteger(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  const value = Number(raw ?? fallback);
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name}="${raw}" is not a positive whole number`);
+  return value;
+}
+
+/**
+ * Redis options for Bull connections. A command fails after one reconnect attempt instead of waiting in ioredis'
+ * offline queue, and reconnects come at most a second apart: with Redis gone, callers get an error quickly; when
+ * it is back, work goes on within a second, without a restart.
+ */
+export function redisConnectionOptions(): RedisOptions {
+  return {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
+  };
+}
+
+function parseUrl(value: string, name: string, example: string): URL {
+  try {
+    return new URL(value);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL: expected ${example}`);
+  }
+}
