@@ -4,6 +4,6 @@ export default {
   ...preset,
   displayName: 'api',
   rootDir: import.meta.dirname,
-  globalSetup: './test/global-setup.js',
+  globalSetup: '../../tools/testing/global-setup-migrated.js',
   globalTeardown: '../../tools/testing/global-teardown.js',
 };

@@ -1,11 +1,11 @@
-// The shared harness starts PostgreSQL and Redis; the api's schema is then applied once, by the built
+// For the apps' tests: the harness starts PostgreSQL and Redis, then the schema is applied once, by the built
 // `npm run migrate` script, before any test file runs (test files run in parallel and must not race on it).
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import startServices from '../../../tools/testing/global-setup.js';
+import startServices from './global-setup.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export default async function globalSetup() {
   await startServices();

@@ -1,0 +1,22 @@
+import { ConfigError, parsePort, parsePositiveInteger, requireDatabaseUrl, requireRedisUrl } from '@commandcenter/domain';
+
+export { ConfigError };
+
+/** The worker's configuration, read from the environment once at start-up. */
+export interface WorkerConfig {
+  databaseUrl: string;
+  redisUrl: string;
+  /** Its own HTTP port, for /metrics and /health. */
+  port: number;
+  /** On SIGTERM, how long active jobs get to finish before the worker exits anyway. */
+  shutdownTimeoutMs: number;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
+  return {
+    databaseUrl: requireDatabaseUrl(env),
+    redisUrl: requireRedisUrl(env),
+    port: parsePort(env, 3001),
+    shutdownTimeoutMs: parsePositiveInteger(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
+  };
+}

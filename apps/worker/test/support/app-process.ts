@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../../../tools/testing/services.js';
+import { waitFor } from '../../../../tools/testing/log-capture.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+/** A built app (dist/apps/<app>/main.js) run as a real process, its JSON log lines collected from stdout. */
+export class AppProcess {
+  readonly lines: Array<Record<string, any>> = [];
+  readonly stderr: string[] = [];
+  private exit?: Promise<number | null>;
+
+  private constructor(
+    readonly name: string,
+    readonly url: string,
+    private readonly child: ChildProcess,
+  ) {
+    let buffered = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        try {
+          this.lines.push(JSON.parse(line));
+        } catch {
+          this.lines.push({ raw: line });
+        }
+      }
+    });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk));
+    this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  static async start(app: 'api' | 'worker', env: Record<string, string>): Promise<AppProcess> {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--enable-source-maps', join(root, 'dist/apps', app, 'main.js')], {
+      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'debug', ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const started = new AppProcess(app, `http://127.0.0.1:${port}`, child);
+    await waitFor(
+      () => started.lines.some((l) => l.msg === 'Nest application successfully started') || started.child.exitCode !== null,
+      `${app} to start`,
+      15_000,
+    );
+    if (started.child.exitCode !== null) throw new Error(`${app} exited at start: ${started.stderr.join('')}`);
+    return started;
+  }
+
+  find(predicate: (line: Record<string, any>) => boolean): Record<string, any> | undefined {
+    return this.lines.find(predicate);
+  }
+
+  waitForLine(predicate: (line: Record<string, any>) => boolean, what: string, timeoutMs = 10_000): Promise<Record<string, any>> {
+    return waitFor(() => this.find(predicate), `${this.name}: ${what}`, timeoutMs);
+  }
+
+  /** SIGTERM, then the exit code (SIGKILL after `timeoutMs`, reported as null). */
+  async stop(timeoutMs = 15_000): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const code = await this.exit!;
+    clearTimeout(timer);
+    return code;
+  }
+
+  async metrics(): Promise<string> {
+    return (await fetch(`${this.url}/metrics`)).text();
+  }
+}
+
+/** The value of one sample in a Prometheus text exposition, 0 when absent. */
+export function sample(exposition: string, name: string, labels: Record<string, string> = {}): number {
+  for (const line of exposition.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.split(' ').at(-1));
+  }
+  return 0;
+}
