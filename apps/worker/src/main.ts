@@ -8,7 +8,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const app = await NestFactory.create(WorkerModule.register(config), { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  // Exit 0 after a clean shutdown (and flush pino's buffer) instead of re-raising the signal.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   await app.listen(config.port, '0.0.0.0');
 }
 
