@@ -89,6 +89,14 @@ describe('Bull integration', () => {
     expect(JSON.stringify(logs.lines)).not.toContain('OR true');
   });
 
+  it('counts and logs a stalled job with the id it carries', async () => {
+    const before = await value(app, 'bull_jobs_stalled_total', { queue: QUEUE, job_name: 'work' });
+    // Stalls need a worker to die mid-job; Bull reports them with this event, which is what the integration hears.
+    app.queue.emit('stalled', { id: 'stalled-1', name: 'work', attemptsMade: 0, timestamp: Date.now(), opts: { observabilityContext: { v: 1, request_id: 'st-1' } } });
+    expect(await value(app, 'bull_jobs_stalled_total', { queue: QUEUE, job_name: 'work' })).toBe(before + 1);
+    expect(logs.lines.find((l) => l.msg === 'job stalled')).toMatchObject({ request_id: 'st-1', job_id: 'stalled-1', level: 40 });
+  });
+
   it('counts completed jobs and their durations, and reads queue sizes at scrape time', async () => {
     await settled(app);
     const before = await value(app, 'bull_jobs_completed_total', { queue: QUEUE, job_name: 'work' });

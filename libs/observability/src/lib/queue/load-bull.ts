@@ -4,9 +4,12 @@ import type { BullQueueClass } from './bull-types.js';
  * Bull is an optional peer: loaded only when the queue integration is on. Asked for explicitly and missing, it is a
  * start-up error naming what to install; merely absent, the integration stays off.
  */
-export async function loadBull(required: boolean): Promise<BullQueueClass | undefined> {
+export async function loadBull(
+  required: boolean,
+  importBull: () => Promise<unknown> = () => import('bull'),
+): Promise<BullQueueClass | undefined> {
   try {
-    const module = (await import('bull')) as unknown as { default?: BullQueueClass } & BullQueueClass;
+    const module = (await importBull()) as { default?: BullQueueClass } & BullQueueClass;
     return module.default ?? module;
   } catch (error) {
     if (!required) return undefined;
