@@ -1,11 +1,10 @@
 import { BullModule } from '@nestjs/bull';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { dataSourceOptions, redisConnectionOptions, REPOSITORY_SYNC_QUEUE } from '@commandcenter/domain';
+import { dataSourceOptions, HealthController, redisConnectionOptions, REPOSITORY_SYNC_QUEUE } from '@commandcenter/domain';
 import { ObservabilityModule, type ObservabilityOptions } from '@commandcenter/observability';
 import type { ApiConfig } from './config.js';
 import { TriggerTestErrorController } from './debug/trigger-test-error.controller.js';
-import { HealthController } from './health/health.controller.js';
 import { RepositoriesModule } from './repositories/repositories.module.js';
 
 @Module({})

@@ -1,10 +1,9 @@
 import { BullModule } from '@nestjs/bull';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { dataSourceOptions, redisConnectionOptions, REPOSITORY_SYNC_QUEUE } from '@commandcenter/domain';
+import { dataSourceOptions, HealthController, redisConnectionOptions, REPOSITORY_SYNC_QUEUE } from '@commandcenter/domain';
 import { ObservabilityModule, type ObservabilityOptions } from '@commandcenter/observability';
 import type { WorkerConfig } from './config.js';
-import { HealthController } from './health/health.controller.js';
 import { SyncProcessor } from './sync/sync.processor.js';
 import { WORKER_CONFIG } from './tokens.js';
 

@@ -17,3 +17,4 @@ export {
   requireRedisUrl,
 } from './lib/config.js';
 export { checkDependencies, type DependencyState, type ReadinessResult } from './lib/health.js';
+export { HealthController } from './lib/health.controller.js';

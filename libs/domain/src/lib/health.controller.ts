@@ -1,11 +1,12 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { checkDependencies, REPOSITORY_SYNC_QUEUE } from '@commandcenter/domain';
+import { checkDependencies } from './health.js';
+import { REPOSITORY_SYNC_QUEUE } from './repository-sync.js';
 import type { Queue } from 'bull';
 import type { DataSource } from 'typeorm';
 
-/** Readiness of the worker: Redis (its jobs) and PostgreSQL (its writes), each within a second. */
+/** Readiness of both apps (`/health`: PostgreSQL and Redis each answer within a second) and liveness (`/health/live`). */
 @Controller('health')
 export class HealthController {
   constructor(
