@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bull';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions, HealthController, redisConnectionOptions, REPOSITORY_SYNC_QUEUE } from '@commandcenter/domain';
-import { ObservabilityModule, type ObservabilityOptions } from '@commandcenter/observability';
+import { ObservabilityModule, sqlCommentingClient, type ObservabilityOptions } from '@commandcenter/observability';
 import type { ApiConfig } from './config.js';
 import { TriggerTestErrorController } from './debug/trigger-test-error.controller.js';
 import { RepositoriesModule } from './repositories/repositories.module.js';
@@ -14,7 +14,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         ObservabilityModule.forRoot({ serviceName: 'api', metricPrefix: 'commandcenter', ...observability }),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl), retryAttempts: 2, retryDelay: 500 }),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(config.databaseUrl, { Client: sqlCommentingClient() }),
+          retryAttempts: 2,
+          retryDelay: 500,
+        }),
         BullModule.forRoot({ url: config.redisUrl, redis: redisConnectionOptions() }),
         BullModule.registerQueue({ name: REPOSITORY_SYNC_QUEUE }),
         RepositoriesModule,

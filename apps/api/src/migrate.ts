@@ -1,11 +1,14 @@
 import 'reflect-metadata';
 import { ConfigError, dataSourceOptions, requireDatabaseUrl } from '@commandcenter/domain';
+import { sqlCommentingClient } from '@commandcenter/observability';
 import { DataSource } from 'typeorm';
 
 /** `npm run migrate`: applies pending migrations against DATABASE_URL and says which. */
 async function migrate(): Promise<void> {
   const databaseUrl = requireDatabaseUrl(process.env);
-  const dataSource = new DataSource(dataSourceOptions(databaseUrl));
+  // Every migration statement says where it came from in pg_stat_activity and the server log.
+  const Client = sqlCommentingClient({ application: 'api', source: 'migration' });
+  const dataSource = new DataSource(dataSourceOptions(databaseUrl, { Client }));
   await dataSource.initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });

@@ -1,11 +1,13 @@
 export { ObservabilityModule } from './lib/observability.module.js';
 export type {
   CorrelationOptions,
+  DatabaseOptions,
   ErrorsOptions,
   LoggingOptions,
   MetricsOptions,
   ObservabilityAsyncOptions,
   ObservabilityOptions,
+  QueueOptions,
 } from './lib/observability.options.js';
 export {
   DEFAULT_HTTP_DURATION_BUCKETS,
@@ -16,3 +18,4 @@ export {
 export { CorrelationService } from './lib/correlation/correlation.service.js';
 export { getRequestId, runWithRequestId } from './lib/correlation/correlation-context.js';
 export { isValidRequestId } from './lib/correlation/request-id.js';
+export { sqlCommentingClient, type SqlCommentingClientOptions } from './lib/database/commenting-client.js';

@@ -277,6 +277,14 @@ export function describeHttpBehaviour(adapter: AdapterKind): void {
         expect(again.text).toContain('testapp_errors_total{');
       });
 
+      it('records no internal fault on healthy traffic', async () => {
+        await get(app, '/items/1');
+        await get(app, '/boom');
+        await get(app, '/nowhere');
+        const data = await app.registry.getSingleMetric('observability_internal_errors_total')!.get();
+        expect(data.values.filter((v) => v.value > 0)).toEqual([]);
+      });
+
       it('tracks requests in flight and default process metrics', async () => {
         const slow = get(app, '/slow?ms=150');
         await new Promise((r) => setTimeout(r, 50));

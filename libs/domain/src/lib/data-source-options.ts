@@ -4,8 +4,11 @@ import { CreateSyncRuns1764288000000 } from './migrations/1764288000000-create-s
 import { Repository } from './repositories/repository.entity.js';
 import { SyncRun } from './sync-runs/sync-run.entity.js';
 
-/** Entities and migrations are listed, not globbed, so the bundled apps find them. */
-export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
+/**
+ * Entities and migrations are listed, not globbed, so the bundled apps find them. `extra` goes to the pg pool:
+ * the apps pass their `Client` there (the sqlcommenter client of @commandcenter/observability).
+ */
+export function dataSourceOptions(databaseUrl: string, extra: Record<string, unknown> = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url: databaseUrl,
@@ -13,6 +16,6 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     migrations: [CreateRepositories1764201600000, CreateSyncRuns1764288000000],
     migrationsTableName: 'typeorm_migrations',
     synchronize: false,
-    extra: { max: 10, connectionTimeoutMillis: 5000 },
+    extra: { max: 10, connectionTimeoutMillis: 5000, ...extra },
   };
 }

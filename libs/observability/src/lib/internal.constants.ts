@@ -2,5 +2,7 @@
 export const RESOLVED_OPTIONS = Symbol('observability:resolved-options');
 /** DI token of the options as the user gave them, before defaults (internal). */
 export const USER_OPTIONS = Symbol('observability:user-options');
+/** DI token of the set of pg pools read by `db_pool_connections` (internal). */
+export const TRACKED_POOLS = Symbol('observability:tracked-pools');
 /** DI token of the module's pino logger (internal). */
 export const PINO_LOGGER = Symbol('observability:pino-logger');

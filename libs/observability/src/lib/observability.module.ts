@@ -19,8 +19,11 @@ import { CorrelationService } from './correlation/correlation.service.js';
 import { InternalErrors } from './faults/internal-errors.js';
 import { ObservabilityMiddleware } from './http/observability.middleware.js';
 import { captureFastifyRoutes } from './http/route-template.js';
-import { PINO_LOGGER, RESOLVED_OPTIONS } from './internal.constants.js';
+import { PINO_LOGGER, RESOLVED_OPTIONS, TRACKED_POOLS } from './internal.constants.js';
 import { METRICS_REGISTRY } from './observability.constants.js';
+import type { PoolLike } from './database/database-metrics.js';
+import { QueryObservabilitySubscriber } from './database/query-subscriber.js';
+import { configureSqlComments } from './database/sql-comment-settings.js';
 import { createObservabilityProviders } from './observability.providers.js';
 import type { ObservabilityAsyncOptions, ObservabilityOptions } from './observability.options.js';
 import { BullInstrumentation } from './queue/bull-instrumentation.js';
@@ -39,8 +42,18 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
     private readonly pinoNestLogger: PinoNestLogger,
     private readonly middleware: ObservabilityMiddleware,
     private readonly discovery: DiscoveryService,
+    @Inject(TRACKED_POOLS) private readonly pools: Set<PoolLike>,
     @Optional() private readonly bull?: BullInstrumentation,
-  ) {}
+    @Optional() private readonly querySubscriber?: QueryObservabilitySubscriber,
+  ) {
+    const { database, serviceName } = options;
+    configureSqlComments({
+      enabled: database.queryComments,
+      application: serviceName,
+      prepend: database.prependComments,
+      onFault: (error) => internal.record('database', error),
+    });
+  }
 
   /** Options are read when the module is instantiated, so environment flags set before bootstrap apply. */
   static forRoot(options: ObservabilityOptions = {}): DynamicModule {
@@ -87,16 +100,52 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
     if (this.options.logging.enabled) NestLogger.overrideLogger(this.pinoNestLogger);
   }
 
-  /** Queues registered with BullModule are known before their first job, so /metrics shows them from the start. */
+  /**
+   * Finds what the app registered elsewhere: Bull queues (read at scrape time before their first job) and TypeORM
+   * DataSources (the query subscriber is added to each, and their pg pools feed `db_pool_connections`).
+   */
   onApplicationBootstrap(): void {
-    const bull = this.bull;
-    if (!bull) return;
     for (const wrapper of this.discovery.getProviders()) {
-      if (wrapper.isDependencyTreeStatic()) this.internal.guard('queue', () => bull.track(wrapper.instance));
+      if (!wrapper.isDependencyTreeStatic()) continue;
+      const instance: unknown = wrapper.instance;
+      if (this.bull) this.internal.guard('queue', () => this.bull!.track(instance));
+      if (this.querySubscriber && isDataSource(instance)) this.internal.guard('database', () => this.watchDataSource(instance));
     }
   }
 
   onModuleDestroy(): void {
     this.bull?.uninstall();
+    configureSqlComments(undefined);
+  }
+
+  private watchDataSource(dataSource: DataSourceLike): void {
+    if (!dataSource.subscribers.includes(this.querySubscriber)) dataSource.subscribers.push(this.querySubscriber);
+    const pool = dataSource.driver?.master;
+    if (pool && typeof pool.totalCount === 'number') this.pools.add(pool);
+  }
+}
+
+interface DataSourceLike {
+  subscribers: unknown[];
+  driver?: { master?: PoolLike };
+}
+
+/**
+ * TypeORM is an optional peer: a DataSource is recognised by its shape, not by importing its class. Some providers
+ * throw on any property access outside a request (nestjs-cls proxy providers): those are not DataSources.
+ */
+function isDataSource(value: unknown): value is DataSourceLike {
+  try {
+    const candidate = value as { subscribers?: unknown; driver?: unknown; manager?: unknown; isInitialized?: unknown } | null;
+    return (
+      !!candidate &&
+      typeof candidate === 'object' &&
+      Array.isArray(candidate.subscribers) &&
+      typeof candidate.driver === 'object' &&
+      typeof candidate.manager === 'object' &&
+      typeof candidate.isInitialized === 'boolean'
+    );
+  } catch {
+    return false;
   }
 }

@@ -15,6 +15,7 @@ export interface ObservabilityOptions {
   errors?: ErrorsOptions;
   metrics?: MetricsOptions;
   queue?: QueueOptions;
+  database?: DatabaseOptions;
 }
 
 export interface CorrelationOptions {
@@ -71,6 +72,20 @@ export interface QueueOptions {
   enabled?: boolean;
   /** Longest wait for Redis when `/metrics` reads queue sizes; a slower answer leaves those series out. Default: 500. */
   scrapeTimeoutMs?: number;
+}
+
+export interface DatabaseOptions {
+  /** TypeORM query subscriber (timing, errors, slow-query warnings) and pool metrics. Default: true. */
+  enabled?: boolean;
+  /**
+   * sqlcommenter comments on every statement, for pools built with `sqlCommentingClient()`. Default: true;
+   * `OBSERVABILITY_QUERY_COMMENTS_ENABLED=false` turns them off.
+   */
+  queryComments?: boolean;
+  /** Put the comment before the statement instead of after it. Default: false. */
+  prependComments?: boolean;
+  /** Statements at least this slow are logged at warn. Default: 200 (ms). */
+  slowQueryMs?: number;
 }
 
 /** `forRootAsync()` options: the factory's result is merged over the defaults like `forRoot()` options. */

@@ -4,12 +4,14 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { CorrelationInterceptor } from './correlation/correlation.interceptor.js';
 import { CorrelationService } from './correlation/correlation.service.js';
+import { DatabaseMetrics, type PoolLike } from './database/database-metrics.js';
+import { QueryObservabilitySubscriber } from './database/query-subscriber.js';
 import { ErrorMetrics } from './errors/error-metrics.js';
 import { ObservabilityExceptionFilter } from './errors/observability-exception.filter.js';
 import { InternalErrors } from './faults/internal-errors.js';
 import { HttpObserver } from './http/http-observer.js';
 import { ObservabilityMiddleware } from './http/observability.middleware.js';
-import { PINO_LOGGER, RESOLVED_OPTIONS, USER_OPTIONS } from './internal.constants.js';
+import { PINO_LOGGER, RESOLVED_OPTIONS, TRACKED_POOLS, USER_OPTIONS } from './internal.constants.js';
 import { METRICS_REGISTRY } from './observability.constants.js';
 import { currentRouteTemplate } from './http/route-template.js';
 import { createPinoLogger } from './logging/pino-logger.js';
@@ -72,6 +74,20 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
         return instrumentation;
       },
       inject: [RESOLVED_OPTIONS, InternalErrors, PINO_LOGGER, METRICS_REGISTRY],
+    },
+    { provide: TRACKED_POOLS, useValue: new Set<PoolLike>() },
+    {
+      provide: QueryObservabilitySubscriber,
+      useFactory: (o: ResolvedOptions, registry: Registry, pools: Set<PoolLike>, logger: Logger, internal: InternalErrors) =>
+        o.database.enabled
+          ? new QueryObservabilitySubscriber(
+              o.metrics.enabled ? new DatabaseMetrics(registry, () => pools) : undefined,
+              logger,
+              o.database.slowQueryMs,
+              internal,
+            )
+          : undefined,
+      inject: [RESOLVED_OPTIONS, METRICS_REGISTRY, TRACKED_POOLS, PINO_LOGGER, InternalErrors],
     },
     ObservabilityMiddleware,
     ObservabilityExceptionFilter,

@@ -18,6 +18,7 @@ export interface ResolvedOptions {
   };
   errors: { enabled: boolean; countClientErrors: boolean };
   queue: { enabled: boolean; required: boolean; scrapeTimeoutMs: number };
+  database: { enabled: boolean; queryComments: boolean; prependComments: boolean; slowQueryMs: number };
   metrics: {
     enabled: boolean;
     path: string;
@@ -73,6 +74,11 @@ export function resolveOptions(options: ObservabilityOptions = {}, env: Env = pr
     throw new Error('ObservabilityModule: queue.scrapeTimeoutMs must be an integer from 1 to 10000');
   }
 
+  const slowQueryMs = options.database?.slowQueryMs ?? 200;
+  if (!(slowQueryMs >= 0) || !Number.isFinite(slowQueryMs)) {
+    throw new Error('ObservabilityModule: database.slowQueryMs must be a number of milliseconds, 0 or more');
+  }
+
   return {
     serviceName: options.serviceName ?? env.SERVICE_NAME ?? 'app',
     metricPrefix,
@@ -93,6 +99,12 @@ export function resolveOptions(options: ObservabilityOptions = {}, env: Env = pr
       enabled: (options.queue?.enabled ?? true) && featureFlag(env, 'QUEUE_PROPAGATION'),
       required: options.queue?.enabled === true,
       scrapeTimeoutMs,
+    },
+    database: {
+      enabled: options.database?.enabled ?? true,
+      queryComments: (options.database?.queryComments ?? true) && featureFlag(env, 'QUERY_COMMENTS'),
+      prependComments: options.database?.prependComments ?? false,
+      slowQueryMs,
     },
     metrics: {
       enabled: (options.metrics?.enabled ?? true) && featureFlag(env, 'METRICS'),

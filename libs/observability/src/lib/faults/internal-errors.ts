@@ -1,7 +1,7 @@
 import { Counter, type Registry } from 'prom-client';
 import { getOrCreateMetric } from '../metrics/metric-factory.js';
 
-export type ObservabilityComponent = 'correlation' | 'logging' | 'metrics' | 'errors' | 'access-log' | 'queue';
+export type ObservabilityComponent = 'correlation' | 'logging' | 'metrics' | 'errors' | 'access-log' | 'queue' | 'database';
 
 /**
  * Observability code must never break the request it observes: every step runs through `guard()`, which

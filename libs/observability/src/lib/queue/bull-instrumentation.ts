@@ -77,9 +77,18 @@ export class BullInstrumentation {
 
   /** Queues known from DI (registered with BullModule) are read at scrape time even before their first job. */
   track(queue: unknown): void {
-    if (!(queue instanceof this.Queue)) return;
+    if (!this.isQueue(queue)) return;
     this.queues.add(queue as unknown as BullQueueLike);
     this.listenForErrors(queue as unknown as BullQueueLike);
+  }
+
+  /** Some providers throw on any inspection outside a request (nestjs-cls proxy providers): not queues. */
+  private isQueue(value: unknown): boolean {
+    try {
+      return value instanceof this.Queue;
+    } catch {
+      return false;
+    }
   }
 
   /** Without an 'error' listener Bull prints every failed reconnect to the console; these go to the log instead. */

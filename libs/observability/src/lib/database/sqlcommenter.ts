@@ -1,0 +1,39 @@
+/**
+ * sqlcommenter (google/sqlcommenter): ` /*key='value',...*\/` with sorted keys and URL-encoded values. The encoding
+ * is the injection defence and holds on its own, whatever the values: encodeURIComponent plus `!'()*` leaves only
+ * `A-Z a-z 0-9 - _ . ~ %`, so no value can close the comment, open a nested one (PostgreSQL comments nest) or
+ * end the quoted value.
+ */
+export function encodeSqlCommentValue(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+export type SqlTags = Record<string, string | undefined>;
+
+export function serializeSqlComment(tags: SqlTags): string {
+  const pairs = Object.keys(tags)
+    .filter((key) => tags[key] !== undefined && tags[key] !== '')
+    .sort()
+    .map((key) => `${encodeSqlCommentValue(key)}='${encodeSqlCommentValue(tags[key] as string)}'`);
+  return pairs.length > 0 ? `/*${pairs.join(',')}*/` : '';
+}
+
+/**
+ * Adds the comment to a statement: appended by default (before a trailing semicolon), prepended on request.
+ * A statement that already holds a comment is left as it is, as the spec asks.
+ */
+export function commentStatement(sql: string, tags: SqlTags, prepend = false): string {
+  if (sql.length === 0 || sql.includes('/*') || sql.includes('--')) return sql;
+  const comment = serializeSqlComment(tags);
+  if (!comment) return sql;
+  if (prepend) return `${comment} ${sql}`;
+  const trimmed = sql.trimEnd();
+  return trimmed.endsWith(';') ? `${trimmed.slice(0, -1)} ${comment};` : `${sql} ${comment}`;
+}
+
+/** The operation label of a statement: its first keyword, for the few that matter, else 'other'. */
+export function sqlOperation(sql: string): 'select' | 'insert' | 'update' | 'delete' | 'other' {
+  const match = /^\s*(?:\/\*[\s\S]*?\*\/\s*)*\(?\s*([A-Za-z]+)/.exec(sql);
+  const keyword = match?.[1]?.toLowerCase();
+  return keyword === 'select' || keyword === 'insert' || keyword === 'update' || keyword === 'delete' ? keyword : 'other';
+}
