@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { Client as PgClient } from 'pg';
 import { currentCorrelation } from '../correlation/correlation-context.js';
 import { currentRouteTemplate } from '../http/route-template.js';
 import { featureFlag } from '../resolve-options.js';
@@ -14,7 +15,7 @@ export interface SqlCommentingClientOptions {
   prepend?: boolean;
 }
 
-type PgClientClass = new (...args: any[]) => { query(...args: any[]): any };
+type PgClientClass = typeof PgClient;
 
 /**
  * A `pg.Client` subclass that adds a sqlcommenter comment with the current request's id (and traceparent,
@@ -36,7 +37,7 @@ export function sqlCommentingClient(options: SqlCommentingClientOptions = {}): P
           settings?.onFault?.(error);
         }
       }
-      return super.query(...args);
+      return (super.query as (...a: unknown[]) => unknown)(...args);
     }
   };
 }

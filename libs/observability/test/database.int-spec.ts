@@ -1,0 +1,175 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
+import pg from 'pg';
+import { CaptureStream, waitFor } from '../../../tools/testing/log-capture.js';
+import { sqlCommentingClient } from '../src/index.js';
+import { commentStatement } from '../src/lib/database/sqlcommenter.js';
+import { startDatabaseApp, type DatabaseApp } from './support/database-app.js';
+
+const databaseUrl = () => process.env.TEST_DATABASE_URL!;
+const serverLog = () => readFileSync(process.env.TEST_PG_LOG_FILE!, 'utf8');
+
+/** The server's log lines (every statement is logged, with its comment) that carry `fragment`. */
+async function loggedStatements(fragment: string, atLeast = 1): Promise<string[]> {
+  return waitFor(() => {
+    const lines = serverLog().split('\n').filter((l) => l.includes(fragment) && /(statement|execute [^:]*):/.test(l));
+    return lines.length >= atLeast ? lines : undefined;
+  }, `server log lines with ${fragment}`);
+}
+
+async function get(app: DatabaseApp, path: string, requestId: string) {
+  const res = await fetch(`${app.url}${path}`, { headers: { 'X-Request-ID': requestId } });
+  expect(res.status).toBe(200);
+  return res.json();
+}
+
+describe('SQL comments on a real PostgreSQL', () => {
+  const logs = new CaptureStream();
+  let app: DatabaseApp;
+
+  beforeAll(async () => {
+    app = await startDatabaseApp(databaseUrl(), logs, 1);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  beforeEach(() => logs.clear());
+
+  it.each([
+    ['find', '/db/find/a', 'FROM "observability_items"'],
+    ['builder', '/db/builder/a', 'FROM "observability_items"'],
+    ['raw', '/db/raw/a', 'raw_probe'],
+    ['transaction', '/db/transaction/a', 'INSERT INTO "observability_items"'],
+    ['stream', '/db/stream/a', 'stream_probe'],
+  ])('comments a statement sent through %s with the request id, application and route', async (kind, path, fragment) => {
+    const id = `sql-${kind}-1`;
+    await get(app, path, id);
+    const lines = await loggedStatements(`request_id='${id}'`);
+    const line = lines.find((l) => l.includes(fragment));
+    expect(line).toBeDefined();
+    const route = encodeURIComponent(path.replace(/\/a$/, '/:marker')).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    expect(line).toContain(`/*application='db-test',request_id='${id}',route='${route}'*/`);
+  });
+
+  it('comments the transaction statements themselves', async () => {
+    await get(app, '/db/transaction/b', 'sql-tx-2');
+    const lines = await loggedStatements(`request_id='sql-tx-2'`, 3);
+    expect(lines.some((l) => l.includes('START TRANSACTION'))).toBe(true);
+    expect(lines.some((l) => l.includes('COMMIT'))).toBe(true);
+  });
+
+  it('puts every statement under the id of the request that sent it, with a pool of one and 50 requests at once', async () => {
+    const ids = Array.from({ length: 50 }, (_, i) => `pool1-${i}`);
+    await Promise.all(ids.map((id) => get(app, `/db/echo/${id}`, id)));
+    const log = await waitFor(() => {
+      const text = serverLog();
+      return ids.every((id) => text.includes(`request_id='${id}'`)) ? text : undefined;
+    }, 'all 50 statements');
+    const lines = log.split('\n');
+    let checked = 0;
+    lines.forEach((line, i) => {
+      const match = /execute <unnamed>: SELECT \$1::text AS echo_probe \/\*.*request_id='(pool1-\d+)'/.exec(line);
+      if (!match) return;
+      const parameters = /DETAIL:\s+parameters: \$1 = '([^']*)'/.exec(lines[i + 1] ?? '');
+      expect(parameters?.[1]).toBe(match[1]);
+      checked++;
+    });
+    expect(checked).toBeGreaterThanOrEqual(50);
+  });
+
+  it('keeps one pg_stat_statements row for the same statement sent by 20 requests with distinct ids', async () => {
+    for (let i = 0; i < 20; i++) await get(app, `/db/find/m${i}`, `pss-${i}`);
+    const stats = await app.dataSource.query(
+      `SELECT count(DISTINCT queryid)::int AS ids, sum(calls)::int AS calls FROM pg_stat_statements
+       WHERE query LIKE 'SELECT "Item"."id" AS "Item_id", "Item"."name" AS "Item_name" FROM "observability_items" "Item" WHERE%'`,
+    );
+    expect(stats[0].ids).toBe(1);
+    expect(stats[0].calls).toBeGreaterThanOrEqual(20);
+  });
+
+  it('times statements by operation, counts errors by SQLSTATE, warns on slow ones without their parameters', async () => {
+    const before = await app.registry.getSingleMetric('db_query_duration_seconds')!.get();
+    const count = (data: typeof before) =>
+      data.values.find((v) => (v as { metricName?: string }).metricName === 'db_query_duration_seconds_count' && v.labels.operation === 'select')?.value ?? 0;
+    await get(app, '/db/raw/x', 'metrics-1');
+    expect(count(await app.registry.getSingleMetric('db_query_duration_seconds')!.get())).toBeGreaterThan(count(before));
+
+    expect((await fetch(`${app.url}/db/broken`, { headers: { 'X-Request-ID': 'broken-1' } })).status).toBe(500);
+    const errors = await app.registry.getSingleMetric('db_query_errors_total')!.get();
+    expect(errors.values).toContainEqual(expect.objectContaining({ labels: { operation: 'select', sqlstate: '42P01' }, value: 1 }));
+
+    await get(app, '/db/slow', 'slow-1');
+    const slow = logs.lines.find((l) => l.msg === 'slow query');
+    expect(slow).toMatchObject({ request_id: 'slow-1', operation: 'select', level: 40 });
+    expect(slow!.duration_ms).toBeGreaterThanOrEqual(200);
+    expect(slow!.statement).toContain('slow_probe');
+    expect(JSON.stringify(logs.lines)).not.toContain('hunter2-secret');
+
+    const pool = await app.registry.getSingleMetric('db_pool_connections')!.get();
+    expect(pool.values.find((v) => v.labels.state === 'total')?.value).toBe(1);
+    expect(pool.values.map((v) => v.labels.state).sort()).toEqual(['idle', 'total', 'waiting']);
+  });
+});
+
+describe('the encoder against PostgreSQL itself', () => {
+  let client: pg.Client;
+  beforeAll(async () => {
+    client = new pg.Client({ connectionString: databaseUrl() });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client?.end();
+  });
+
+  it('keeps any id inert: the commented statement runs, answers the same and keeps its queryid (5,000 ids)', async () => {
+    const statement = 'SELECT $1::int + 1 AS encoder_probe';
+    const plain = await client.query(statement, [41]);
+    const ids = fc.sample(
+      fc.oneof(
+        fc.string({ unit: 'binary', maxLength: 64 }),
+        fc.constantFrom("x*/ OR true /*", "x*/; DROP TABLE t; /*", 'abc/*', "'; --", '\n\r\t', 'ünïcødé ✓'),
+      ),
+      { numRuns: 5000, seed: 20261127 },
+    );
+    for (const id of ids) {
+      const commented = commentStatement(statement, { request_id: id, route: `/r/${id}` });
+      const result = await client.query(commented, [41]);
+      expect(result.rows).toEqual(plain.rows);
+    }
+    const stats = await client.query(
+      "SELECT count(DISTINCT queryid)::int AS ids, sum(calls)::int AS calls FROM pg_stat_statements WHERE query LIKE '%encoder_probe%'",
+    );
+    expect(stats.rows[0]).toEqual({ ids: 1, calls: expect.any(Number) });
+    expect(stats.rows[0].calls).toBeGreaterThanOrEqual(5001);
+  });
+
+  it('leaves the data intact under the injection ids of the design, with id validation out of the way', async () => {
+    await client.query('DROP TABLE IF EXISTS injection_probe; CREATE TABLE injection_probe (id int PRIMARY KEY, v text)');
+    await client.query("INSERT INTO injection_probe VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+    const Commenting = sqlCommentingClient({ application: 'injection-test' });
+    const commenting = new Commenting({ connectionString: databaseUrl() });
+    await commenting.connect();
+    const cls = ClsServiceManager.getClsService();
+    // The raw ids go straight into the context, as if validation upstream were off or broken.
+    const asRequest = <T>(id: string, fn: () => Promise<T>) =>
+      cls.run(() => {
+        cls.set(CLS_ID, id);
+        return fn();
+      });
+    try {
+      await asRequest("x*/ OR true /*", () => commenting.query('DELETE FROM injection_probe WHERE id = $1', [1]));
+      expect((await client.query('SELECT id FROM injection_probe ORDER BY id')).rows).toEqual([{ id: 2 }, { id: 3 }]);
+      const viaSimpleProtocol = await asRequest("x*/; DROP TABLE injection_probe; /*", () =>
+        commenting.query('SELECT count(*)::int AS n FROM injection_probe'),
+      );
+      expect(viaSimpleProtocol.rows).toEqual([{ n: 2 }]);
+      const nested = await asRequest('abc/*', () => commenting.query('SELECT 1 AS still_works'));
+      expect(nested.rows).toEqual([{ still_works: 1 }]);
+    } finally {
+      await commenting.end();
+    }
+    expect((await client.query("SELECT to_regclass('injection_probe') IS NOT NULL AS present")).rows).toEqual([{ present: true }]);
+  });
+});
