@@ -1,6 +1,6 @@
 // Jest globalSetup: one PostgreSQL and one Redis per test run; their URLs reach the tests through the environment.
 import pg from 'pg';
-import { startPostgres, startRedis } from './services.js';
+import { SCRAM_ONLY_GROUP, startPostgres, startRedis } from './services.js';
 
 export default async function globalSetup() {
   const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
@@ -8,6 +8,7 @@ export default async function globalSetup() {
   const admin = new pg.Client({ connectionString: postgres.url });
   await admin.connect();
   await admin.query('CREATE DATABASE commandcenter_test');
+  await admin.query(`CREATE ROLE ${SCRAM_ONLY_GROUP} NOLOGIN`);
   await admin.end();
   const databaseUrl = postgres.url.replace(/\/postgres$/, '/commandcenter_test');
   const db = new pg.Client({ connectionString: databaseUrl });

@@ -6,6 +6,7 @@ export interface StartedService {
 export interface StartedPostgres extends StartedService {
   logFile: string;
 }
+export const SCRAM_ONLY_GROUP: string;
 export function freePort(): Promise<number>;
 export function startPostgres(options?: { port?: number; dir?: string }): Promise<StartedPostgres>;
 export function startRedis(options?: { port?: number }): Promise<StartedService>;

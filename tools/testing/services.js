@@ -1,7 +1,7 @@
 // The one test harness for real services: a throwaway PostgreSQL (initdb into a temp dir, a free port,
 // pg_stat_statements, every statement logged to a file) and a throwaway Redis, never the machine's own servers.
 import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,8 @@ function which(command) {
 }
 
 const PG_HINT = 'apt-get install -y postgresql postgresql-contrib';
+/** Members of this role must authenticate with a password over TCP (see startPostgres). */
+export const SCRAM_ONLY_GROUP = 'scram_only';
 const REDIS_HINT = 'apt-get install -y redis-server';
 
 function pgBinDir() {
@@ -73,6 +75,18 @@ export async function startPostgres({ port: wantedPort, dir: keepDir } = {}) {
   const port = wantedPort ?? (await freePort());
   if (!existsSync(join(data, 'PG_VERSION'))) {
     asPostgres(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+    // Trust for everyone, except members of the group SCRAM_ONLY_GROUP: they must log in with their password,
+    // so a test can prove a role's password really works.
+    writeFileSync(
+      join(data, 'pg_hba.conf'),
+      [
+        'local all all trust',
+        `host all +${SCRAM_ONLY_GROUP} 127.0.0.1/32 scram-sha-256`,
+        'host all all 127.0.0.1/32 trust',
+        'host all all ::1/128 trust',
+        '',
+      ].join('\n'),
+    );
   }
   const settings = [
     `-p ${port}`,

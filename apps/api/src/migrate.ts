@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, dataSourceOptions, requireDatabaseUrl } from '@commandcenter/domain';
+import { ConfigError, dataSourceOptions, ensureExporterRole, EXPORTER_ROLE, requireDatabaseUrl } from '@commandcenter/domain';
 import { sqlCommentingClient } from '@commandcenter/observability';
 import { DataSource } from 'typeorm';
 
@@ -11,6 +11,19 @@ async function migrate(): Promise<void> {
   const dataSource = new DataSource(dataSourceOptions(databaseUrl, { Client }));
   await dataSource.initialize();
   try {
+    if (process.argv.includes('--exporter-role')) {
+      // The role migration skips when EXPORTER_PASSWORD is unset; this creates or updates the role afterwards.
+      const password = process.env.EXPORTER_PASSWORD;
+      if (!password) throw new ConfigError('--exporter-role needs EXPORTER_PASSWORD');
+      const runner = dataSource.createQueryRunner();
+      try {
+        await ensureExporterRole(runner, password);
+      } finally {
+        await runner.release();
+      }
+      process.stdout.write(`migrations: role ${EXPORTER_ROLE} is in place\n`);
+      return;
+    }
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     process.stdout.write(
       applied.length === 0 ? 'migrations: up to date\n' : `migrations: applied ${applied.map((m) => m.name).join(', ')}\n`,

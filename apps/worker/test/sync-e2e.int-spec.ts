@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { AppProcess, sample } from './support/app-process.js';
@@ -50,6 +51,12 @@ describe('api → queue → worker, end to end', () => {
     const runs = await db.query('SELECT status, request_id, attempt, duration_ms FROM sync_runs WHERE repository_id = $1', [id]);
     expect(runs.rows).toEqual([{ status: 'succeeded', request_id: 'q-1', attempt: 1, duration_ms: expect.any(Number) }]);
     expect(runs.rows[0].duration_ms).toBeGreaterThanOrEqual(50);
+
+    // The worker's writes reach PostgreSQL under the id of the api request that asked for the sync.
+    const log = readFileSync(process.env.TEST_PG_LOG_FILE!, 'utf8').split('\n');
+    const insert = log.find((l) => l.includes('INSERT INTO "sync_runs"') && l.includes("request_id='q-1'"));
+    expect(insert).toContain("/*application='worker',job='repository-sync%3Async',request_id='q-1'*/");
+    expect(log.some((l) => l.includes('UPDATE "repositories" SET "last_synced_at"') && l.includes("request_id='q-1'"))).toBe(true);
 
     const view = (await (await fetch(`${api.url}/api/v1/repositories/${id}`)).json()) as Record<string, any>;
     expect(view.lastSyncedAt).not.toBeNull();

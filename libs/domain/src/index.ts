@@ -18,3 +18,9 @@ export {
 } from './lib/config.js';
 export { checkDependencies, type DependencyState, type ReadinessResult } from './lib/health.js';
 export { HealthController } from './lib/health.controller.js';
+export {
+  CreateExporterRole1764374400000,
+  ensureExporterRole,
+  EXPORTER_ROLE,
+  scramSha256Verifier,
+} from './lib/migrations/1764374400000-create-exporter-role.js';

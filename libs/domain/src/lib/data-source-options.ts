@@ -1,6 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import { CreateRepositories1764201600000 } from './migrations/1764201600000-create-repositories.js';
 import { CreateSyncRuns1764288000000 } from './migrations/1764288000000-create-sync-runs.js';
+import { CreateExporterRole1764374400000 } from './migrations/1764374400000-create-exporter-role.js';
 import { Repository } from './repositories/repository.entity.js';
 import { SyncRun } from './sync-runs/sync-run.entity.js';
 
@@ -13,7 +14,7 @@ export function dataSourceOptions(databaseUrl: string, extra: Record<string, unk
     type: 'postgres',
     url: databaseUrl,
     entities: [Repository, SyncRun],
-    migrations: [CreateRepositories1764201600000, CreateSyncRuns1764288000000],
+    migrations: [CreateRepositories1764201600000, CreateSyncRuns1764288000000, CreateExporterRole1764374400000],
     migrationsTableName: 'typeorm_migrations',
     synchronize: false,
     extra: { max: 10, connectionTimeoutMillis: 5000, ...extra },
