@@ -145,6 +145,23 @@ describe('the encoder against PostgreSQL itself', () => {
     expect(stats.rows[0].calls).toBeGreaterThanOrEqual(5001);
   });
 
+  it('sends statements untouched when OBSERVABILITY_QUERY_COMMENTS_ENABLED=false', async () => {
+    process.env.OBSERVABILITY_QUERY_COMMENTS_ENABLED = 'false';
+    const Plain = sqlCommentingClient({ application: 'flag-test' });
+    delete process.env.OBSERVABILITY_QUERY_COMMENTS_ENABLED;
+    const plain = new Plain({ connectionString: databaseUrl() });
+    await plain.connect();
+    const cls = ClsServiceManager.getClsService();
+    await cls.run(async () => {
+      cls.set(CLS_ID, 'flag-off-1');
+      await plain.query('SELECT 1 AS flag_off_probe');
+    });
+    await plain.end();
+    await waitFor(() => serverLog().includes('flag_off_probe') || undefined, 'the probe in the server log');
+    const lines = serverLog().split('\n').filter((l) => l.includes('flag_off_probe'));
+    expect(lines.some((l) => l.includes('/*'))).toBe(false);
+  });
+
   it('leaves the data intact under the injection ids of the design, with id validation out of the way', async () => {
     await client.query('DROP TABLE IF EXISTS injection_probe; CREATE TABLE injection_probe (id int PRIMARY KEY, v text)');
     await client.query("INSERT INTO injection_probe VALUES (1, 'a'), (2, 'b'), (3, 'c')");
