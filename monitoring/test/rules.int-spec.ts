@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
+import { requireBinary } from './support/binaries.js';
+
+const monitoring = join(dirname(fileURLToPath(import.meta.url)), '..');
+const prometheusDir = join(monitoring, 'prometheus');
+const repository = join(monitoring, '..');
+const ruleFiles = readdirSync(join(prometheusDir, 'rules')).filter((f) => f.endsWith('.rules.yml')).map((f) => join(prometheusDir, 'rules', f));
+const testFiles = readdirSync(join(prometheusDir, 'tests')).filter((f) => f.endsWith('.test.yml')).map((f) => join(prometheusDir, 'tests', f));
+
+interface Rule {
+  alert?: string;
+  record?: string;
+  expr: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+const alerts: Rule[] = ruleFiles.flatMap((file) =>
+  (parse(readFileSync(file, 'utf8')).groups as Array<{ rules: Rule[] }>).flatMap((g) => g.rules.filter((r) => r.alert)),
+);
+
+function promtool(...args: string[]): string {
+  const bin = requireBinary('promtool', 'prometheus');
+  try {
+    return execFileSync(bin, args, { cwd: prometheusDir, encoding: 'utf8', stdio: 'pipe' });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string };
+    throw new Error(`promtool ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+}
+
+describe('Prometheus rules', () => {
+  it('pass promtool check rules and check config', () => {
+    expect(promtool('check', 'rules', ...ruleFiles)).toContain('SUCCESS');
+    expect(promtool('check', 'config', 'prometheus.yml')).toContain('SUCCESS');
+  });
+
+  it('pass every promtool unit test', () => {
+    const out = promtool('test', 'rules', ...testFiles);
+    expect(out.match(/SUCCESS/g)).toHaveLength(testFiles.length);
+  });
+
+  it.each(alerts.map((a) => [a.alert!, a] as [string, Rule]))('%s has a severity, summary, description and a runbook that exists', (name, rule) => {
+    expect(['critical', 'warning']).toContain(rule.labels?.severity);
+    expect(rule.annotations?.summary).toBeTruthy();
+    expect(rule.annotations?.description).toBeTruthy();
+    expect(rule.annotations?.runbook_url).toMatch(new RegExp(`/docs/runbooks/${name}\\.md$`));
+    expect(existsSync(join(repository, 'docs/runbooks', `${name}.md`))).toBe(true);
+  });
+
+  it.each(alerts.map((a) => [a.alert!]))('%s has unit tests where it fires and where it stays silent', (name) => {
+    const cases = testFiles.flatMap((file) =>
+      (parse(readFileSync(file, 'utf8')).tests as Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts: unknown[] }> }>).flatMap(
+        (t) => (t.alert_rule_test ?? []).filter((c) => c.alertname === name),
+      ),
+    );
+    expect(cases.some((c) => c.exp_alerts.length > 0)).toBe(true);
+    expect(cases.some((c) => c.exp_alerts.length === 0)).toBe(true);
+  });
+});
