@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startRedis, type StartedService } from '../../../tools/testing/services.js';
-import { AppProcess } from './support/app-process.js';
+import { AppProcess } from '../../../tools/testing/app-process.js';
 
 /** Redis of its own, so stopping it leaves the other test files alone. */
 describe('Redis outage', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Queue from 'bull';
 import pg from 'pg';
-import { AppProcess } from './support/app-process.js';
+import { AppProcess } from '../../../tools/testing/app-process.js';
 
 describe('graceful shutdown', () => {
   let db: pg.Client;

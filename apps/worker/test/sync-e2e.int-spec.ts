@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { AppProcess, sample } from './support/app-process.js';
+import { AppProcess, sample } from '../../../tools/testing/app-process.js';
 
 const env = () => ({ DATABASE_URL: process.env.TEST_DATABASE_URL!, REDIS_URL: process.env.TEST_REDIS_URL! });
 

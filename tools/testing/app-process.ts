@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../../../tools/testing/services.js';
-import { waitFor } from '../../../../tools/testing/log-capture.js';
+import { freePort } from './services.js';
+import { waitFor } from './log-capture.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** A built app (dist/apps/<app>/main.js) run as a real process, its JSON log lines collected from stdout. */
 export class AppProcess {
