@@ -9,6 +9,8 @@ import { AppProcess } from '../../tools/testing/app-process.js';
 import { waitFor } from '../../tools/testing/log-capture.js';
 import { freePort, SCRAM_ONLY_GROUP } from '../../tools/testing/services.js';
 import { requireBinary } from './support/binaries.js';
+import { MAY_BE_EMPTY } from '../grafana/generator/queries.ts';
+import { buildDashboards } from '../grafana/generator/dashboards.ts';
 import { LiveStack, monitoringDir } from './support/live-stack.js';
 
 /**
@@ -143,6 +145,18 @@ describe('monitoring stack, live', () => {
     ['disk', 'node_filesystem_avail_bytes'],
   ])('returns data for %s', async (_name, expr) => {
     expect((await stack.query(expr)).length).toBeGreaterThan(0);
+  });
+
+  // Every PromQL query of every dashboard, with Grafana's variables as Grafana would fill them.
+  const dashboards = buildDashboards() as Record<string, { title: string; panels: Array<{ title: string; targets?: Array<{ expr?: string; datasource?: { type: string } }> }> }>;
+  const dashboardQueries = Object.values(dashboards).flatMap((d) =>
+    d.panels.flatMap((p) =>
+      (p.targets ?? []).filter((t) => t.datasource?.type === 'prometheus' && t.expr).map((t) => [`${d.title} / ${p.title}`, t.expr!] as [string, string]),
+    ),
+  );
+  it.each(dashboardQueries)('dashboard query of %s evaluates, with data when traffic exercises it: %s', async (_panel, expr) => {
+    const result = await stack.query(expr.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '5m'));
+    if (!MAY_BE_EMPTY.has(expr)) expect(result.length).toBeGreaterThan(0);
   });
 
   it('keeps request ids as exemplars, scraped over OpenMetrics', async () => {

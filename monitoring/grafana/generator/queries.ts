@@ -1,0 +1,32 @@
+import { DataqueryBuilder as LokiQuery } from '@grafana/grafana-foundation-sdk/loki';
+import { DataqueryBuilder as PromQuery } from '@grafana/grafana-foundation-sdk/prometheus';
+
+export const PROMETHEUS = { type: 'prometheus', uid: 'prometheus' };
+export const LOKI = { type: 'loki', uid: 'loki' };
+
+/**
+ * Expressions a healthy stack under ordinary traffic may leave empty (stalls, disk forecasts, slow queries):
+ * the live test requires data from every other dashboard query.
+ */
+export const MAY_BE_EMPTY = new Set<string>();
+
+let refId = 0;
+const nextRef = () => String.fromCharCode(65 + (refId++ % 26));
+
+/** A PromQL target; `exemplars` turns on exemplar display (request ids) where the panel is a latency histogram. */
+export function prom(expr: string, legend: string, options: { exemplars?: boolean; mayBeEmpty?: boolean; instant?: boolean } = {}) {
+  if (options.mayBeEmpty) MAY_BE_EMPTY.add(expr);
+  const query = new PromQuery().datasource(PROMETHEUS).expr(expr).legendFormat(legend).refId(nextRef());
+  if (options.exemplars) query.exemplar(true);
+  if (options.instant) query.instant();
+  return query;
+}
+
+/** A LogQL target. request_id is never a stream label: it is filtered after `| json`. */
+export function logql(expr: string) {
+  return new LokiQuery().datasource(LOKI).expr(expr).refId(nextRef());
+}
+
+export function resetRefIds(): void {
+  refId = 0;
+}

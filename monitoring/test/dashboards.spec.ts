@@ -1,0 +1,80 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from '@jest/globals';
+import { parser } from '@grafana/lezer-logql';
+import { buildDashboards } from '../grafana/generator/dashboards.ts';
+
+const dashboardsDir = join(dirname(fileURLToPath(import.meta.url)), '../grafana/dashboards');
+
+interface Target {
+  expr?: string;
+  datasource?: { type?: string };
+}
+interface Panel {
+  title?: string;
+  targets?: Target[];
+  panels?: Panel[];
+}
+
+export function targetsOf(dashboard: { panels?: Panel[] }): Array<{ panel: string; type: string; expr: string }> {
+  const all: Array<{ panel: string; type: string; expr: string }> = [];
+  const walk = (panels: Panel[] = []) => {
+    for (const panel of panels) {
+      for (const t of panel.targets ?? []) if (t.expr) all.push({ panel: panel.title ?? '', type: t.datasource?.type ?? '', expr: t.expr });
+      walk(panel.panels);
+    }
+  };
+  walk(dashboard.panels);
+  return all;
+}
+
+const committed = Object.fromEntries(
+  readdirSync(dashboardsDir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => [f, JSON.parse(readFileSync(join(dashboardsDir, f), 'utf8'))]),
+);
+
+describe('Grafana dashboards', () => {
+  it('are committed exactly as the TypeScript generator writes them (node monitoring/grafana/generator/generate.ts)', () => {
+    expect(committed).toEqual(JSON.parse(JSON.stringify(buildDashboards())));
+  });
+
+  it('are the five of the design', () => {
+    expect(Object.values(committed).map((d) => d.title).sort()).toEqual([
+      'CommandCenter / Database performance',
+      'CommandCenter / Error tracking',
+      'CommandCenter / Golden signals',
+      'CommandCenter / Queue deep-dive',
+      'CommandCenter / SLO',
+    ]);
+  });
+
+  const logql = Object.values(committed).flatMap((d) => targetsOf(d).filter((t) => t.type === 'loki'));
+
+  it('have LogQL queries to check', () => {
+    expect(logql.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it.each(logql.map((t) => [t.panel, t.expr]))('LogQL of "%s" parses: %s', (_panel, expr) => {
+    const tree = parser.parse(expr.replaceAll('$__range', '1h').replaceAll('$request_id', 'abc'));
+    const errors: string[] = [];
+    const selectors: string[] = [];
+    tree.iterate({
+      enter: (node) => {
+        if (node.type.isError) errors.push(`${node.from}`);
+        if (node.name === 'Selector') selectors.push(expr.slice(node.from, node.to));
+      },
+    });
+    expect(errors).toEqual([]);
+    expect(selectors.length).toBeGreaterThan(0);
+    // request_id is structured metadata or a parsed field, never a stream label (unbounded streams).
+    for (const selector of selectors) expect(selector).not.toContain('request_id');
+  });
+
+  it('show exemplars on the latency histograms', () => {
+    const golden = committed['cc-golden-signals.json'];
+    const exemplars = golden.panels.flatMap((p: Panel) => (p.targets ?? []) as Array<{ exemplar?: boolean }>).filter((t: { exemplar?: boolean }) => t.exemplar);
+    expect(exemplars.length).toBeGreaterThanOrEqual(3);
+  });
+});
