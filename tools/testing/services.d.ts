@@ -9,4 +9,8 @@ export interface StartedPostgres extends StartedService {
 export const SCRAM_ONLY_GROUP: string;
 export function freePort(): Promise<number>;
 export function startPostgres(options?: { port?: number; dir?: string }): Promise<StartedPostgres>;
-export function startRedis(options?: { port?: number }): Promise<StartedService>;
+export interface StartedRedis extends StartedService {
+  pause(): void;
+  resume(): void;
+}
+export function startRedis(options?: { port?: number }): Promise<StartedRedis>;

@@ -128,7 +128,15 @@ export async function startRedis({ port: wantedPort } = {}) {
     url,
     port,
     stop() {
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
+    },
+    /** Freezes the server: connections stay open, commands get no answer (a Redis that hangs). */
+    pause() {
+      child.kill('SIGSTOP');
+    },
+    resume() {
+      child.kill('SIGCONT');
     },
   };
 }
