@@ -1,0 +1,103 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
+
+/** No Docker engine runs here: the compose file and the Dockerfile are checked statically. */
+const dockerDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dockerDir, '..');
+const composeText = readFileSync(join(dockerDir, 'compose.yml'), 'utf8');
+const compose = parse(composeText, { merge: true }) as {
+  services: Record<string, { image?: string; build?: { dockerfile: string; args?: { APP?: string } }; volumes?: string[]; ports?: string[]; environment?: Record<string, unknown> }>;
+};
+const dockerfile = readFileSync(join(dockerDir, 'app.Dockerfile'), 'utf8');
+
+describe('docker/compose.yml', () => {
+  it('has every service of the stack', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(
+      ['alertmanager', 'alloy', 'api', 'grafana', 'loki', 'migrate', 'node-exporter', 'postgres', 'postgres-exporter', 'prometheus', 'redis', 'worker'].sort(),
+    );
+  });
+
+  it('pins every image to a version', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (service.build) continue;
+      expect([name, service.image]).toEqual([name, expect.stringMatching(/^[\w./-]+:v?\d+(\.\d+)+[\w.-]*$/)]);
+    }
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24\.\d+\.\d+-[a-z]+-slim$/m);
+  });
+
+  it('mounts only files and folders that exist in the repository', () => {
+    const mounts = Object.values(compose.services).flatMap((s) => s.volumes ?? []).map((v) => v.split(':')[0]).filter((src) => src.startsWith('.'));
+    expect(mounts.length).toBeGreaterThan(5);
+    for (const source of mounts) expect([source, existsSync(resolve(dockerDir, source))]).toEqual([source, true]);
+  });
+
+  it('publishes the ports of DESIGN.md', () => {
+    const published = Object.fromEntries(
+      Object.entries(compose.services)
+        .filter(([, s]) => s.ports)
+        .map(([name, s]) => [name, Number(/:-(\d+)\}/.exec(s.ports![0])?.[1])]),
+    );
+    expect(published).toEqual({
+      postgres: 5432, redis: 6379, api: 3000, worker: 3001, 'postgres-exporter': 9187, 'node-exporter': 9100,
+      prometheus: 9090, alertmanager: 9093, loki: 3100, grafana: 3030,
+    });
+  });
+
+  it('lets Prometheus scrape only services and ports that exist', () => {
+    const prometheus = parse(readFileSync(join(root, 'monitoring/prometheus/prometheus.yml'), 'utf8'));
+    const containerPort = (service: string) => Number(compose.services[service]?.ports?.[0]?.split(':').at(-1));
+    const targets: string[] = prometheus.scrape_configs.flatMap((c: { static_configs: Array<{ targets: string[] }> }) => c.static_configs.flatMap((s) => s.targets));
+    targets.push(...prometheus.alerting.alertmanagers.flatMap((a: { static_configs: Array<{ targets: string[] }> }) => a.static_configs.flatMap((s) => s.targets)));
+    for (const target of targets) {
+      const [host, port] = target.split(':');
+      const service = host === 'localhost' ? 'prometheus' : host;
+      expect([target, containerPort(service)]).toEqual([target, Number(port)]);
+    }
+  });
+
+  it('builds the apps from real Nx projects and their outputs', () => {
+    expect(dockerfile).toMatch(/RUN npx nx run \$\{APP\}:build/);
+    expect(dockerfile).toMatch(/COPY --from=build \/workspace\/dist\/apps\/\$\{APP\} dist\/apps\/\$\{APP\}/);
+    const apps = Object.values(compose.services).map((s) => s.build?.args?.APP).filter(Boolean);
+    expect(new Set(apps)).toEqual(new Set(['api', 'worker']));
+    for (const app of apps) {
+      const project = JSON.parse(readFileSync(join(root, 'apps', app!, 'project.json'), 'utf8'));
+      expect(project.name).toBe(app);
+      expect(project.targets.build.outputs).toContain(`{workspaceRoot}/dist/apps/${app}`);
+    }
+  });
+
+  it('runs the apps as a non-root user, with a health check, with node receiving SIGTERM directly', () => {
+    const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/^HEALTHCHECK /m);
+    expect(runtime).toMatch(/^CMD \["node", /m);
+    expect(runtime).toMatch(/npm ci --omit=dev/);
+  });
+
+  it('takes every secret from the environment, each one listed in .env.example', () => {
+    const required = [...composeText.matchAll(/\$\{(\w+):\?/g)].map((m) => m[1]);
+    const example = readFileSync(join(root, '.env.example'), 'utf8');
+    for (const name of new Set([...required, 'SLACK_WEBHOOK_URL', 'SMTP_PASSWORD'])) expect(example).toMatch(new RegExp(`^${name}=`, 'm'));
+    for (const service of Object.values(compose.services)) {
+      for (const [key, value] of Object.entries(service.environment ?? {})) {
+        if (/PASSWORD|SECRET|TOKEN|PASS$/.test(key)) expect([key, String(value)]).toEqual([key, expect.stringMatching(/^\$\{/)]);
+      }
+    }
+  });
+
+  it('holds no secret literal anywhere in the repository', () => {
+    const files = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
+    const offenders = files.filter((file) => {
+      if (!existsSync(join(root, file)) || /\.(png|jpg|lock)$/.test(file) || file === 'package-lock.json') return false;
+      const text = readFileSync(join(root, file), 'utf8');
+      return /hooks\.slack\.com\/services\/T\w+|-----BEGIN [A-Z ]*PRIVATE KEY-----|AKIA[0-9A-Z]{16}/.test(text);
+    });
+    expect(offenders).toEqual([]);
+    expect(files).not.toContain('.env');
+  });
+});
