@@ -105,6 +105,7 @@ export async function startPostgres({ port: wantedPort, dir: keepDir } = {}) {
     url,
     port,
     logFile,
+    bin,
     stop() {
       try {
         asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', keepDir ? 'fast' : 'immediate', '-w', 'stop']);

@@ -143,7 +143,7 @@ describe('the encoder against PostgreSQL itself', () => {
     );
     expect(stats.rows[0]).toEqual({ ids: 1, calls: expect.any(Number) });
     expect(stats.rows[0].calls).toBeGreaterThanOrEqual(5001);
-  });
+  }, 120_000);
 
   it('sends statements untouched when OBSERVABILITY_QUERY_COMMENTS_ENABLED=false', async () => {
     process.env.OBSERVABILITY_QUERY_COMMENTS_ENABLED = 'false';
