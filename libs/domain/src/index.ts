@@ -24,3 +24,4 @@ export {
   EXPORTER_ROLE,
   scramSha256Verifier,
 } from './lib/migrations/1764374400000-create-exporter-role.js';
+export { sharedImports } from './lib/app-imports.js';

@@ -1,0 +1,24 @@
+import { BullModule } from '@nestjs/bull';
+import type { DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ObservabilityModule, sqlCommentingClient, type ObservabilityOptions } from '@commandcenter/observability';
+import { redisConnectionOptions } from './config.js';
+import { dataSourceOptions } from './data-source-options.js';
+import { REPOSITORY_SYNC_QUEUE } from './repository-sync.js';
+
+/**
+ * What the api and the worker both import: observability first, then PostgreSQL through TypeORM with the
+ * sqlcommenter client, and Bull with the sync queue.
+ */
+export function sharedImports(config: { databaseUrl: string; redisUrl: string }, observability: ObservabilityOptions): DynamicModule[] {
+  return [
+    ObservabilityModule.forRoot({ metricPrefix: 'commandcenter', ...observability }),
+    TypeOrmModule.forRoot({
+      ...dataSourceOptions(config.databaseUrl, { Client: sqlCommentingClient() }),
+      retryAttempts: 2,
+      retryDelay: 500,
+    }),
+    BullModule.forRoot({ url: config.redisUrl, redis: redisConnectionOptions() }),
+    BullModule.registerQueue({ name: REPOSITORY_SYNC_QUEUE }),
+  ];
+}
