@@ -27,6 +27,8 @@ import { configureSqlComments } from './database/sql-comment-settings.js';
 import { createObservabilityProviders } from './observability.providers.js';
 import type { ObservabilityAsyncOptions, ObservabilityOptions } from './observability.options.js';
 import { BullInstrumentation } from './queue/bull-instrumentation.js';
+import { MetricsEndpoint } from './metrics/metrics-endpoint.js';
+import type { Server } from 'node:http';
 import type { ResolvedOptions } from './resolve-options.js';
 
 /**
@@ -35,6 +37,8 @@ import type { ResolvedOptions } from './resolve-options.js';
  */
 @Module({})
 export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  private metricsServer?: Server;
+
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
     private readonly adapterHost: HttpAdapterHost,
@@ -42,6 +46,7 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
     private readonly pinoNestLogger: PinoNestLogger,
     private readonly middleware: ObservabilityMiddleware,
     private readonly discovery: DiscoveryService,
+    private readonly metricsEndpoint: MetricsEndpoint,
     @Inject(TRACKED_POOLS) private readonly pools: Set<PoolLike>,
     @Optional() private readonly bull?: BullInstrumentation,
     @Optional() private readonly querySubscriber?: QueryObservabilitySubscriber,
@@ -104,7 +109,9 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
    * Finds what the app registered elsewhere: Bull queues (read at scrape time before their first job) and TypeORM
    * DataSources (the query subscriber is added to each, and their pg pools feed `db_pool_connections`).
    */
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    const { metrics } = this.options;
+    if (metrics.enabled && metrics.port !== undefined) this.metricsServer = await this.metricsEndpoint.listen(metrics.port, metrics.host);
     for (const wrapper of this.discovery.getProviders()) {
       if (!wrapper.isDependencyTreeStatic()) continue;
       const instance: unknown = wrapper.instance;
@@ -113,9 +120,17 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
     }
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.bull?.uninstall();
     configureSqlComments(undefined);
+    const server = this.metricsServer;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Where the separate metrics server listens, when there is one (port 0 picks a free port). */
+  get metricsAddress(): { port: number; host: string } | undefined {
+    const address = this.metricsServer?.address();
+    return address && typeof address === 'object' ? { port: address.port, host: address.address } : undefined;
   }
 
   private watchDataSource(dataSource: DataSourceLike): void {

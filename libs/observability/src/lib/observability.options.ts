@@ -61,6 +61,18 @@ export interface MetricsOptions {
   defaultMetrics?: boolean;
   /** Buckets of `http_request_duration_seconds`, in seconds. Default: `DEFAULT_HTTP_DURATION_BUCKETS`. */
   durationBuckets?: number[];
+  /**
+   * Serve the metrics on this port, on a server of their own, instead of the application's port (keeps them off
+   * the public listener). Default: `OBSERVABILITY_METRICS_PORT`, else unset (served on the application's port).
+   */
+  port?: number;
+  /** Host the separate metrics server binds to. Default: `'0.0.0.0'`. */
+  host?: string;
+  /**
+   * Require `Authorization: Bearer <token>` on the metrics endpoint (401 otherwise). Default:
+   * `OBSERVABILITY_METRICS_TOKEN`, else no token. Prometheus: `authorization: { credentials_file: ... }`.
+   */
+  bearerToken?: string;
 }
 
 export interface QueueOptions {

@@ -16,6 +16,7 @@ import { METRICS_REGISTRY } from './observability.constants.js';
 import { currentRouteTemplate } from './http/route-template.js';
 import { createPinoLogger } from './logging/pino-logger.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
+import { MetricsEndpoint } from './metrics/metrics-endpoint.js';
 import type { ObservabilityAsyncOptions } from './observability.options.js';
 import { BullInstrumentation } from './queue/bull-instrumentation.js';
 import type { BullQueueLike } from './queue/bull-types.js';
@@ -88,6 +89,12 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
             )
           : undefined,
       inject: [RESOLVED_OPTIONS, METRICS_REGISTRY, TRACKED_POOLS, PINO_LOGGER, InternalErrors],
+    },
+    {
+      provide: MetricsEndpoint,
+      useFactory: (o: ResolvedOptions, registry: Registry, internal: InternalErrors) =>
+        new MetricsEndpoint(registry, { path: o.metrics.path, bearerToken: o.metrics.bearerToken }, internal),
+      inject: [RESOLVED_OPTIONS, METRICS_REGISTRY, InternalErrors],
     },
     ObservabilityMiddleware,
     ObservabilityExceptionFilter,

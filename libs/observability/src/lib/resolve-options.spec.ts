@@ -29,6 +29,15 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({}, { LOG_LEVEL: 'loud' })).toThrow('log level "loud"');
   });
 
+  it('reads the metrics port and token from the environment and rejects bad ones', () => {
+    expect(resolveOptions({}, { OBSERVABILITY_METRICS_PORT: '9464', OBSERVABILITY_METRICS_TOKEN: 'abc.DEF-123' }).metrics).toMatchObject({
+      port: 9464,
+      bearerToken: 'abc.DEF-123',
+    });
+    expect(() => resolveOptions({}, { OBSERVABILITY_METRICS_PORT: 'ninety' })).toThrow('metrics port');
+    expect(() => resolveOptions({ metrics: { bearerToken: 'has space' } }, {})).toThrow('bearer token');
+  });
+
   it('rejects bad prefixes, header names, paths and buckets', () => {
     expect(() => resolveOptions({ metricPrefix: 'my-app' }, {})).toThrow('metricPrefix');
     expect(() => resolveOptions({ correlation: { header: 'X Request' } }, {})).toThrow('header');

@@ -22,6 +22,9 @@ export interface ResolvedOptions {
   metrics: {
     enabled: boolean;
     path: string;
+    port?: number;
+    host: string;
+    bearerToken?: string;
     registry?: Registry;
     defaultMetrics: boolean;
     durationBuckets: number[];
@@ -74,6 +77,14 @@ export function resolveOptions(options: ObservabilityOptions = {}, env: Env = pr
     throw new Error('ObservabilityModule: queue.scrapeTimeoutMs must be an integer from 1 to 10000');
   }
 
+  const rawPort = options.metrics?.port ?? (env.OBSERVABILITY_METRICS_PORT ? Number(env.OBSERVABILITY_METRICS_PORT) : undefined);
+  if (rawPort !== undefined && (!Number.isInteger(rawPort) || rawPort < 0 || rawPort > 65535)) {
+    throw new Error(`ObservabilityModule: metrics port "${rawPort}" is not a port number`);
+  }
+  const bearerToken = options.metrics?.bearerToken ?? (env.OBSERVABILITY_METRICS_TOKEN || undefined);
+  if (bearerToken !== undefined && !/^[A-Za-z0-9\-._~+/]+=*$/.test(bearerToken)) {
+    throw new Error('ObservabilityModule: the metrics bearer token must be a token68 (letters, digits, -._~+/ and trailing =)');
+  }
   const slowQueryMs = options.database?.slowQueryMs ?? 200;
   if (!(slowQueryMs >= 0) || !Number.isFinite(slowQueryMs)) {
     throw new Error('ObservabilityModule: database.slowQueryMs must be a number of milliseconds, 0 or more');
@@ -109,6 +120,9 @@ export function resolveOptions(options: ObservabilityOptions = {}, env: Env = pr
     metrics: {
       enabled: (options.metrics?.enabled ?? true) && featureFlag(env, 'METRICS'),
       path,
+      port: rawPort,
+      host: options.metrics?.host ?? '0.0.0.0',
+      bearerToken,
       registry: options.metrics?.registry,
       defaultMetrics: options.metrics?.defaultMetrics ?? true,
       durationBuckets: [...durationBuckets],

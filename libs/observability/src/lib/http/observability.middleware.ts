@@ -2,14 +2,12 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import { CLS_ID, ClsService } from 'nestjs-cls';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import { CONTEXT_SOURCE_KEY, HTTP_REQUEST_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
 import { resolveRequestId, type RequestIdResolution } from '../correlation/request-id.js';
 import { parseTraceparent, type TraceContext } from '../correlation/traceparent.js';
 import { InternalErrors } from '../faults/internal-errors.js';
 import { PINO_LOGGER, RESOLVED_OPTIONS } from '../internal.constants.js';
-import { negotiateFormat, renderMetrics } from '../metrics/exposition.js';
-import { METRICS_REGISTRY } from '../observability.constants.js';
+import { MetricsEndpoint } from '../metrics/metrics-endpoint.js';
 import type { ResolvedOptions } from '../resolve-options.js';
 import { HttpObserver } from './http-observer.js';
 import { getRequestState, requestPath, setRequestState, type RequestState } from './request-state.js';
@@ -36,11 +34,11 @@ export class ObservabilityMiddleware implements NestMiddleware {
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
-    @Inject(METRICS_REGISTRY) private readonly registry: Registry,
     @Inject(PINO_LOGGER) private readonly logger: Logger,
     private readonly cls: ClsService,
     private readonly internal: InternalErrors,
     private readonly observer: HttpObserver,
+    private readonly metricsEndpoint: MetricsEndpoint,
   ) {
     this.headerKey = options.correlation.header.toLowerCase();
   }
@@ -62,10 +60,11 @@ export class ObservabilityMiddleware implements NestMiddleware {
   use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
     const proceed = (): void => {
       const { metrics } = this.options;
-      if (metrics.enabled && (req.method === 'GET' || req.method === 'HEAD') && requestPath(req) === metrics.path) {
+      // With a metrics port of their own, the application's port does not serve them.
+      if (metrics.enabled && metrics.port === undefined && this.metricsEndpoint.matches(req, requestPath(req))) {
         const state = getRequestState(req);
         if (state) state.routeTemplate = metrics.path;
-        this.serveMetrics(req, res);
+        this.metricsEndpoint.handle(req, res);
         return;
       }
       next();
@@ -120,18 +119,4 @@ export class ObservabilityMiddleware implements NestMiddleware {
     }
   }
 
-  private serveMetrics(req: IncomingMessage, res: ServerResponse): void {
-    renderMetrics(this.registry, negotiateFormat(req.headers.accept))
-      .then(({ contentType, body }) => {
-        res.statusCode = 200;
-        res.setHeader('Content-Type', contentType);
-        res.setHeader('Cache-Control', 'no-store');
-        res.end(req.method === 'HEAD' ? undefined : body);
-      })
-      .catch((error: unknown) => {
-        this.internal.record('metrics', error);
-        res.statusCode = 500;
-        res.end();
-      });
-  }
 }

@@ -1,0 +1,71 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+import type { InternalErrors } from '../faults/internal-errors.js';
+import { negotiateFormat, renderMetrics } from './exposition.js';
+
+export interface MetricsEndpointOptions {
+  path: string;
+  bearerToken?: string;
+}
+
+/** Answers a metrics scrape: token check (constant time), format negotiation, rendering. */
+export class MetricsEndpoint {
+  private readonly expected?: Buffer;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly options: MetricsEndpointOptions,
+    private readonly internal: InternalErrors,
+  ) {
+    if (options.bearerToken) this.expected = Buffer.from(`Bearer ${options.bearerToken}`);
+  }
+
+  matches(req: IncomingMessage, path: string): boolean {
+    return (req.method === 'GET' || req.method === 'HEAD') && path === this.options.path;
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    if (!this.authorized(req.headers.authorization)) {
+      res.statusCode = 401;
+      res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+      res.end();
+      return;
+    }
+    renderMetrics(this.registry, negotiateFormat(req.headers.accept))
+      .then(({ contentType, body }) => {
+        res.statusCode = 200;
+        res.setHeader('Content-Type', contentType);
+        res.setHeader('Cache-Control', 'no-store');
+        res.end(req.method === 'HEAD' ? undefined : body);
+      })
+      .catch((error: unknown) => {
+        this.internal.record('metrics', error);
+        res.statusCode = 500;
+        res.end();
+      });
+  }
+
+  /** A server of its own, serving only the metrics path. */
+  listen(port: number, host: string): Promise<Server> {
+    const server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (this.matches(req, path)) this.handle(req, res);
+      else {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve(server));
+    });
+  }
+
+  private authorized(header: string | undefined): boolean {
+    if (!this.expected) return true;
+    if (typeof header !== 'string') return false;
+    const given = Buffer.from(header);
+    return given.length === this.expected.length && timingSafeEqual(given, this.expected);
+  }
+}

@@ -1,0 +1,40 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { CaptureStream } from '../../../tools/testing/log-capture.js';
+import { ObservabilityModule } from '../src/index.js';
+import { startTestApp, type AdapterKind, type TestApp } from './support/test-app.js';
+
+describe.each<AdapterKind>(['express', 'fastify'])('metrics exposure on %s', (adapter) => {
+  const logs = new CaptureStream();
+  let app: TestApp | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('demands the bearer token when one is set', async () => {
+    app = await startTestApp(adapter, logs, { metrics: { bearerToken: 'scrape-secret-42' } });
+    const none = await fetch(`${app.url}/metrics`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+    expect((await fetch(`${app.url}/metrics`, { headers: { Authorization: 'Bearer wrong-secret-42' } })).status).toBe(401);
+    expect((await fetch(`${app.url}/metrics`, { headers: { Authorization: 'Bearer scrape-secret-4' } })).status).toBe(401);
+    const ok = await fetch(`${app.url}/metrics`, { headers: { Authorization: 'Bearer scrape-secret-42' } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('http_requests_total');
+    expect((await fetch(`${app.url}/items/1`)).status).toBe(200);
+  });
+
+  it('serves the metrics on a port of their own, and not on the application port, and frees it on close', async () => {
+    app = await startTestApp(adapter, logs, { metrics: { port: 0, host: '127.0.0.1' } });
+    const address = app.app.get(ObservabilityModule).metricsAddress!;
+    expect((await fetch(`${app.url}/metrics`)).status).toBe(404);
+    await fetch(`${app.url}/items/1`);
+    const res = await fetch(`http://127.0.0.1:${address.port}/metrics`, { headers: { Accept: 'application/openmetrics-text' } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/http_requests_total\{method="GET",route="\/items\/:id",status_code="200"\} 1/);
+    expect((await fetch(`http://127.0.0.1:${address.port}/other`)).status).toBe(404);
+    await app.close();
+    app = undefined;
+    await expect(fetch(`http://127.0.0.1:${address.port}/metrics`)).rejects.toThrow();
+  });
+});
