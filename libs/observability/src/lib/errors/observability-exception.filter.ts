@@ -60,8 +60,12 @@ export class ObservabilityExceptionFilter implements ExceptionFilter {
     const raw = request ? rawRequest(request) : undefined;
     const user = request?.user as { id?: unknown; sub?: unknown } | undefined;
     const userId = user?.id ?? user?.sub;
+    // Messages can echo client input (Express's "Cannot GET <path>"): a log line stays bounded whatever was sent.
+    const fullMessage = messageOf(exception);
+    const message = truncate(fullMessage);
+    const stack = exception instanceof Error && exception.stack ? exception.stack.replace(fullMessage, message) : undefined;
     const fields: Record<string, unknown> = {
-      err: serverError && exception instanceof Error ? exception : { type, message: messageOf(exception) },
+      err: serverError && exception instanceof Error ? { type, message, stack } : { type, message },
       error_fingerprint: errorFingerprint(exception),
       status_code: status,
       method: raw ? methodLabel(raw.method) : undefined,
@@ -69,8 +73,8 @@ export class ObservabilityExceptionFilter implements ExceptionFilter {
     };
     if (typeof userId === 'string' || typeof userId === 'number') fields.user_id = String(userId).slice(0, 128);
     if (state?.requestId) fields.request_id = state.requestId;
-    if (serverError) this.logger.error(fields, messageOf(exception) || 'Unhandled error');
-    else this.logger.warn(fields, messageOf(exception) || 'Client error');
+    if (serverError) this.logger.error(fields, message || 'Unhandled error');
+    else this.logger.warn(fields, message || 'Client error');
   }
 
   private reply(response: any, answer: ErrorAnswer): void {
@@ -116,6 +120,12 @@ function statusOf(exception: unknown): { status: number; expose: boolean } {
   const status = Number(candidate?.statusCode ?? candidate?.status);
   if (Number.isInteger(status) && status >= 400 && status < 500) return { status, expose: true };
   return { status: 500, expose: false };
+}
+
+const MAX_LOGGED_MESSAGE = 1000;
+
+function truncate(text: string): string {
+  return text.length > MAX_LOGGED_MESSAGE ? `${text.slice(0, MAX_LOGGED_MESSAGE)}…` : text;
 }
 
 function messageOf(exception: unknown): string {
