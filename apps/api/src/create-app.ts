@@ -6,6 +6,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { ObservabilityOptions } from '@commandcenter/observability';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
+import { MaxDepthPipe } from './common/max-depth.pipe.js';
 import type { ApiConfig } from './config.js';
 
 /** Builds the api on the configured adapter; main.ts and the integration tests share it. */
@@ -16,7 +17,7 @@ export async function createApp(config: ApiConfig, observability: ObservabilityO
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalPipes(new MaxDepthPipe(), new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   // Exit 0 after a clean shutdown (and flush pino's buffer) instead of re-raising the signal.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   return app;
