@@ -3,7 +3,7 @@ import { PanelBuilder as LogsPanel } from '@grafana/grafana-foundation-sdk/logs'
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
-import { LOKI, logql, PROMETHEUS, prom, resetRefIds } from './queries.ts';
+import { LOKI, logql, PROMETHEUS, prom, quantiles, resetRefIds } from './queries.ts';
 
 const API = 'job="api"';
 const APPS = 'service=~"api|worker"';
@@ -68,9 +68,7 @@ function databasePerformance() {
       series(
         'Query duration by operation (p50, p95, p99)',
         's',
-        prom('histogram_quantile(0.5, sum by (le, operation) (rate(db_query_duration_seconds_bucket[$__rate_interval])))', 'p50 {{operation}}'),
-        prom('histogram_quantile(0.95, sum by (le, operation) (rate(db_query_duration_seconds_bucket[$__rate_interval])))', 'p95 {{operation}}'),
-        prom('histogram_quantile(0.99, sum by (le, operation) (rate(db_query_duration_seconds_bucket[$__rate_interval])))', 'p99 {{operation}}'),
+        ...quantiles([0.5, 0.95, 0.99], 'db_query_duration_seconds_bucket', ['operation'], '{{operation}}'),
       ),
     )
     .withPanel(series('Query errors by SQLSTATE', 'short', prom('sum by (operation, sqlstate) (increase(db_query_errors_total[$__rate_interval]))', '{{operation}} {{sqlstate}}', { mayBeEmpty: true })))
@@ -91,15 +89,15 @@ function databasePerformance() {
 
 function queueDeepDive() {
   resetRefIds();
-  const byJob = 'queue, job_name';
+  const byJob = ['queue', 'job_name'];
   return dashboard('cc-queue', 'CommandCenter / Queue deep-dive', 'Bull queues: throughput, durations, failures, depth and workers.')
     .withRow(new RowBuilder('Throughput'))
     .withPanel(
       series(
         'Jobs per minute by job',
         'short',
-        prom(`sum by (${byJob}) (rate(bull_jobs_completed_total[$__rate_interval])) * 60`, 'completed {{queue}} {{job_name}}'),
-        prom(`sum by (${byJob}) (rate(bull_jobs_failed_total[$__rate_interval])) * 60`, 'failed {{queue}} {{job_name}}'),
+        prom(`sum by (${byJob.join(', ')}) (rate(bull_jobs_completed_total[$__rate_interval])) * 60`, 'completed {{queue}} {{job_name}}'),
+        prom(`sum by (${byJob.join(', ')}) (rate(bull_jobs_failed_total[$__rate_interval])) * 60`, 'failed {{queue}} {{job_name}}'),
       ),
     )
     .withPanel(
@@ -117,16 +115,14 @@ function queueDeepDive() {
       series(
         'Job duration (p50, p95)',
         's',
-        prom(`histogram_quantile(0.5, sum by (le, ${byJob}) (rate(bull_job_duration_seconds_bucket[$__rate_interval])))`, 'p50 {{job_name}}', { exemplars: true }),
-        prom(`histogram_quantile(0.95, sum by (le, ${byJob}) (rate(bull_job_duration_seconds_bucket[$__rate_interval])))`, 'p95 {{job_name}}', { exemplars: true }),
+        ...quantiles([0.5, 0.95], 'bull_job_duration_seconds_bucket', byJob, '{{job_name}}', { exemplars: true }),
       ),
     )
     .withPanel(
       series(
         'Wait before start (p50, p95)',
         's',
-        prom(`histogram_quantile(0.5, sum by (le, ${byJob}) (rate(bull_job_wait_seconds_bucket[$__rate_interval])))`, 'p50 {{job_name}}'),
-        prom(`histogram_quantile(0.95, sum by (le, ${byJob}) (rate(bull_job_wait_seconds_bucket[$__rate_interval])))`, 'p95 {{job_name}}'),
+        ...quantiles([0.5, 0.95], 'bull_job_wait_seconds_bucket', byJob, '{{job_name}}'),
       ),
     )
     .withRow(new RowBuilder('Depth'))
@@ -143,9 +139,7 @@ function goldenSignals() {
       series(
         'API latency (p50, p95, p99), exemplars link to the request\'s logs',
         's',
-        prom(`histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket{${API}}[$__rate_interval])))`, 'p50', { exemplars: true }),
-        prom(`histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${API}}[$__rate_interval])))`, 'p95', { exemplars: true }),
-        prom(`histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{${API}}[$__rate_interval])))`, 'p99', { exemplars: true }),
+        ...quantiles([0.5, 0.95, 0.99], `http_request_duration_seconds_bucket{${API}}`, [], '', { exemplars: true }),
       ),
     )
     .withPanel(series('p95 by route', 's', prom(`histogram_quantile(0.95, sum by (le, route) (rate(http_request_duration_seconds_bucket{${API}}[$__rate_interval])))`, '{{route}}')))

@@ -30,3 +30,19 @@ export function logql(expr: string) {
 export function resetRefIds(): void {
   refId = 0;
 }
+
+const QUANTILE_NAMES: Record<number, string> = { 0.5: 'p50', 0.95: 'p95', 0.99: 'p99' };
+
+/**
+ * Quantile targets of a classic histogram, aggregated `by (le, ...)` first (a quantile per series would fire on
+ * one slow request), one target per quantile, legend `p95 <legend>`.
+ */
+export function quantiles(quantileList: number[], bucketSelector: string, by: string[], legend: string, options: { exemplars?: boolean } = {}) {
+  return quantileList.map((q) =>
+    prom(
+      `histogram_quantile(${q}, sum by (${['le', ...by].join(', ')}) (rate(${bucketSelector}[$__rate_interval])))`,
+      legend ? `${QUANTILE_NAMES[q]} ${legend}` : QUANTILE_NAMES[q],
+      options,
+    ),
+  );
+}
