@@ -1,4 +1,4 @@
-// Builds an app into dist/apps/<app>/: esbuild bundles the app and the workspace libraries into one ES module
+// Builds an app into dist/apps/<app>/ (or a tool, given as a path such as tools/bench, into dist/tools/bench/): esbuild bundles the app and the workspace libraries into one ES module
 // per entry, with swc compiling TypeScript (esbuild alone emits no decorator metadata, which Nest's DI needs).
 // npm packages stay external and load from node_modules.
 import { readFileSync } from 'node:fs';
@@ -10,9 +10,10 @@ import { build } from 'esbuild';
 const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const [app, ...entries] = process.argv.slice(2);
 if (!app || entries.length === 0) {
-  console.error('usage: node tools/build/build-app.mjs <app> <entry.ts>...');
+  console.error('usage: node tools/build/build-app.mjs <app | tools/name> <entry.ts>...');
   process.exit(2);
 }
+const projectDir = app.includes('/') ? app : join('apps', app);
 const swcOptions = JSON.parse(readFileSync(join(root, 'swc.config.json'), 'utf8'));
 delete swcOptions.$schema;
 
@@ -28,8 +29,8 @@ const swcPlugin = {
 };
 
 await build({
-  entryPoints: entries.map((e) => join(root, 'apps', app, 'src', e)),
-  outdir: join(root, 'dist', 'apps', app),
+  entryPoints: entries.map((e) => join(root, projectDir, 'src', e)),
+  outdir: join(root, 'dist', projectDir),
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -62,4 +63,4 @@ await build({
   ],
   logLevel: 'warning',
 });
-console.log(`built dist/apps/${app}: ${entries.map((e) => e.replace(/\.ts$/, '.js')).join(', ')}`);
+console.log(`built dist/${projectDir}: ${entries.map((e) => e.replace(/\.ts$/, '.js')).join(', ')}`);

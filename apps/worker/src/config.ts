@@ -1,4 +1,4 @@
-import { ConfigError, parsePort, parsePositiveInteger, requireDatabaseUrl, requireRedisUrl } from '@commandcenter/domain';
+import { ConfigError, parseNonNegativeInteger, parsePort, parsePositiveInteger, requireDatabaseUrl, requireRedisUrl } from '@commandcenter/domain';
 
 export { ConfigError };
 
@@ -10,6 +10,8 @@ export interface WorkerConfig {
   port: number;
   /** On SIGTERM, how long active jobs get to finish before the worker exits anyway. */
   shutdownTimeoutMs: number;
+  /** Upper bound of the simulated work per sync job, in ms (0: none, for throughput benchmarks). */
+  syncWorkMs: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
@@ -18,5 +20,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: requireRedisUrl(env),
     port: parsePort(env, 3001),
     shutdownTimeoutMs: parsePositiveInteger(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
+    syncWorkMs: parseNonNegativeInteger(env, 'SYNC_WORK_MS', 500),
   };
 }

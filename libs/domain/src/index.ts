@@ -11,6 +11,7 @@ export {
 export {
   ConfigError,
   parsePort,
+  parseNonNegativeInteger,
   parsePositiveInteger,
   redisConnectionOptions,
   requireDatabaseUrl,

@@ -21,9 +21,10 @@ export class SyncFailedError extends Error {}
 /** Jobs one worker runs at once. */
 const SYNC_CONCURRENCY = 2;
 
-/** Stands in for the real sync: 50 to 500 ms of work, no network. */
-function simulatedWorkMs(): number {
-  return 50 + Math.floor(Math.random() * 451);
+/** Stands in for the real sync: 50 to `maxMs` (SYNC_WORK_MS, 500 by default) of waiting, no network. */
+function simulatedWorkMs(maxMs: number): number {
+  const min = Math.min(50, maxMs);
+  return min + Math.floor(Math.random() * (maxMs - min + 1));
 }
 
 @Processor(REPOSITORY_SYNC_QUEUE)
@@ -49,7 +50,8 @@ export class SyncProcessor implements BeforeApplicationShutdown {
       return { status: 'succeeded', durationMs: 0 };
     }
     this.logger.log(`sync of repository ${repositoryId} started`);
-    await new Promise((resolve) => setTimeout(resolve, simulatedWorkMs()));
+    const workMs = simulatedWorkMs(this.config.syncWorkMs);
+    if (workMs > 0) await new Promise((resolve) => setTimeout(resolve, workMs));
 
     if (repository.name.startsWith(FAILING_REPOSITORY_PREFIX)) {
       const error = new SyncFailedError(`sync of repository ${repositoryId} failed on purpose (name starts with ${FAILING_REPOSITORY_PREFIX})`);

@@ -1,0 +1,37 @@
+// OpenTelemetry auto-instrumentation for the bench's peer variant, loaded with `node --import`: the http and
+// express instrumentations (Fastify has no instrumentation compatible with OpenTelemetry 3.x yet, so on Fastify
+// only http is instrumented: a lower bound of OpenTelemetry's cost), every span sampled, context in
+// AsyncLocalStorage, W3C trace context propagation, spans batched to an exporter that drops them.
+import { register } from 'node:module';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+
+// ES modules (Nest 12 and the app) are patched through import-in-the-middle's loader hook.
+register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+
+let exported = 0;
+const dropExporter = {
+  export(spans, done) {
+    exported += spans.length;
+    done({ code: 0 });
+  },
+  shutdown: async () => {},
+};
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+const provider = new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter: dropExporter })] });
+trace.setGlobalTracerProvider(provider);
+registerInstrumentations({ tracerProvider: provider, instrumentations: [new HttpInstrumentation(), new ExpressInstrumentation()] });
+// The runner reads this on exit to check that spans really were made.
+process.once('beforeExit', () => process.stderr.write(`${JSON.stringify({ otelSpansExported: exported })}\n`));
+process.on('SIGTERM', () => {
+  void provider.forceFlush().finally(() => {
+    process.stderr.write(`${JSON.stringify({ otelSpansExported: exported })}\n`);
+    process.exit(0);
+  });
+});

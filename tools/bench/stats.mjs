@@ -1,0 +1,91 @@
+// Pure helpers of the bench runner: wrk output parsing, medians, the added cost per request, tables, targets.
+
+const UNIT = { us: 1e-3, ms: 1, s: 1e3 };
+
+/** Milliseconds from a wrk duration such as `812.00us`, `1.52ms` or `2.01s`. */
+export function parseDuration(text) {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(text.trim());
+  if (!m) throw new Error(`not a wrk duration: ${text}`);
+  return Number(m[1]) * UNIT[m[2]];
+}
+
+/** Requests/s, p50/p99 latency (ms), request count and failures from `wrk --latency` output. */
+export function parseWrk(output) {
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(output);
+  const p50 = /^\s+50%\s+(\S+)/m.exec(output);
+  const p99 = /^\s+99%\s+(\S+)/m.exec(output);
+  const total = /(\d+) requests in/.exec(output);
+  if (!rps || !p50 || !p99 || !total) throw new Error(`unexpected wrk output:\n${output}`);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  const socketErrors = socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+  return { rps: Number(rps[1]), p50: parseDuration(p50[1]), p99: parseDuration(p99[1]), requests: Number(total[1]), non2xx, socketErrors };
+}
+
+export function median(values) {
+  if (values.length === 0) throw new Error('median of nothing');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Microseconds each request costs beyond the baseline, from throughputs: 1e6/rps − 1e6/rps_baseline. */
+export function addedMicros(rps, baselineRps) {
+  return 1e6 / rps - 1e6 / baselineRps;
+}
+
+/** One table row from a variant's wrk samples, against the baseline's samples. */
+export function summarize(variant, samples, baselineSamples) {
+  const rps = median(samples.map((s) => s.rps));
+  return {
+    variant,
+    rps,
+    min: Math.min(...samples.map((s) => s.rps)),
+    max: Math.max(...samples.map((s) => s.rps)),
+    p50: median(samples.map((s) => s.p50)),
+    p99: median(samples.map((s) => s.p99)),
+    added: addedMicros(rps, median(baselineSamples.map((s) => s.rps))),
+    failures: samples.reduce((n, s) => n + s.non2xx + s.socketErrors, 0),
+  };
+}
+
+export function formatTable(rows, addedTitle) {
+  const lines = [`| variant | req/s median | min–max | p50 ms | p99 ms | ${addedTitle} | failed |`, '|---|---:|---:|---:|---:|---:|---:|'];
+  for (const r of rows) {
+    const sign = r.added >= 0 ? '+' : '';
+    lines.push(
+      `| ${r.variant} | ${r.rps.toFixed(0)} | ${r.min.toFixed(0)}–${r.max.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${sign}${r.added.toFixed(1)} | ${r.failures} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const row = (rows, variant) => rows?.find((r) => r.variant === variant);
+
+/** The targets of docs/performance.md against what ran; `met` is undefined when the scenario did not run. */
+export function evaluateTargets(results) {
+  const targets = [];
+  const add = (name, met, detail) => targets.push({ name, met, detail });
+  const express = results.http?.express?.rows;
+  const fastify = results.http?.fastify?.rows;
+  const us = (r) => (r ? `${r.added.toFixed(1)} µs` : 'not run');
+  const noAccess = row(express, 'all-no-access-log');
+  const all = row(express, 'all');
+  const otel = row(express, 'otel');
+  add('Express, everything on without the access log: ≤ 30 µs added', noAccess && noAccess.added <= 30, us(noAccess));
+  add('Express, everything on with the access log: ≤ 60 µs added', all && all.added <= 60, us(all));
+  add('Express, everything on costs less than OpenTelemetry', all && otel && all.added < otel.added, `${us(all)} vs ${us(otel)}`);
+  const fAll = row(fastify, 'all');
+  add('Fastify, everything on costs no more than on Express', fAll && all && fAll.added <= all.added, `${us(fAll)} vs ${us(all)}`);
+  const on = row(results.api?.rows, 'observability on');
+  const off = row(results.api?.rows, 'observability off');
+  add('Real api keeps ≥ 90 % of its throughput', on && off && on.rps >= 0.9 * off.rps, on && off ? `${((on.rps / off.rps) * 100).toFixed(1)} %` : 'not run');
+  const comments = results.comments?.rows?.at(-1);
+  add('Query comments add < 1 % latency', comments && comments.addedPercent < 1, comments ? `${comments.addedPercent.toFixed(2)} %` : 'not run');
+  const queueOn = results.queue?.rows?.at(-1);
+  add('Queue propagation and metrics cost < 5 % of jobs/s', queueOn && queueOn.changePercent > -5, queueOn ? `${queueOn.changePercent.toFixed(1)} %` : 'not run');
+  const scrape = results.scrape?.rows?.filter((r) => r.target === 10_000);
+  const worst = scrape?.length ? Math.max(...scrape.map((r) => r.median)) : undefined;
+  add('/metrics with 10k series under 50 ms', worst === undefined ? undefined : worst < 50, worst === undefined ? 'not run' : `${worst.toFixed(1)} ms (median, slower format)`);
+  return targets.map((t) => ({ ...t, met: t.met === undefined ? undefined : Boolean(t.met) }));
+}
