@@ -6,6 +6,7 @@
 //   npm run bench -- --smoke             every scenario at a tiny size (what `npm test` runs; figures meaningless)
 //   npm run bench -- --only=http,scrape  some scenarios: http, api, comments, queue, scrape
 //   npm run bench -- --rounds=7 --duration=5 --connections=32 --json=tmp/bench/results.json
+//   npm run bench -- --only=http --adapters=express --variants=bare,all   a subset of the HTTP variants
 //
 // HTTP load comes from wrk (apt-get install -y wrk). With two or more cores the server under test is pinned to
 // core 0 and wrk to core 1 (taskset), so neither steals the other's CPU.
@@ -49,6 +50,8 @@ function parseArgs(argv) {
     queries: num('queries', 10_000, 200),
     jobs: num('jobs', 1_000, 40),
     scrapes: num('scrapes', 40, 3),
+    adapters: args.adapters ? String(args.adapters).split(',') : ['express', 'fastify'],
+    variants: args.variants ? String(args.variants).split(',') : undefined,
     json: args.json ? String(args.json) : join(root, 'tmp', 'bench', smoke ? 'smoke.json' : 'results.json'),
   };
 }
@@ -149,14 +152,18 @@ function header(title) {
 
 // ---------------------------------------------------------------------------------------------------------------
 // 1. HTTP overhead on the bench app
-const HTTP_VARIANTS = ['bare', 'otel', 'correlation', 'metrics', 'errors', 'access-log', 'all-no-access-log', 'all'];
+const HTTP_VARIANTS = ['bare', 'otel', 'off', 'correlation', 'metrics', 'errors', 'access-log', 'all-no-access-log', 'all'];
 
 async function httpScenario(o, results) {
   const app = join(root, 'dist/tools/bench/bench-app.js');
-  for (const adapter of ['express', 'fastify']) {
+  const variants = o.variants ?? ['raw', ...HTTP_VARIANTS];
+  for (const v of variants) if (v !== 'raw' && !HTTP_VARIANTS.includes(v)) throw new Error(`--variants: unknown variant ${v}`);
+  if (!variants.includes('bare')) throw new Error('--variants must include bare (the baseline)');
+  for (const adapter of o.adapters) {
+    if (adapter !== 'express' && adapter !== 'fastify') throw new Error(`--adapters: express or fastify, not ${adapter}`);
     const servers = {};
-    if (adapter === 'express') servers.raw = await startServer('raw node:http', process.execPath, [join(root, 'tools/bench/raw-server.mjs')]);
-    for (const variant of HTTP_VARIANTS) {
+    if (adapter === 'express' && variants.includes('raw')) servers.raw = await startServer('raw node:http', process.execPath, [join(root, 'tools/bench/raw-server.mjs')]);
+    for (const variant of HTTP_VARIANTS.filter((v) => variants.includes(v))) {
       const pre = variant === 'otel' ? ['--import', join(root, 'tools/bench/otel.mjs')] : [];
       servers[variant] = await startServer(`bench app ${adapter}/${variant}`, process.execPath, [...pre, app], {
         env: { BENCH_VARIANT: variant, BENCH_ADAPTER: adapter },
@@ -167,7 +174,7 @@ async function httpScenario(o, results) {
     for (const v of names) wrk(url(v), o.warmup, o.connections);
     const samples = await alternate(names, o.rounds, async (v) => wrk(url(v), o.duration, o.connections));
     for (const server of Object.values(servers)) await server.stop();
-    const otelSpans = /"otelSpansExported":(\d+)/.exec(servers.otel.stderr())?.[1];
+    const otelSpans = servers.otel && /"otelSpansExported":(\d+)/.exec(servers.otel.stderr())?.[1];
     const rows = names.map((v) => summarize(v === 'raw' ? 'raw node:http' : v, samples[v], samples.bare));
     results.http[adapter] = { rows, otelSpansExported: otelSpans === undefined ? undefined : Number(otelSpans) };
     header(`HTTP overhead, ${adapter} (GET /items/:id, ${o.connections} connections, ${o.rounds} × ${o.duration} s)`);

@@ -32,6 +32,27 @@ describe.each<AdapterKind>(['express', 'fastify'])('feature flags on %s', (adapt
     expect(logs.lines.filter((l) => l.msg === 'request completed')).toHaveLength(0);
   });
 
+  /** Global interceptors Nest will run on each route (it skips entries without an `intercept` method). */
+  function activeGlobalInterceptors(test: TestApp): string[] {
+    const config = (test.app as unknown as { config: { getGlobalInterceptors(): Array<{ intercept?: unknown } | undefined> } }).config;
+    return config
+      .getGlobalInterceptors()
+      .filter((i) => typeof i?.intercept === 'function')
+      .map((i) => i!.constructor.name);
+  }
+
+  it('mounts no global interceptor in an HTTP app (the HTTP listener opens contexts), one when nonHttpContexts is set', async () => {
+    app = await startTestApp(adapter, logs);
+    expect(activeGlobalInterceptors(app)).not.toContain('CorrelationInterceptor');
+    const res = await fetch(`${app.url}/items/1`, { headers: { 'X-Request-ID': 'no-interceptor' } });
+    expect(((await res.json()) as { requestId?: string }).requestId).toBe('no-interceptor');
+    await app.close();
+    app = await startTestApp(adapter, logs, { correlation: { nonHttpContexts: true } });
+    expect(activeGlobalInterceptors(app)).toContain('CorrelationInterceptor');
+    const again = await fetch(`${app.url}/items/1`, { headers: { 'X-Request-ID': 'with-interceptor' } });
+    expect(((await again.json()) as { requestId?: string }).requestId).toBe('with-interceptor');
+  });
+
   it('with metrics off by option, keeps correlation and errors', async () => {
     app = await startTestApp(adapter, logs, { metrics: { enabled: false } });
     const res = await fetch(`${app.url}/boom`, { headers: { 'X-Request-ID': 'm-off' } });

@@ -2,9 +2,10 @@ import type { ObservabilityOptions } from '@commandcenter/observability';
 
 /**
  * The variants of the HTTP-overhead scenario. `bare` is Nest without the module; `otel` is bare Nest started with
- * OpenTelemetry's auto-instrumentation (the runner adds the `--import`); the others turn features on one at a time.
+ * OpenTelemetry's auto-instrumentation (the runner adds the `--import`); `off` imports the module with every
+ * feature off; the others turn features on one at a time.
  */
-export const VARIANTS = ['bare', 'otel', 'correlation', 'metrics', 'errors', 'access-log', 'all-no-access-log', 'all'] as const;
+export const VARIANTS = ['bare', 'otel', 'off', 'correlation', 'metrics', 'errors', 'access-log', 'all-no-access-log', 'all'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 export function parseVariant(value: string | undefined): Variant {

@@ -23,6 +23,13 @@ export interface CorrelationOptions {
   enabled?: boolean;
   /** Request and response header that carries the id (case-insensitive). Default: `'X-Request-ID'`. */
   header?: string;
+  /**
+   * Open a context with a fresh id for non-HTTP calls (microservice messages, websocket events) that arrive without
+   * one, through a global interceptor. Default: on for apps without an HTTP server (`createMicroservice`), off for
+   * HTTP apps, where any global interceptor costs every request (about 15 µs on Express, see docs/performance.md);
+   * a hybrid app (`connectMicroservice`) that wants ids on its messages sets `true`.
+   */
+  nonHttpContexts?: boolean;
 }
 
 export interface LoggingOptions {

@@ -1,5 +1,6 @@
 import { type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
+import { ClsService } from 'nestjs-cls';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { CorrelationInterceptor } from './correlation/correlation.interceptor.js';
@@ -105,6 +106,13 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
         o.errors.enabled ? filter : new BaseExceptionFilter(adapterHost.httpAdapter),
       inject: [RESOLVED_OPTIONS, ObservabilityExceptionFilter, HttpAdapterHost],
     },
-    { provide: APP_INTERCEPTOR, useClass: CorrelationInterceptor },
+    {
+      // A factory that gives nothing binds no global interceptor (Nest skips it), so HTTP routes keep Nest's
+      // interceptor-free path: any global interceptor costs each request an RxJS pipeline.
+      provide: APP_INTERCEPTOR,
+      useFactory: (o: ResolvedOptions, cls: ClsService, adapterHost: HttpAdapterHost) =>
+        o.correlation.enabled && (o.correlation.nonHttpContexts ?? !adapterHost.httpAdapter) ? new CorrelationInterceptor(cls) : undefined,
+      inject: [RESOLVED_OPTIONS, ClsService, HttpAdapterHost],
+    },
   ];
 }

@@ -7,7 +7,7 @@ import { DEFAULT_HTTP_DURATION_BUCKETS, DEFAULT_REQUEST_ID_HEADER } from './obse
 export interface ResolvedOptions {
   serviceName: string;
   metricPrefix: string;
-  correlation: { enabled: boolean; header: string };
+  correlation: { enabled: boolean; header: string; nonHttpContexts?: boolean };
   logging: {
     enabled: boolean;
     level: string;
@@ -93,7 +93,11 @@ export function resolveOptions(options: ObservabilityOptions = {}, env: Env = pr
   return {
     serviceName: options.serviceName ?? env.SERVICE_NAME ?? 'app',
     metricPrefix,
-    correlation: { enabled: (options.correlation?.enabled ?? true) && featureFlag(env, 'CORRELATION'), header },
+    correlation: {
+      enabled: (options.correlation?.enabled ?? true) && featureFlag(env, 'CORRELATION'),
+      header,
+      nonHttpContexts: options.correlation?.nonHttpContexts,
+    },
     logging: {
       enabled: (options.logging?.enabled ?? true) && featureFlag(env, 'LOGGING'),
       level,

@@ -35,16 +35,11 @@ export class HttpObserver {
   begin(req: IncomingMessage, res: ServerResponse, state: RequestState): void {
     const metrics = this.metrics;
     if (metrics) this.internal.guard('metrics', () => metrics.inFlight.inc());
-    let finished = false;
-    res.once('finish', () => {
-      finished = true;
-      this.finish(req, state, res.statusCode);
-    });
-    // 'close' comes once per response, after 'finish', or alone when the client went away first:
-    // such a request is still observed, as 499, so nothing goes missing from the counts.
+    // One listener: 'close' comes once per response, after 'finish' when it was sent in full, or alone when the
+    // client went away first: such a request is still observed, as 499, so nothing goes missing from the counts.
     res.once('close', () => {
       if (metrics) this.internal.guard('metrics', () => metrics.inFlight.dec());
-      if (!finished) this.finish(req, state, CLIENT_CLOSED_REQUEST);
+      this.finish(req, state, res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST);
     });
   }
 
