@@ -2,14 +2,17 @@ import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
 import { generateRequestId, isValidRequestId } from './request-id.js';
 import type { TraceContext } from './traceparent.js';
 
+// The module's CLS keys are symbols, like nestjs-cls's own CLS_ID: they cannot collide with an app's string keys,
+// and nestjs-cls reads and writes symbol keys directly (string keys go through its dotted-path lookup).
+
 /** CLS key of the parsed `traceparent` (the request id itself lives under nestjs-cls's `CLS_ID`). */
-export const TRACE_CONTEXT_KEY = 'observability.trace';
+export const TRACE_CONTEXT_KEY = Symbol.for('observability:trace');
 /** CLS key that says where the context came from: 'http', 'job', or the kind of a non-HTTP execution context. */
-export const CONTEXT_SOURCE_KEY = 'observability.source';
+export const CONTEXT_SOURCE_KEY = Symbol.for('observability:source');
 /** CLS key of extra fields every log line of the context carries (a job's job_id, queue, job_name, attempt). */
-export const LOG_FIELDS_KEY = 'observability.logFields';
+export const LOG_FIELDS_KEY = Symbol.for('observability:logFields');
 /** CLS key of the raw HTTP request, so work started inside it (a queued job) can name its route template. */
-export const HTTP_REQUEST_KEY = 'observability.request';
+export const HTTP_REQUEST_KEY = Symbol.for('observability:request');
 
 export interface CorrelationSnapshot {
   requestId: string;

@@ -5,6 +5,7 @@ import type { HttpMetrics } from '../metrics/http-metrics.js';
 import { methodLabel } from '../metrics/http-metrics.js';
 import { UNMATCHED_ROUTE } from '../observability.constants.js';
 import type { ResolvedOptions } from '../resolve-options.js';
+import { ACCESS_LINE } from '../logging/pino-logger.js';
 import { requestPath, type RequestState } from './request-state.js';
 import { routeTemplateOf } from './route-template.js';
 
@@ -16,60 +17,67 @@ export const CLIENT_CLOSED_REQUEST = 499;
 export class HttpObserver {
   private readonly exactExcludes: Set<string>;
   private readonly prefixExcludes: string[];
+  private readonly accessLogger: Logger | undefined;
 
   constructor(
     options: ResolvedOptions,
     private readonly internal: InternalErrors,
     private readonly metrics: HttpMetrics | undefined,
-    private readonly logger: Logger | undefined,
+    logger: Logger | undefined,
   ) {
+    // Access lines hold only the fields below, none of them secret: their logger skips pino's redaction pass.
+    this.accessLogger = logger?.child({}, { redact: [] });
     const excludes = options.logging.accessLogExclude;
     this.exactExcludes = new Set(excludes.filter((p) => !p.endsWith('/*')));
     this.prefixExcludes = excludes.filter((p) => p.endsWith('/*')).map((p) => p.slice(0, -1));
   }
 
   get active(): boolean {
-    return this.metrics !== undefined || this.logger !== undefined;
+    return this.metrics !== undefined || this.accessLogger !== undefined;
   }
 
   begin(req: IncomingMessage, res: ServerResponse, state: RequestState): void {
-    const metrics = this.metrics;
-    if (metrics) this.internal.guard('metrics', () => metrics.inFlight.inc());
+    if (this.metrics) this.metrics.inFlight.inc();
     // One listener: 'close' comes once per response, after 'finish' when it was sent in full, or alone when the
     // client went away first: such a request is still observed, as 499, so nothing goes missing from the counts.
-    res.once('close', () => {
-      if (metrics) this.internal.guard('metrics', () => metrics.inFlight.dec());
-      this.finish(req, state, res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST);
-    });
+    res.once('close', () => this.finish(req, res, state));
   }
 
-  private finish(req: IncomingMessage, state: RequestState, statusCode: number): void {
+  private finish(req: IncomingMessage, res: ServerResponse, state: RequestState): void {
     const durationSeconds = Number(process.hrtime.bigint() - state.start) / 1e9;
-    const route = this.internal.guard('metrics', () => routeTemplateOf(req)) ?? UNMATCHED_ROUTE;
+    const statusCode = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST;
+    let route: string = UNMATCHED_ROUTE;
     const metrics = this.metrics;
-    if (metrics) {
-      this.internal.guard('metrics', () =>
-        metrics.observe({ method: req.method ?? '', route, statusCode, durationSeconds, requestId: state.requestId, traceId: state.traceId }),
-      );
+    // try/catch rather than guard(): this runs for every request, and closures cost.
+    try {
+      route = routeTemplateOf(req);
+      if (metrics) {
+        metrics.inFlight.dec();
+        metrics.observe(req.method, route, statusCode, durationSeconds, state.requestId, state.traceId);
+      }
+    } catch (error) {
+      this.internal.record('metrics', error);
     }
-    const logger = this.logger;
-    if (logger) {
-      this.internal.guard('access-log', () => {
-        const path = requestPath(req);
-        if (this.isExcluded(path)) return;
-        logger.info(
-          {
-            request_id: state.requestId,
-            trace_id: state.traceId,
-            method: methodLabel(req.method),
-            route,
-            path: path.length > MAX_LOGGED_PATH ? path.slice(0, MAX_LOGGED_PATH) : path,
-            status_code: statusCode,
-            duration_ms: Math.round(durationSeconds * 1e6) / 1e3,
-          },
-          'request completed',
-        );
-      });
+    const logger = this.accessLogger;
+    if (!logger) return;
+    try {
+      const path = requestPath(req);
+      if (this.isExcluded(path)) return;
+      logger.info(
+        {
+          [ACCESS_LINE]: true,
+          request_id: state.requestId,
+          trace_id: state.traceId,
+          method: methodLabel(req.method),
+          route,
+          path: path.length > MAX_LOGGED_PATH ? path.slice(0, MAX_LOGGED_PATH) : path,
+          status_code: statusCode,
+          duration_ms: Math.round(durationSeconds * 1e6) / 1e3,
+        },
+        'request completed',
+      );
+    } catch (error) {
+      this.internal.record('access-log', error);
     }
   }
 

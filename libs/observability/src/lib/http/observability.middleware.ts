@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import { CLS_ID, ClsService } from 'nestjs-cls';
+import { CLS_ID, ClsService, type ClsStore } from 'nestjs-cls';
 import type { Logger } from 'pino';
 import { CONTEXT_SOURCE_KEY, HTTP_REQUEST_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
 import { resolveRequestId, type RequestIdResolution } from '../correlation/request-id.js';
@@ -52,71 +52,94 @@ export class ObservabilityMiddleware implements NestMiddleware {
     server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
       const opened = this.open(req, res);
       if (!opened.state.requestId) return;
-      this.cls.enter({ ifNested: 'override' });
-      this.fillContext(opened);
+      // enterWith, not run: the context must hold in the server's other 'request' listeners, called after this one.
+      this.internal.guard('correlation', () => this.cls.enterWith(this.storeFor(opened)));
+      this.logRejection(opened.resolution);
     });
   }
 
   use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
-    const proceed = (): void => {
-      const { metrics } = this.options;
-      // With a metrics port of their own, the application's port does not serve them.
-      if (metrics.enabled && metrics.port === undefined && this.metricsEndpoint.matches(req, requestPath(req))) {
-        const state = getRequestState(req);
-        if (state) state.routeTemplate = metrics.path;
-        this.metricsEndpoint.handle(req, res);
-        return;
-      }
-      next();
-    };
     if (getRequestState(req)) {
-      proceed();
+      this.proceed(req, res, next);
       return;
     }
     const opened = this.open(req, res);
     if (!opened.state.requestId) {
-      proceed();
+      this.proceed(req, res, next);
       return;
     }
-    this.cls.run({ ifNested: 'override' }, () => {
-      this.fillContext(opened);
-      proceed();
-    });
+    let entered = false;
+    try {
+      this.cls.runWith(this.storeFor(opened), () => {
+        entered = true;
+        this.logRejection(opened.resolution);
+        this.proceed(req, res, next);
+      });
+    } catch (error) {
+      if (entered) throw error;
+      // The context could not be opened: count it and serve the request without one.
+      this.internal.record('correlation', error);
+      this.proceed(req, res, next);
+    }
+  }
+
+  /** Answers the metrics endpoint, or hands the request on. */
+  private proceed(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
+    const { metrics } = this.options;
+    // With a metrics port of their own, the application's port does not serve them.
+    if (metrics.enabled && metrics.port === undefined && this.metricsEndpoint.matches(req, requestPath(req))) {
+      const state = getRequestState(req);
+      if (state) state.routeTemplate = metrics.path;
+      this.metricsEndpoint.handle(req, res);
+      return;
+    }
+    next();
   }
 
   private open(req: IncomingMessage, res: ServerResponse): OpenedRequest {
-    const opened: OpenedRequest = { req, state: { start: process.hrtime.bigint() } };
-    const { correlation } = this.options;
-    if (correlation.enabled) {
-      this.internal.guard('correlation', () => {
-        opened.resolution = resolveRequestId(req.headers[this.headerKey]);
-        opened.trace = parseTraceparent(req.headers.traceparent);
-        opened.state.requestId = opened.resolution.id;
-        opened.state.traceId = opened.trace?.traceId;
-        res.setHeader(correlation.header, opened.resolution.id);
-      });
+    const state: RequestState = { start: process.hrtime.bigint() };
+    const opened: OpenedRequest = { req, state };
+    // try/catch rather than guard(): this runs for every request, and closures cost.
+    if (this.options.correlation.enabled) {
+      try {
+        const resolution = resolveRequestId(req.headers[this.headerKey]);
+        const trace = parseTraceparent(req.headers.traceparent);
+        opened.resolution = resolution;
+        opened.trace = trace;
+        state.requestId = resolution.id;
+        state.traceId = trace?.traceId;
+        res.setHeader(this.options.correlation.header, resolution.id);
+      } catch (error) {
+        this.internal.record('correlation', error);
+      }
     }
-    this.internal.guard('correlation', () => setRequestState(req, opened.state));
-    if (this.observer.active) this.internal.guard('metrics', () => this.observer.begin(req, res, opened.state));
-    return opened;
-  }
-
-  /** Puts the request's correlation into the context just entered. */
-  private fillContext({ req, state, resolution, trace }: OpenedRequest): void {
     try {
-      this.cls.set(CLS_ID, state.requestId);
-      this.cls.set(CONTEXT_SOURCE_KEY, 'http');
-      this.cls.set(HTTP_REQUEST_KEY, req);
-      if (trace) this.cls.set(TRACE_CONTEXT_KEY, trace);
+      setRequestState(req, state);
     } catch (error) {
       this.internal.record('correlation', error);
     }
-    if (resolution?.rejected) {
-      // Once per request, at debug, and without the raw value: it is untrusted input.
-      this.internal.guard('logging', () =>
-        this.logger.debug({ reason: resolution.rejected, header: this.options.correlation.header }, 'incoming request id replaced'),
-      );
+    if (this.observer.active) {
+      try {
+        this.observer.begin(req, res, state);
+      } catch (error) {
+        this.internal.record('metrics', error);
+      }
     }
+    return opened;
   }
 
+  /** The request's CLS store, built in one piece (cheaper than entering an empty one and setting keys). */
+  private storeFor({ req, state, trace }: OpenedRequest): ClsStore {
+    const store: ClsStore = { [CLS_ID]: state.requestId, [CONTEXT_SOURCE_KEY]: 'http', [HTTP_REQUEST_KEY]: req };
+    if (trace) store[TRACE_CONTEXT_KEY] = trace;
+    return store;
+  }
+
+  private logRejection(resolution: RequestIdResolution | undefined): void {
+    if (!resolution?.rejected) return;
+    // Once per request, at debug, and without the raw value: it is untrusted input.
+    this.internal.guard('logging', () =>
+      this.logger.debug({ reason: resolution.rejected, header: this.options.correlation.header }, 'incoming request id replaced'),
+    );
+  }
 }

@@ -12,15 +12,6 @@ export function methodLabel(method: string | undefined): string {
   return KNOWN_METHODS.has(upper) ? upper : 'OTHER';
 }
 
-export interface HttpObservation {
-  method: string;
-  route: string;
-  statusCode: number;
-  durationSeconds: number;
-  requestId?: string;
-  traceId?: string;
-}
-
 /** The RED metrics of DESIGN.md: requests, duration (with exemplars) and requests in flight. */
 export class HttpMetrics {
   private readonly requests: Counter<HttpLabel>;
@@ -49,9 +40,9 @@ export class HttpMetrics {
     }
   }
 
-  observe(o: HttpObservation): void {
-    const labels = { method: methodLabel(o.method), route: o.route, status_code: String(o.statusCode) };
+  observe(method: string | undefined, route: string, statusCode: number, durationSeconds: number, requestId?: string, traceId?: string): void {
+    const labels = { method: methodLabel(method), route, status_code: String(statusCode) };
     this.requests.inc(labels);
-    this.duration.observe({ labels, value: o.durationSeconds, exemplarLabels: exemplarLabels(o.requestId, o.traceId) });
+    this.duration.observe({ labels, value: durationSeconds, exemplarLabels: exemplarLabels(requestId, traceId) });
   }
 }
