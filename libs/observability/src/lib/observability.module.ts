@@ -18,7 +18,6 @@ import type { Logger } from 'pino';
 import { CorrelationService } from './correlation/correlation.service.js';
 import { InternalErrors } from './faults/internal-errors.js';
 import { ObservabilityMiddleware } from './http/observability.middleware.js';
-import { captureFastifyRoutes } from './http/route-template.js';
 import { PINO_LOGGER, RESOLVED_OPTIONS, TRACKED_POOLS } from './internal.constants.js';
 import { METRICS_REGISTRY } from './observability.constants.js';
 import type { PoolLike } from './database/database-metrics.js';
@@ -92,17 +91,16 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
     return correlation.enabled || logging.enabled || metrics.enabled;
   }
 
+  /** Runs once the adapter exists (also under Test.createTestingModule), before Nest registers its routes. */
   configure(consumer: MiddlewareConsumer): void {
     if (!this.observesRequests) return;
+    if (this.middleware.mountOn(this.adapterHost.httpAdapter)) return;
     consumer.apply(ObservabilityMiddleware).forRoutes({ path: '{*splat}', method: RequestMethod.ALL });
   }
 
   onModuleInit(): void {
     const adapter = this.adapterHost.httpAdapter;
     if (adapter && this.observesRequests) this.middleware.attach(adapter.getHttpServer());
-    if (adapter?.getType() === 'fastify' && this.observesRequests) {
-      captureFastifyRoutes(adapter.getInstance(), (e) => this.internal.record('metrics', e));
-    }
     if (this.options.logging.enabled) NestLogger.overrideLogger(this.pinoNestLogger);
   }
 

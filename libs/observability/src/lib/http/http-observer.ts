@@ -38,14 +38,15 @@ export class HttpObserver {
 
   begin(req: IncomingMessage, res: ServerResponse, state: RequestState): void {
     if (this.metrics) this.metrics.inFlight.inc();
-    // One listener: 'close' comes once per response, after 'finish' when it was sent in full, or alone when the
-    // client went away first: such a request is still observed, as 499, so nothing goes missing from the counts.
+    // One listener: 'close' comes once per response, after the app ended it, or when the client went away first:
+    // such a request is still observed, as 499, so nothing goes missing from the counts.
     res.once('close', () => this.finish(req, res, state));
   }
 
   private finish(req: IncomingMessage, res: ServerResponse, state: RequestState): void {
     const durationSeconds = Number(process.hrtime.bigint() - state.start) / 1e9;
-    const statusCode = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST;
+    // writableEnded (the app ended the response), not writableFinished: Fastify's inject never flushes a socket.
+    const statusCode = res.writableEnded ? res.statusCode : CLIENT_CLOSED_REQUEST;
     let route: string = UNMATCHED_ROUTE;
     const metrics = this.metrics;
     // try/catch rather than guard(): this runs for every request, and closures cost.

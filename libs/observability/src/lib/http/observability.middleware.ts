@@ -21,12 +21,33 @@ interface OpenedRequest {
   trace?: TraceContext;
 }
 
+type Next = (error?: unknown) => void;
+
+interface ExpressAppLike {
+  use(handler: (req: IncomingMessage, res: ServerResponse, next: Next) => void): unknown;
+  get(path: string, handler: (req: IncomingMessage, res: ServerResponse) => void): unknown;
+}
+interface FastifyRequestLike {
+  raw: IncomingMessage;
+  is404?: boolean;
+  routeOptions?: { url?: string };
+}
+interface FastifyReplyLike {
+  raw: ServerResponse;
+  hijack(): void;
+}
+interface FastifyAppLike {
+  addHook(name: 'onRequest', hook: (request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void) => void): unknown;
+  route(options: { method: string; url: string; handler: (request: FastifyRequestLike, reply: FastifyReplyLike) => void }): unknown;
+}
+
 /**
  * Opens each request: resolves the id, sets the response header, starts the finish observation and opens the
  * CLS context. It runs as the HTTP server's first 'request' listener, so the context already holds in body
- * parsers and every other middleware the app registered before Nest's own (a bad JSON body gets its id too);
- * as Nest middleware it answers the metrics endpoint, and opens requests that bypassed the server (Fastify's
- * inject). Each step is guarded: a fault is counted and the request goes on.
+ * parsers and every other middleware the app registered before Nest's own (a bad JSON body gets its id too).
+ * Inside the adapter (an Express middleware, a Fastify hook) it opens requests that bypassed the server
+ * (Fastify's inject, supertest on the bare Express app) and captures Fastify's route template; a native route
+ * serves the metrics endpoint. Each step is guarded: a fault is counted and the request goes on.
  */
 @Injectable()
 export class ObservabilityMiddleware implements NestMiddleware {
@@ -58,33 +79,50 @@ export class ObservabilityMiddleware implements NestMiddleware {
     });
   }
 
-  use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
-    if (getRequestState(req)) {
-      this.proceed(req, res, next);
-      return;
-    }
-    const opened = this.open(req, res);
-    if (!opened.state.requestId) {
-      this.proceed(req, res, next);
-      return;
-    }
-    let entered = false;
-    try {
-      this.cls.runWith(this.storeFor(opened), () => {
-        entered = true;
-        this.logRejection(opened.resolution);
-        this.proceed(req, res, next);
+  /**
+   * Mounts the fallback opener and the metrics route in the adapter itself (an Express middleware, a Fastify
+   * onRequest hook, a native route), not as Nest middleware on every path, which costs every request about 15 µs.
+   * Returns false for other adapters: they get the Nest middleware (`use`) instead.
+   */
+  mountOn(adapter: { getType(): string; getInstance(): unknown } | undefined): boolean {
+    const type = adapter?.getType();
+    if (!adapter || (type !== 'express' && type !== 'fastify')) return false;
+    const { metrics } = this.options;
+    const servesMetrics = metrics.enabled && metrics.port === undefined;
+    if (type === 'express') {
+      const app = adapter.getInstance() as ExpressAppLike;
+      app.use((req, res, next) => {
+        if (getRequestState(req)) next();
+        else this.openAndRun(req, res, next);
       });
-    } catch (error) {
-      if (entered) throw error;
-      // The context could not be opened: count it and serve the request without one.
-      this.internal.record('correlation', error);
-      this.proceed(req, res, next);
+      // Express answers HEAD with the GET route; the endpoint leaves the body out itself.
+      if (servesMetrics) app.get(metrics.path, (req, res) => this.metricsEndpoint.handle(req, res));
+      return true;
     }
+    const app = adapter.getInstance() as FastifyAppLike;
+    app.addHook('onRequest', (request, reply, done) => this.onFastifyRequest(request, reply, done));
+    if (servesMetrics) {
+      // Fastify adds the HEAD route itself.
+      app.route({
+        method: 'GET',
+        url: metrics.path,
+        handler: (request, reply) => {
+          reply.hijack();
+          this.metricsEndpoint.handle(request.raw, reply.raw);
+        },
+      });
+    }
+    return true;
   }
 
-  /** Answers the metrics endpoint, or hands the request on. */
-  private proceed(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
+  /** Nest middleware, for adapters other than Express and Fastify: opens bypassing requests, serves the metrics. */
+  use(req: IncomingMessage, res: ServerResponse, next: Next): void {
+    const proceed: Next = () => this.serveMetricsOr(req, res, next);
+    if (getRequestState(req)) proceed();
+    else this.openAndRun(req, res, proceed);
+  }
+
+  private serveMetricsOr(req: IncomingMessage, res: ServerResponse, next: Next): void {
     const { metrics } = this.options;
     // With a metrics port of their own, the application's port does not serve them.
     if (metrics.enabled && metrics.port === undefined && this.metricsEndpoint.matches(req, requestPath(req))) {
@@ -94,6 +132,51 @@ export class ObservabilityMiddleware implements NestMiddleware {
       return;
     }
     next();
+  }
+
+  /** Fastify resolves the route before `onRequest`: the template goes onto the request state for the finish step. */
+  private onFastifyRequest(request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void): void {
+    const state = getRequestState(request.raw);
+    if (!state) {
+      this.openAndRun(request.raw, reply.raw, () => {
+        this.captureRoute(request);
+        done();
+      });
+      return;
+    }
+    this.captureRoute(request);
+    done();
+  }
+
+  private captureRoute(request: FastifyRequestLike): void {
+    try {
+      const state = getRequestState(request.raw);
+      if (state && !request.is404 && request.routeOptions?.url) state.routeTemplate = request.routeOptions.url;
+    } catch (error) {
+      this.internal.record('metrics', error);
+    }
+  }
+
+  /** Opens a request that did not come through the server's 'request' event and runs `next` in its context. */
+  private openAndRun(req: IncomingMessage, res: ServerResponse, next: Next): void {
+    const opened = this.open(req, res);
+    if (!opened.state.requestId) {
+      next();
+      return;
+    }
+    let entered = false;
+    try {
+      this.cls.runWith(this.storeFor(opened), () => {
+        entered = true;
+        this.logRejection(opened.resolution);
+        next();
+      });
+    } catch (error) {
+      if (entered) throw error;
+      // The context could not be opened: count it and serve the request without one.
+      this.internal.record('correlation', error);
+      next();
+    }
   }
 
   private open(req: IncomingMessage, res: ServerResponse): OpenedRequest {

@@ -18,7 +18,7 @@ interface FastifyLike {
 
 /**
  * The route template of a request (`/api/v1/repositories/:id`), never its raw path, or UNMATCHED_ROUTE when no
- * route matched. Express records the matched route on the request; Fastify's is captured by `captureFastifyRoutes`.
+ * route matched. Express records the matched route on the request; Fastify's is captured by the module's onRequest hook.
  */
 export function routeTemplateOf(request: IncomingMessage | FastifyLike): string {
   const fastify = request as FastifyLike;
@@ -41,21 +41,4 @@ export function currentRouteTemplate(): string | undefined {
   if (!cls.isActive()) return undefined;
   const request = cls.get<IncomingMessage | undefined>(HTTP_REQUEST_KEY);
   return request ? routeTemplateOf(request) : undefined;
-}
-
-interface FastifyInstanceLike {
-  addHook(name: 'onRequest', hook: (request: FastifyLike, reply: unknown, done: () => void) => void): unknown;
-}
-
-/** Fastify resolves the route before `onRequest`; copy its template onto the request state for the finish step. */
-export function captureFastifyRoutes(instance: FastifyInstanceLike, onFault: (error: unknown) => void): void {
-  instance.addHook('onRequest', (request, _reply, done) => {
-    try {
-      const state = getRequestState(request);
-      if (state && !request.is404 && request.routeOptions?.url) state.routeTemplate = request.routeOptions.url;
-    } catch (error) {
-      onFault(error);
-    }
-    done();
-  });
 }
