@@ -69,6 +69,23 @@ export class AppProcess {
     return code;
   }
 
+  /** SIGKILL: the process dies on the spot, as in an OOM kill or a node failure. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGKILL');
+    await this.exit;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** What the process printed about unhandled rejections or uncaught exceptions (Node prints them on stderr). */
+  crashReports(): string[] {
+    const text = this.stderr.join('');
+    return text.split('\n').filter((l) => /unhandled|uncaught|triggerUncaughtException/i.test(l));
+  }
+
   async metrics(): Promise<string> {
     return (await fetch(`${this.url}/metrics`)).text();
   }

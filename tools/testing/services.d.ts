@@ -5,6 +5,10 @@ export interface StartedService {
 }
 export interface StartedPostgres extends StartedService {
   logFile: string;
+  /** Stops the server, keeping its data: an outage. */
+  halt(): void;
+  /** Starts a halted server again on the same port. */
+  restart(): void;
 }
 export const SCRAM_ONLY_GROUP: string;
 export function freePort(): Promise<number>;

@@ -100,16 +100,25 @@ export async function startPostgres({ port: wantedPort, dir: keepDir, logStateme
     '-c synchronous_commit=off',
     '-c full_page_writes=off',
   ].join(' ');
-  asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-o', settings, '-l', logFile, '-w', '-t', '60', 'start']);
+  const start = () => asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-o', settings, '-l', logFile, '-w', '-t', '60', 'start']);
+  const halt = () => asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
+  start();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
     url,
     port,
     logFile,
     bin,
+    /** Stops the server (fast shutdown: sessions are cut), keeping its data for `restart()`: an outage. */
+    halt,
+    /** Starts a halted server again, same port, same data. */
+    restart: start,
     stop() {
       try {
         asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', keepDir ? 'fast' : 'immediate', '-w', 'stop']);
+      } catch (error) {
+        // Already halted is fine; anything else is worth knowing.
+        if (!/server running/i.test(String(error?.stderr ?? error))) throw error;
       } finally {
         if (!keepDir) rmSync(dir, { recursive: true, force: true });
       }

@@ -10,15 +10,22 @@ describe('worker loadConfig', () => {
       redisUrl: BASE.REDIS_URL,
       port: 3001,
       shutdownTimeoutMs: 10_000,
-      syncWorkMs: 500,
+      syncWorkMs: { min: 50, max: 500 },
+      queueLockMs: 30_000,
     });
   });
 
-  it('takes SYNC_WORK_MS=0 (no simulated work, for throughput benchmarks)', () => {
-    expect(loadConfig({ ...BASE, SYNC_WORK_MS: '0' }).syncWorkMs).toBe(0);
+  it('takes SYNC_WORK_MS as a maximum (0: no simulated work) or a range', () => {
+    expect(loadConfig({ ...BASE, SYNC_WORK_MS: '0' }).syncWorkMs).toEqual({ min: 0, max: 0 });
+    expect(loadConfig({ ...BASE, SYNC_WORK_MS: '2000' }).syncWorkMs).toEqual({ min: 50, max: 2000 });
+    expect(loadConfig({ ...BASE, SYNC_WORK_MS: '3000-3000' }).syncWorkMs).toEqual({ min: 3000, max: 3000 });
   });
 
-  it.each([['-1'], ['ten'], ['1.5'], ['']])('refuses SYNC_WORK_MS=%j with one clear line', (value) => {
+  it('refuses a QUEUE_LOCK_MS of 0', () => {
+    expect(() => loadConfig({ ...BASE, QUEUE_LOCK_MS: '0' })).toThrow('QUEUE_LOCK_MS="0"');
+  });
+
+  it.each([['-1'], ['ten'], ['1.5'], [''], ['500-100']])('refuses SYNC_WORK_MS=%j with one clear line', (value) => {
     expect(() => loadConfig({ ...BASE, SYNC_WORK_MS: value })).toThrow(ConfigError);
     expect(() => loadConfig({ ...BASE, SYNC_WORK_MS: value })).toThrow(`SYNC_WORK_MS="${value}"`);
   });

@@ -11,7 +11,6 @@ export {
 export {
   ConfigError,
   parsePort,
-  parseNonNegativeInteger,
   parsePositiveInteger,
   redisConnectionOptions,
   requireDatabaseUrl,

@@ -21,10 +21,9 @@ export class SyncFailedError extends Error {}
 /** Jobs one worker runs at once. */
 const SYNC_CONCURRENCY = 2;
 
-/** Stands in for the real sync: 50 to `maxMs` (SYNC_WORK_MS, 500 by default) of waiting, no network. */
-function simulatedWorkMs(maxMs: number): number {
-  const min = Math.min(50, maxMs);
-  return min + Math.floor(Math.random() * (maxMs - min + 1));
+/** Stands in for the real sync: a wait in the SYNC_WORK_MS range (50 to 500 ms by default), no network. */
+function simulatedWorkMs({ min, max }: { min: number; max: number }): number {
+  return min + Math.floor(Math.random() * (max - min + 1));
 }
 
 @Processor(REPOSITORY_SYNC_QUEUE)

@@ -10,7 +10,10 @@ import { REPOSITORY_SYNC_QUEUE } from './repository-sync.js';
  * What the api and the worker both import: observability first, then PostgreSQL through TypeORM with the
  * sqlcommenter client, and Bull with the sync queue.
  */
-export function sharedImports(config: { databaseUrl: string; redisUrl: string }, observability: ObservabilityOptions): DynamicModule[] {
+export function sharedImports(
+  config: { databaseUrl: string; redisUrl: string; queueLockMs?: number },
+  observability: ObservabilityOptions,
+): DynamicModule[] {
   return [
     ObservabilityModule.forRoot({ metricPrefix: 'commandcenter', ...observability }),
     TypeOrmModule.forRoot({
@@ -18,7 +21,12 @@ export function sharedImports(config: { databaseUrl: string; redisUrl: string },
       retryAttempts: 2,
       retryDelay: 500,
     }),
-    BullModule.forRoot({ url: config.redisUrl, redis: redisConnectionOptions() }),
+    BullModule.forRoot({
+      url: config.redisUrl,
+      redis: redisConnectionOptions(),
+      // A job whose worker died (its lock not renewed) goes back to the queue within about twice this.
+      ...(config.queueLockMs ? { settings: { lockDuration: config.queueLockMs, stalledInterval: config.queueLockMs } } : {}),
+    }),
     BullModule.registerQueue({ name: REPOSITORY_SYNC_QUEUE }),
   ];
 }

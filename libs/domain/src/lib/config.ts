@@ -42,13 +42,6 @@ export function parsePositiveInteger(env: Env, name: string, fallback: number): 
   return value;
 }
 
-export function parseNonNegativeInteger(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  const value = Number(raw ?? fallback);
-  if (raw === '' || !Number.isInteger(value) || value < 0) throw new ConfigError(`${name}="${raw}" is not a whole number of 0 or more`);
-  return value;
-}
-
 /**
  * Redis options for Bull connections. A command fails after one reconnect attempt instead of waiting in ioredis'
  * offline queue, and reconnects come at most a second apart: with Redis gone, callers get an error quickly; when

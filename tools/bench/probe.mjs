@@ -1,0 +1,57 @@
+// Loaded into an app under test with `node --expose-gc --import tools/bench/probe.mjs`: counts the
+// AsyncLocalStorage stores (the CLS contexts) the app creates and how many are still alive, remembers its HTTP
+// servers, and on SIGUSR2 collects garbage and prints one JSON line `{"probe":{...}}` on stderr with resident
+// memory, heap, live stores, active resources (timers, sockets, ...) and event listeners.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Server } from 'node:http';
+
+let created = 0;
+let collected = 0;
+const registry = new FinalizationRegistry(() => {
+  collected++;
+});
+const track = (store) => {
+  if (store !== null && typeof store === 'object') {
+    created++;
+    registry.register(store, undefined);
+  }
+};
+for (const method of ['enterWith', 'run']) {
+  const original = AsyncLocalStorage.prototype[method];
+  AsyncLocalStorage.prototype[method] = function (store, ...rest) {
+    track(store);
+    return original.call(this, store, ...rest);
+  };
+}
+
+const servers = new Set();
+const listen = Server.prototype.listen;
+Server.prototype.listen = function (...args) {
+  servers.add(this);
+  return listen.apply(this, args);
+};
+
+const listenerTotal = (emitter) => emitter.eventNames().reduce((n, name) => n + emitter.listenerCount(name), 0);
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+process.on('SIGUSR2', async () => {
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc?.();
+    await settle();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const resources = {};
+  for (const type of process.getActiveResourcesInfo()) resources[type] = (resources[type] ?? 0) + 1;
+  const memory = process.memoryUsage();
+  const probe = {
+    gc: typeof globalThis.gc === 'function',
+    rssBytes: memory.rss,
+    heapUsedBytes: memory.heapUsed,
+    storesCreated: created,
+    storesLive: created - collected,
+    activeResources: resources,
+    serverListeners: [...servers].reduce((n, s) => n + listenerTotal(s), 0),
+    processListeners: listenerTotal(process),
+  };
+  process.stderr.write(`${JSON.stringify({ probe })}\n`);
+});

@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// Resource soak: the built api (everything on) on a throwaway PostgreSQL and Redis takes a warm-up, then 50,000
+// requests with fresh ids (half sent by the client, half made by the api), 32 at a time. Before and after, the
+// probe (tools/bench/probe.mjs, loaded with --import) reports resident memory, heap, live CLS contexts (the
+// AsyncLocalStorage stores still reachable), active timers and handles, and event listeners, after a full GC.
+//
+//   node tools/bench/soak.mjs [--requests=50000] [--warmup=5000] [--json=tmp/bench/soak.json] [--no-build]
+import { execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { freePort, startPostgres, startRedis } from '../testing/services.js';
+
+const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
+const REQUESTS = Number(args.requests ?? 50_000);
+const WARMUP = Number(args.warmup ?? 5_000);
+const CONCURRENCY = 32;
+const json = args.json ?? join(root, 'tmp/bench/soak.json');
+
+async function load(url, count) {
+  let next = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const headers = i % 2 === 0 ? { 'X-Request-ID': `soak-${randomUUID()}` } : {};
+      const res = await fetch(url, { headers });
+      await res.arrayBuffer();
+      if (res.status !== 200) failed++;
+    }
+  };
+  const started = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return { failed, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+async function main() {
+  if (!('no-build' in args)) execFileSync('npx', ['nx', 'run', 'api:build', '--outputStyle=static'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const [postgres, redis] = await Promise.all([startPostgres({ logStatements: false }), startRedis()]);
+  let api;
+  try {
+    execFileSync(process.execPath, [join(root, 'dist/apps/api/migrate.js')], { env: { ...process.env, DATABASE_URL: postgres.url }, stdio: 'pipe' });
+    const port = await freePort();
+    api = spawn(process.execPath, ['--expose-gc', '--import', join(root, 'tools/bench/probe.mjs'), join(root, 'dist/apps/api/main.js')], {
+      env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: postgres.url, REDIS_URL: redis.url, PORT: String(port), LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const probes = [];
+    let waiting;
+    let stderr = '';
+    createInterface({ input: api.stderr }).on('line', (line) => {
+      stderr += `${line}\n`;
+      if (line.startsWith('{"probe"')) waiting?.(JSON.parse(line).probe);
+    });
+    const probe = () => {
+      const result = new Promise((resolve) => (waiting = resolve));
+      api.kill('SIGUSR2');
+      return result;
+    };
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`${base}/health`)).ok) break;
+      } catch {
+        /* not yet */
+      }
+      if (api.exitCode !== null || i > 150) throw new Error(`api did not start:\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    for (let i = 0; i < 20; i++) {
+      await fetch(`${base}/api/v1/repositories`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `soak-${i}`, url: `https://example.com/soak/${i}` }),
+      });
+    }
+    const url = `${base}/api/v1/repositories?limit=5`;
+    const warm = await load(url, WARMUP);
+    probes.push({ after: `warm-up (${WARMUP} requests)`, ...(await probe()) });
+    const run = await load(url, REQUESTS);
+    probes.push({ after: `${REQUESTS} more requests`, ...(await probe()) });
+    const [a, b] = probes;
+    const resourcesOf = (p) => Object.entries(p.activeResources).map(([k, v]) => `${k} ${v}`).join(', ');
+    const result = {
+      requests: REQUESTS,
+      failed: warm.failed + run.failed,
+      requestsPerSecond: Math.round(REQUESTS / run.seconds),
+      rssGrowthMB: (b.rssBytes - a.rssBytes) / 2 ** 20,
+      heapGrowthMB: (b.heapUsedBytes - a.heapUsedBytes) / 2 ** 20,
+      probes,
+    };
+    console.log(`# Soak: ${REQUESTS} requests with fresh ids through the api (everything on), ${CONCURRENCY} at a time\n`);
+    console.log('| after | RSS MB | heap used MB | CLS contexts created | CLS contexts alive | active resources | server listeners | process listeners |');
+    console.log('|---|---:|---:|---:|---:|---|---:|---:|');
+    for (const p of probes) {
+      console.log(
+        `| ${p.after} | ${(p.rssBytes / 2 ** 20).toFixed(1)} | ${(p.heapUsedBytes / 2 ** 20).toFixed(1)} | ${p.storesCreated} | ${p.storesLive} | ${resourcesOf(p)} | ${p.serverListeners} | ${p.processListeners} |`,
+      );
+    }
+    console.log(`\nRSS growth after warm-up: ${result.rssGrowthMB.toFixed(1)} MB; heap growth: ${result.heapGrowthMB.toFixed(1)} MB; ${result.requestsPerSecond} requests/s; ${result.failed} failed`);
+    mkdirSync(dirname(json), { recursive: true });
+    writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`Results as JSON: ${json}`);
+  } finally {
+    api?.kill('SIGKILL');
+    redis.stop();
+    postgres.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(`soak failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

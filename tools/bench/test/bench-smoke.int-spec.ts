@@ -1,0 +1,90 @@
+// `npm run bench -- --smoke` end to end: every scenario runs against real processes (bench apps on both adapters,
+// OpenTelemetry, the built api and worker on a throwaway PostgreSQL and Redis) at a tiny size. No timing is
+// asserted (figures at this size mean nothing); what is checked is that each scenario measured what it claims.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+const jsonPath = join(root, 'tmp/bench/smoke-test.json');
+
+interface Row {
+  variant: string;
+  rps: number;
+  failures: number;
+}
+interface Results {
+  http: Record<string, { rows: Row[]; otelSpansExported?: number }>;
+  api: { rows: Row[] };
+  comments: { rows: Array<{ variant: string; median: number }>; statementOn: string; statementOff: string };
+  queue: { rows: Array<{ variant: string; median: number }> };
+  scrape: { rows: Array<{ target: number; format: string; series: number; median: number }> };
+  targets: Array<{ name: string; met?: boolean; detail: string }>;
+}
+
+describe('npm run bench -- --smoke', () => {
+  let stdout = '';
+  let results: Results;
+
+  beforeAll(async () => {
+    stdout = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        [join(root, 'tools/bench/bench.mjs'), '--smoke', '--no-build', `--json=${jsonPath}`],
+        { cwd: root, maxBuffer: 16 << 20, timeout: 280_000 },
+        (error, out, err) => (error ? reject(new Error(`bench failed: ${error.message}\n${err}`)) : resolve(out)),
+      );
+    });
+    results = JSON.parse(readFileSync(jsonPath, 'utf8')) as Results;
+  }, 300_000);
+
+  it('prints a table for every scenario and the targets', () => {
+    for (const title of ['HTTP overhead, express', 'HTTP overhead, fastify', 'The real api', 'Query comments', 'Queue throughput', 'Scrape cost', 'Targets']) {
+      expect(stdout).toContain(`## ${title}`);
+    }
+  });
+
+  it('measured every HTTP variant on both adapters without a failed request, OpenTelemetry really tracing', () => {
+    const variants = ['bare', 'otel', 'off', 'correlation', 'metrics', 'errors', 'access-log', 'all-no-access-log', 'all'];
+    expect(results.http.express.rows.map((r) => r.variant)).toEqual(['raw node:http', ...variants]);
+    expect(results.http.fastify.rows.map((r) => r.variant)).toEqual(variants);
+    for (const adapter of ['express', 'fastify']) {
+      for (const row of results.http[adapter].rows) {
+        expect(row.failures).toBe(0);
+        expect(row.rps).toBeGreaterThan(0);
+      }
+      expect(results.http[adapter].otelSpansExported).toBeGreaterThan(0);
+    }
+  });
+
+  it('ran the real api both ways without a failed request', () => {
+    expect(results.api.rows.map((r) => r.variant)).toEqual(['observability off', 'observability on']);
+    for (const row of results.api.rows) expect(row.failures).toBe(0);
+  });
+
+  it('compared the query clients, and PostgreSQL saw the comment only when comments were on', () => {
+    expect(results.comments.rows).toHaveLength(3);
+    expect(results.comments.statementOn).toContain("request_id='bench-check'");
+    expect(results.comments.statementOff).not.toContain('/*');
+  });
+
+  it('moved jobs through api, Bull and worker both ways', () => {
+    expect(results.queue.rows.map((r) => r.variant)).toEqual(['propagation and metrics off', 'propagation and metrics on']);
+    for (const row of results.queue.rows) expect(row.median).toBeGreaterThan(0);
+  });
+
+  it('scraped registries of about 1k and 10k series in both formats', () => {
+    expect(results.scrape.rows.map((r) => `${r.target} ${r.format}`)).toEqual(['1000 text', '1000 openmetrics', '10000 text', '10000 openmetrics']);
+    for (const row of results.scrape.rows) {
+      expect(row.series).toBeGreaterThanOrEqual(row.target);
+      expect(row.series).toBeLessThan(row.target * 1.2);
+    }
+  });
+
+  it('judged every target (met or missed, none left unjudged)', () => {
+    expect(results.targets).toHaveLength(8);
+    for (const target of results.targets) expect(typeof target.met).toBe('boolean');
+  });
+});

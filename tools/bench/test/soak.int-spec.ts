@@ -1,0 +1,63 @@
+// The resource soak (tools/bench/soak.mjs) run for real: 50,000 requests with fresh ids through the built api on
+// PostgreSQL. Bounds are generous on purpose (the figures go in docs/performance.md); they catch a leak of one
+// context, timer, listener or a few hundred bytes per request, not noise.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+const jsonPath = join(root, 'tmp/bench/soak-test.json');
+const REQUESTS = Number(process.env.SOAK_REQUESTS ?? 50_000);
+
+interface Probe {
+  gc: boolean;
+  rssBytes: number;
+  storesCreated: number;
+  storesLive: number;
+  activeResources: Record<string, number>;
+  serverListeners: number;
+  processListeners: number;
+}
+
+describe(`resources over ${REQUESTS} requests`, () => {
+  let result: { requests: number; failed: number; rssGrowthMB: number; heapGrowthMB: number; probes: Probe[] };
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        [join(root, 'tools/bench/soak.mjs'), '--no-build', `--requests=${REQUESTS}`, `--json=${jsonPath}`],
+        { cwd: root, timeout: 280_000, maxBuffer: 1 << 20 },
+        (error, _out, err) => (error ? reject(new Error(`soak failed: ${error.message}\n${err}`)) : resolve()),
+      );
+    });
+    result = JSON.parse(readFileSync(jsonPath, 'utf8'));
+  }, 300_000);
+
+  it('served every request', () => {
+    expect(result.failed).toBe(0);
+    expect(result.probes.every((p) => p.gc)).toBe(true);
+  });
+
+  it('opened a CLS context per request and let them all go', () => {
+    const [before, after] = result.probes;
+    expect(after.storesCreated - before.storesCreated).toBeGreaterThanOrEqual(REQUESTS);
+    // Idle pg connections' timers may keep the context they were created in: a handful, not thousands.
+    expect(after.storesLive).toBeLessThan(100);
+    expect(after.storesLive - before.storesLive).toBeLessThan(50);
+  });
+
+  it('grew no timers, handles or listeners', () => {
+    const [before, after] = result.probes;
+    const total = (p: Probe) => Object.values(p.activeResources).reduce((a, b) => a + b, 0);
+    expect(total(after) - total(before)).toBeLessThanOrEqual(5);
+    expect(after.serverListeners).toBe(before.serverListeners);
+    expect(after.processListeners).toBe(before.processListeners);
+  });
+
+  it('kept resident memory growth after warm-up under 40 MB', () => {
+    expect(result.rssGrowthMB).toBeLessThan(40);
+  });
+});

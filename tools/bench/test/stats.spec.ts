@@ -1,0 +1,52 @@
+import { describe, expect, it } from '@jest/globals';
+import { addedMicros, evaluateTargets, median, parseDuration, parseWrk } from '../stats.mjs';
+
+const WRK = `Running 3s test @ http://127.0.0.1:4000/items/42
+  1 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.90ms  512.00us  12.01ms   90.00%
+    Req/Sec    16.98k     1.02k   18.00k    80.00%
+  Latency Distribution
+     50%    1.72ms
+     75%    2.01ms
+     90%    2.30ms
+     99%  812.00us
+  50912 requests in 3.00s, 12.00MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 4
+Requests/sec:  16970.66
+Transfer/sec:      4.00MB
+`;
+
+describe('bench stats', () => {
+  it('parses wrk output, failures included', () => {
+    expect(parseWrk(WRK)).toEqual({ rps: 16970.66, p50: 1.72, p99: 0.812, requests: 50912, non2xx: 4, socketErrors: 3 });
+  });
+
+  it('refuses output it does not understand', () => {
+    expect(() => parseWrk('connection refused')).toThrow('unexpected wrk output');
+    expect(() => parseDuration('3 fortnights')).toThrow('not a wrk duration');
+  });
+
+  it('takes medians of odd and even counts', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it('turns throughputs into microseconds added per request', () => {
+    expect(addedMicros(10_000, 20_000)).toBeCloseTo(50);
+    expect(addedMicros(20_000, 20_000)).toBe(0);
+  });
+
+  it('judges the targets from results and leaves the unrun ones undecided', () => {
+    const row = (variant: string, added: number) => ({ variant, added, rps: 1 });
+    const targets = evaluateTargets({
+      http: {
+        express: { rows: [row('all-no-access-log', 31), row('all', 40), row('otel', 100)] },
+        fastify: { rows: [row('all', 39)] },
+      },
+      api: { rows: [{ variant: 'observability off', rps: 1000 }, { variant: 'observability on', rps: 950 }] },
+    });
+    expect(targets.map((t: { met?: boolean }) => t.met)).toEqual([false, true, true, true, true, undefined, undefined, undefined]);
+  });
+});
