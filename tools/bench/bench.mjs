@@ -43,8 +43,8 @@ function parseArgs(argv) {
     smoke,
     only,
     build: !args['no-build'],
-    rounds: num('rounds', 5, 1),
-    duration: num('duration', 4, 1),
+    rounds: num('rounds', 9, 1),
+    duration: num('duration', 2, 1),
     warmup: num('warmup', 3, 1),
     connections: num('connections', 32, 8),
     queries: num('queries', 10_000, 200),
@@ -228,8 +228,11 @@ async function startBackends(o) {
     redisUrl,
     apis,
     repositories,
-    async stop() {
+    async stopApis() {
       for (const api of Object.values(apis)) await api.stop();
+    },
+    async stop() {
+      await this.stopApis();
       redis.stop();
       postgres.stop();
     },
@@ -270,7 +273,21 @@ async function commentsScenario(o, backends, results) {
     return Number((await procs[mode].next()).ns);
   };
   for (const mode of Object.keys(procs)) await batch(mode, Math.min(o.queries, 2_000));
-  const samples = await alternate(['plain', 'off', 'on'], o.rounds, async (mode) => (await batch(mode, o.queries)) / o.queries / 1e3);
+  // Each round runs every client's queries in chunks of 1,000, interleaved (A B C A B C ...), so a slow patch of
+  // the machine lands on all three alike; a round's figure is each client's mean over its chunks.
+  const modes = ['plain', 'off', 'on'];
+  const chunk = Math.min(1_000, o.queries);
+  const samples = Object.fromEntries(modes.map((m) => [m, []]));
+  for (let r = 0; r < o.rounds; r++) {
+    const ns = Object.fromEntries(modes.map((m) => [m, 0]));
+    for (let done = 0; done < o.queries; done += chunk) {
+      for (let i = 0; i < modes.length; i++) {
+        const mode = modes[(i + r + done / chunk) % modes.length];
+        ns[mode] += await batch(mode, chunk);
+      }
+    }
+    for (const mode of modes) samples[mode].push(ns[mode] / (Math.ceil(o.queries / chunk) * chunk) / 1e3);
+  }
   for (const { child } of Object.values(procs)) child.stdin.end();
   const med = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
   const rows = ['plain', 'off', 'on'].map((mode) => ({
@@ -281,7 +298,7 @@ async function commentsScenario(o, backends, results) {
     addedPercent: ((med[mode] - med.plain) / med.plain) * 100,
   }));
   results.comments = { rows, statementOn: procs.on.statement, statementOff: procs.off.statement, queries: o.queries };
-  header(`Query comments (${o.queries} × SELECT $1::int through TypeORM, one connection, ${o.rounds} rounds)`);
+  header(`Query comments (${o.queries} × SELECT $1::int through TypeORM per client and round, one connection, ${o.rounds} rounds, chunks of ${chunk} interleaved)`);
   process.stdout.write('| client | µs/query median | min–max | added vs pg Client |\n|---|---:|---:|---:|\n');
   for (const r of rows) {
     process.stdout.write(`| ${r.variant} | ${r.median.toFixed(1)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${r.addedPercent >= 0 ? '+' : ''}${r.addedPercent.toFixed(2)} % |\n`);
@@ -291,17 +308,20 @@ async function commentsScenario(o, backends, results) {
 
 // 4. Queue throughput: api -> Bull -> worker
 async function queueScenario(o, backends, results) {
+  // Logging, correlation and SQL comments stay on in both: only what this scenario is about is switched off.
+  const QUEUE_OFF = { OBSERVABILITY_QUEUE_PROPAGATION_ENABLED: 'false', OBSERVABILITY_METRICS_ENABLED: 'false' };
+  const apis = {};
   const workers = {};
   for (const variant of ['on', 'off']) {
+    const env = { DATABASE_URL: backends.db[variant], REDIS_URL: backends.redisUrl[variant], LOG_LEVEL: 'info', ...(variant === 'off' ? QUEUE_OFF : {}) };
+    const apiPort = await freePort();
+    apis[variant] = await startServer(`queue api (${variant})`, process.execPath, [join(root, 'dist/apps/api/main.js')], {
+      env: { ...env, PORT: String(apiPort) },
+      readyUrl: `http://127.0.0.1:${apiPort}/health`,
+    });
     const port = await freePort();
-    workers[variant] = await startServer(`worker (observability ${variant})`, process.execPath, [join(root, 'dist/apps/worker/main.js')], {
-      env: {
-        DATABASE_URL: backends.db[variant],
-        REDIS_URL: backends.redisUrl[variant],
-        PORT: String(port),
-        SYNC_WORK_MS: '0',
-        ...(variant === 'off' ? OFF_FLAGS : {}),
-      },
+    workers[variant] = await startServer(`worker (propagation and metrics ${variant})`, process.execPath, [join(root, 'dist/apps/worker/main.js')], {
+      env: { ...env, PORT: String(port), SYNC_WORK_MS: '0' },
       readyUrl: `http://127.0.0.1:${port}/health`,
     });
   }
@@ -319,7 +339,7 @@ async function queueScenario(o, backends, results) {
     const post = async () => {
       while (next < jobs) {
         const id = ids[next++ % ids.length];
-        const res = await fetch(`http://127.0.0.1:${backends.apis[v].port}/api/v1/repositories/${id}/sync`, { method: 'POST' });
+        const res = await fetch(`http://127.0.0.1:${apis[v].port}/api/v1/repositories/${id}/sync`, { method: 'POST' });
         if (res.status !== 202) throw new Error(`enqueue failed: ${res.status} ${await res.text()}`);
       }
     };
@@ -336,6 +356,7 @@ async function queueScenario(o, backends, results) {
   for (const v of ['on', 'off']) {
     await clients[v].end();
     await workers[v].stop();
+    await apis[v].stop();
   }
   const med = { on: median(samples.on), off: median(samples.off) };
   const rows = ['off', 'on'].map((v) => ({
@@ -346,7 +367,7 @@ async function queueScenario(o, backends, results) {
     changePercent: ((med[v] - med.off) / med.off) * 100,
   }));
   results.queue = { rows, jobs: o.jobs };
-  header(`Queue throughput (${o.jobs} sync jobs per round: POST /sync -> Bull -> worker, concurrency 2, no simulated work)`);
+  header(`Queue throughput (${o.jobs} sync jobs per round: POST /sync -> Bull -> worker, concurrency 2, no simulated work; logging and SQL comments on in both)`);
   process.stdout.write('| variant | jobs/s median | min–max | change vs off |\n|---|---:|---:|---:|\n');
   for (const r of rows) {
     process.stdout.write(`| ${r.variant} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)}–${r.max.toFixed(0)} | ${r.changePercent >= 0 ? '+' : ''}${r.changePercent.toFixed(1)} % |\n`);
@@ -406,7 +427,10 @@ async function main() {
   try {
     if (o.only.includes('api')) await apiScenario(o, backends, results);
     if (o.only.includes('comments')) await commentsScenario(o, backends, results);
-    if (o.only.includes('queue')) await queueScenario(o, backends, results);
+    if (o.only.includes('queue')) {
+      await backends.stopApis();
+      await queueScenario(o, backends, results);
+    }
   } finally {
     await backends?.stop();
   }

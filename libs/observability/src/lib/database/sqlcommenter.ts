@@ -5,17 +5,26 @@
  * end the quoted value.
  */
 export function encodeSqlCommentValue(value: string): string {
+  // Fast path: a value made only of characters the encoding keeps as they are (most keys, UUIDs) is its own encoding.
+  if (UNRESERVED.test(value)) return value;
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
+
+const UNRESERVED = /^[A-Za-z0-9_.~-]*$/;
 
 export type SqlTags = Record<string, string | undefined>;
 
 export function serializeSqlComment(tags: SqlTags): string {
-  const pairs = Object.keys(tags)
-    .filter((key) => tags[key] !== undefined && tags[key] !== '')
-    .sort()
-    .map((key) => `${encodeSqlCommentValue(key)}='${encodeSqlCommentValue(tags[key] as string)}'`);
-  return pairs.length > 0 ? `/*${pairs.join(',')}*/` : '';
+  // One pass, no intermediate arrays: this runs for every statement.
+  const keys = Object.keys(tags);
+  if (keys.length > 1) keys.sort();
+  let body = '';
+  for (const key of keys) {
+    const value = tags[key];
+    if (value === undefined || value === '') continue;
+    body += `${body ? ',' : ''}${encodeSqlCommentValue(key)}='${encodeSqlCommentValue(value)}'`;
+  }
+  return body ? `/*${body}*/` : '';
 }
 
 /**
