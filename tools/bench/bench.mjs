@@ -11,7 +11,7 @@
 // HTTP load comes from wrk (apt-get install -y wrk). With two or more cores the server under test is pinned to
 // core 0 and wrk to core 1 (taskset), so neither steals the other's CPU.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,6 +134,17 @@ function wrk(url, seconds, connections, headers = {}) {
   return parseWrk(execFileSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 20 }));
 }
 
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+/** CPU time (user + system) a process has used so far, in seconds, from /proc; undefined where there is none. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs `measure(variant)` for every variant, rounds times, rotating the order; returns samples per variant. */
 async function alternate(variants, rounds, measure) {
   const samples = Object.fromEntries(variants.map((v) => [v, []]));
@@ -243,11 +254,29 @@ async function startBackends(o) {
 async function apiScenario(o, backends, results) {
   const url = (v) => `http://127.0.0.1:${backends.apis[v].port}/api/v1/repositories?limit=20`;
   for (const v of ['on', 'off']) wrk(url(v), o.warmup, o.connections);
-  const samples = await alternate(['off', 'on'], o.rounds, async (v) => wrk(url(v), o.duration, o.connections));
-  const rows = ['off', 'on'].map((v) => summarize(`observability ${v}`, samples[v], samples.off));
+  // Besides throughput, the api's own CPU time per request: on two cores shared with PostgreSQL and wrk,
+  // throughput swings with whatever else runs, CPU spent per request much less.
+  const samples = await alternate(['off', 'on'], o.rounds, async (v) => {
+    const pid = backends.apis[v].child.pid;
+    const before = cpuSeconds(pid);
+    const sample = wrk(url(v), o.duration, o.connections);
+    const after = cpuSeconds(pid);
+    return { ...sample, cpuMicrosPerRequest: before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / sample.requests };
+  });
+  const rows = ['off', 'on'].map((v) => {
+    const cpu = samples[v].map((s) => s.cpuMicrosPerRequest).filter((x) => x !== undefined);
+    return { ...summarize(`observability ${v}`, samples[v], samples.off), cpuMicrosPerRequest: cpu.length ? median(cpu) : undefined };
+  });
   results.api = { rows };
   header(`The real api (GET /api/v1/repositories?limit=20 on PostgreSQL, ${o.connections} connections, ${o.rounds} × ${o.duration} s)`);
   process.stdout.write(formatTable(rows, 'added µs/req vs off'));
+  const [off, on] = rows;
+  if (off.cpuMicrosPerRequest && on.cpuMicrosPerRequest) {
+    process.stdout.write(
+      `\napi CPU time per request (median): off ${off.cpuMicrosPerRequest.toFixed(0)} µs, on ${on.cpuMicrosPerRequest.toFixed(0)} µs: ` +
+        `a CPU-bound api keeps ${((off.cpuMicrosPerRequest / on.cpuMicrosPerRequest) * 100).toFixed(1)} % of its throughput\n`,
+    );
+  }
 }
 
 // 3. Query comments
@@ -333,6 +362,7 @@ async function queueScenario(o, backends, results) {
   const runs = async (v) => Number((await clients[v].query('SELECT count(*)::int AS n FROM sync_runs')).rows[0].n);
   const round = async (v, jobs) => {
     const before = await runs(v);
+    const cpuBefore = cpuSeconds(workers[v].child.pid);
     const started = process.hrtime.bigint();
     const ids = backends.repositories[v];
     let next = 0;
@@ -349,9 +379,15 @@ async function queueScenario(o, backends, results) {
       if (Date.now() > deadline) throw new Error(`queue ${v}: jobs not done within 120 s`);
       await new Promise((r) => setTimeout(r, 5));
     }
-    return jobs / (Number(process.hrtime.bigint() - started) / 1e9);
+    const jobsPerSecond = jobs / (Number(process.hrtime.bigint() - started) / 1e9);
+    const cpuAfter = cpuSeconds(workers[v].child.pid);
+    workerCpu[v].push(cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) * 1e6) / jobs);
+    return jobsPerSecond;
   };
+  const workerCpu = { on: [], off: [] };
   for (const v of ['on', 'off']) await round(v, Math.min(o.jobs, 200));
+  workerCpu.on.length = 0;
+  workerCpu.off.length = 0;
   const samples = await alternate(['off', 'on'], o.rounds, (v) => round(v, o.jobs));
   for (const v of ['on', 'off']) {
     await clients[v].end();
@@ -359,18 +395,24 @@ async function queueScenario(o, backends, results) {
     await apis[v].stop();
   }
   const med = { on: median(samples.on), off: median(samples.off) };
+  const cpuOf = (v) => {
+    const values = workerCpu[v].filter((x) => x !== undefined);
+    return values.length ? median(values) : undefined;
+  };
   const rows = ['off', 'on'].map((v) => ({
     variant: `propagation and metrics ${v}`,
     median: med[v],
     min: Math.min(...samples[v]),
     max: Math.max(...samples[v]),
     changePercent: ((med[v] - med.off) / med.off) * 100,
+    workerCpuMicrosPerJob: cpuOf(v),
   }));
   results.queue = { rows, jobs: o.jobs };
   header(`Queue throughput (${o.jobs} sync jobs per round: POST /sync -> Bull -> worker, concurrency 2, no simulated work; logging and SQL comments on in both)`);
-  process.stdout.write('| variant | jobs/s median | min–max | change vs off |\n|---|---:|---:|---:|\n');
+  process.stdout.write('| variant | jobs/s median | min–max | change vs off | worker CPU µs/job |\n|---|---:|---:|---:|---:|\n');
   for (const r of rows) {
-    process.stdout.write(`| ${r.variant} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)}–${r.max.toFixed(0)} | ${r.changePercent >= 0 ? '+' : ''}${r.changePercent.toFixed(1)} % |\n`);
+    const cpu = r.workerCpuMicrosPerJob === undefined ? 'n/a' : r.workerCpuMicrosPerJob.toFixed(0);
+    process.stdout.write(`| ${r.variant} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)}–${r.max.toFixed(0)} | ${r.changePercent >= 0 ? '+' : ''}${r.changePercent.toFixed(1)} % | ${cpu} |\n`);
   }
 }
 

@@ -73,4 +73,9 @@ describe('Redis outage', () => {
     expect(done.request_id).toBe('back-1');
     expect((await fetch(`${api.url}/health`)).status).toBe(200);
   });
+
+  it('never crashed nor printed an unhandled rejection', () => {
+    expect([api.running, worker.running]).toEqual([true, true]);
+    expect([...api.crashReports(), ...worker.crashReports()]).toEqual([]);
+  });
 });
