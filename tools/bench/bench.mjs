@@ -201,7 +201,8 @@ const OFF_FLAGS = Object.fromEntries(
 );
 
 async function startBackends(o) {
-  const postgres = await startPostgres({ logStatements: false });
+  // PostgreSQL beside the load generator on core 1: the process under test keeps core 0 to itself.
+  const postgres = await startPostgres({ logStatements: false, cpus: pinning ? '1' : undefined });
   const redis = await startRedis();
   const admin = new pg.Client({ connectionString: postgres.url });
   await admin.connect();
@@ -283,7 +284,8 @@ async function apiScenario(o, backends, results) {
 async function commentsScenario(o, backends, results) {
   const procs = {};
   for (const mode of ['plain', 'off', 'on']) {
-    const child = spawn(process.execPath, [join(root, 'dist/tools/bench/query-comments.js')], {
+    const [command, ...rest] = [...pin(0), process.execPath, join(root, 'dist/tools/bench/query-comments.js')];
+    const child = spawn(command, rest, {
       env: { ...process.env, BENCH_COMMENTS: mode, DATABASE_URL: backends.db.on },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
@@ -307,15 +309,23 @@ async function commentsScenario(o, backends, results) {
   const modes = ['plain', 'off', 'on'];
   const chunk = Math.min(1_000, o.queries);
   const samples = Object.fromEntries(modes.map((m) => [m, []]));
+  const cpuSamples = Object.fromEntries(modes.map((m) => [m, []]));
   for (let r = 0; r < o.rounds; r++) {
     const ns = Object.fromEntries(modes.map((m) => [m, 0]));
+    const cpu = Object.fromEntries(modes.map((m) => [m, 0]));
     for (let done = 0; done < o.queries; done += chunk) {
       for (let i = 0; i < modes.length; i++) {
         const mode = modes[(i + r + done / chunk) % modes.length];
+        const before = cpuSeconds(procs[mode].child.pid) ?? 0;
         ns[mode] += await batch(mode, chunk);
+        cpu[mode] += (cpuSeconds(procs[mode].child.pid) ?? 0) - before;
       }
     }
-    for (const mode of modes) samples[mode].push(ns[mode] / (Math.ceil(o.queries / chunk) * chunk) / 1e3);
+    const total = Math.ceil(o.queries / chunk) * chunk;
+    for (const mode of modes) {
+      samples[mode].push(ns[mode] / total / 1e3);
+      cpuSamples[mode].push((cpu[mode] * 1e6) / total);
+    }
   }
   for (const { child } of Object.values(procs)) child.stdin.end();
   const med = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
@@ -325,12 +335,15 @@ async function commentsScenario(o, backends, results) {
     min: Math.min(...samples[mode]),
     max: Math.max(...samples[mode]),
     addedPercent: ((med[mode] - med.plain) / med.plain) * 100,
+    cpuMicrosPerQuery: median(cpuSamples[mode]),
   }));
   results.comments = { rows, statementOn: procs.on.statement, statementOff: procs.off.statement, queries: o.queries };
   header(`Query comments (${o.queries} × SELECT $1::int through TypeORM per client and round, one connection, ${o.rounds} rounds, chunks of ${chunk} interleaved)`);
-  process.stdout.write('| client | µs/query median | min–max | added vs pg Client |\n|---|---:|---:|---:|\n');
+  process.stdout.write('| client | µs/query median | min–max | added vs pg Client | client CPU µs/query |\n|---|---:|---:|---:|---:|\n');
   for (const r of rows) {
-    process.stdout.write(`| ${r.variant} | ${r.median.toFixed(1)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${r.addedPercent >= 0 ? '+' : ''}${r.addedPercent.toFixed(2)} % |\n`);
+    process.stdout.write(
+      `| ${r.variant} | ${r.median.toFixed(1)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${r.addedPercent >= 0 ? '+' : ''}${r.addedPercent.toFixed(2)} % | ${r.cpuMicrosPerQuery.toFixed(1)} |\n`,
+    );
   }
   process.stdout.write(`\nStatement as PostgreSQL saw it, comments on: ${procs.on.statement}\n`);
 }

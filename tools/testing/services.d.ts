@@ -12,7 +12,7 @@ export interface StartedPostgres extends StartedService {
 }
 export const SCRAM_ONLY_GROUP: string;
 export function freePort(): Promise<number>;
-export function startPostgres(options?: { port?: number; dir?: string; logStatements?: boolean }): Promise<StartedPostgres>;
+export function startPostgres(options?: { port?: number; dir?: string; logStatements?: boolean; cpus?: string }): Promise<StartedPostgres>;
 export interface StartedRedis extends StartedService {
   pause(): void;
   resume(): void;

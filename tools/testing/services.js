@@ -52,17 +52,20 @@ function pgBinDir() {
 }
 
 /** initdb refuses to run as root: run the cluster as the postgres user, on a directory it owns. */
-function asPostgres(bin, args) {
-  if (process.getuid?.() !== 0) return execFileSync(bin, args, { stdio: 'pipe' });
-  return execFileSync('runuser', ['-u', 'postgres', '--', bin, ...args], { stdio: 'pipe' });
+function asPostgres(bin, args, cpus) {
+  const command = process.getuid?.() !== 0 ? [bin, ...args] : ['runuser', '-u', 'postgres', '--', bin, ...args];
+  // The server's processes inherit the CPU affinity of pg_ctl.
+  if (cpus) command.unshift('taskset', '-c', cpus);
+  return execFileSync(command[0], command.slice(1), { stdio: 'pipe' });
 }
 
 /**
  * Starts a PostgreSQL cluster of its own. Default: a throwaway one in a temp dir on a free port, removed on stop.
  * With `dir`, the cluster lives there and survives stops (the local stack); with `port`, it listens there.
- * `logStatements: false` leaves out the statement log (benchmarks: it costs each statement a write).
+ * `logStatements: false` leaves out the statement log (benchmarks: it costs each statement a write); `cpus` ('1')
+ * pins the server to those cores (benchmarks).
  */
-export async function startPostgres({ port: wantedPort, dir: keepDir, logStatements = true } = {}) {
+export async function startPostgres({ port: wantedPort, dir: keepDir, logStatements = true, cpus } = {}) {
   const bin = pgBinDir();
   const dir = keepDir ?? mkdtempSync(join(tmpdir(), 'cc-pg-'));
   mkdirSync(dir, { recursive: true });
@@ -100,7 +103,7 @@ export async function startPostgres({ port: wantedPort, dir: keepDir, logStateme
     '-c synchronous_commit=off',
     '-c full_page_writes=off',
   ].join(' ');
-  const start = () => asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-o', settings, '-l', logFile, '-w', '-t', '60', 'start']);
+  const start = () => asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-o', settings, '-l', logFile, '-w', '-t', '60', 'start'], cpus);
   const halt = () => asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
   start();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;

@@ -14,6 +14,20 @@ const UNRESERVED = /^[A-Za-z0-9_.~-]*$/;
 
 export type SqlTags = Record<string, string | undefined>;
 
+/** Tags with few distinct values (route templates, job names, the application) keep their encoded form here. */
+const BOUNDED_TAGS = new Set(['application', 'route', 'job', 'source']);
+const encodedCache = new Map<string, string>();
+const MAX_CACHED = 512;
+
+function encodeBoundedValue(value: string): string {
+  let encoded = encodedCache.get(value);
+  if (encoded === undefined) {
+    encoded = encodeSqlCommentValue(value);
+    if (encodedCache.size < MAX_CACHED) encodedCache.set(value, encoded);
+  }
+  return encoded;
+}
+
 export function serializeSqlComment(tags: SqlTags): string {
   // One pass, no intermediate arrays: this runs for every statement.
   const keys = Object.keys(tags);
@@ -22,7 +36,8 @@ export function serializeSqlComment(tags: SqlTags): string {
   for (const key of keys) {
     const value = tags[key];
     if (value === undefined || value === '') continue;
-    body += `${body ? ',' : ''}${encodeSqlCommentValue(key)}='${encodeSqlCommentValue(value)}'`;
+    const encoded = BOUNDED_TAGS.has(key) ? encodeBoundedValue(value) : encodeSqlCommentValue(value);
+    body += `${body ? ',' : ''}${encodeSqlCommentValue(key)}='${encoded}'`;
   }
   return body ? `/*${body}*/` : '';
 }

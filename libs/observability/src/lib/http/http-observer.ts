@@ -5,6 +5,7 @@ import type { HttpMetrics } from '../metrics/http-metrics.js';
 import { methodLabel } from '../metrics/http-metrics.js';
 import { UNMATCHED_ROUTE } from '../observability.constants.js';
 import type { ResolvedOptions } from '../resolve-options.js';
+import { writeAccessLine, type AccessLine } from '../logging/access-line.js';
 import { ACCESS_LINE } from '../logging/pino-logger.js';
 import { requestPath, type RequestState } from './request-state.js';
 import { routeTemplateOf } from './route-template.js';
@@ -64,19 +65,16 @@ export class HttpObserver {
     try {
       const path = requestPath(req);
       if (this.isExcluded(path)) return;
-      logger.info(
-        {
-          [ACCESS_LINE]: true,
-          request_id: state.requestId,
-          trace_id: state.traceId,
-          method: methodLabel(req.method),
-          route,
-          path: path.length > MAX_LOGGED_PATH ? path.slice(0, MAX_LOGGED_PATH) : path,
-          status_code: statusCode,
-          duration_ms: Math.round(durationSeconds * 1e6) / 1e3,
-        },
-        'request completed',
-      );
+      const line: AccessLine = {
+        request_id: state.requestId,
+        trace_id: state.traceId,
+        method: methodLabel(req.method),
+        route,
+        path: path.length > MAX_LOGGED_PATH ? path.slice(0, MAX_LOGGED_PATH) : path,
+        status_code: statusCode,
+        duration_ms: Math.round(durationSeconds * 1e6) / 1e3,
+      };
+      if (!writeAccessLine(logger, line)) logger.info({ [ACCESS_LINE]: true, ...line }, 'request completed');
     } catch (error) {
       this.internal.record('access-log', error);
     }

@@ -1,0 +1,55 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { resolveOptions } from '../resolve-options.js';
+import { writeAccessLine, type AccessLine } from './access-line.js';
+import { ACCESS_LINE, createPinoLogger } from './pino-logger.js';
+
+/** Keeps what was written, as written. */
+class RawStream {
+  readonly raw: string[] = [];
+  write(chunk: string): void {
+    this.raw.push(chunk);
+  }
+}
+
+function loggers(level: 'info' | 'warn' = 'info') {
+  const direct = new RawStream();
+  const viaPino = new RawStream();
+  const make = (destination: RawStream) =>
+    createPinoLogger(resolveOptions({ serviceName: 'svc', logging: { destination, level } }, {}), () => undefined).child({}, { redact: [] });
+  return { direct, viaPino, directLogger: make(direct), pinoLogger: make(viaPino) };
+}
+
+/** A raw line without its time, which differs by a millisecond or two between the two writes. */
+const withoutTime = (raw: string) => raw.replace(/"time":\d+,/, '');
+
+describe('writeAccessLine', () => {
+  it('writes byte for byte what logger.info() writes, for any path, route and ids', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          request_id: fc.option(fc.string({ maxLength: 40 }), { nil: undefined }),
+          trace_id: fc.option(fc.stringMatching(/^[0-9a-f]{32}$/), { nil: undefined }),
+          method: fc.constantFrom('GET', 'POST', 'OTHER'),
+          route: fc.string({ maxLength: 40 }),
+          path: fc.string({ unit: 'binary', maxLength: 80 }),
+          status_code: fc.integer({ min: 100, max: 599 }),
+          duration_ms: fc.double({ min: 0, max: 1e6, noNaN: true }),
+        }),
+        (line: AccessLine) => {
+          const { direct, viaPino, directLogger, pinoLogger } = loggers();
+          expect(writeAccessLine(directLogger, line)).toBe(true);
+          pinoLogger.info({ [ACCESS_LINE]: true, ...line }, 'request completed');
+          expect(direct.raw.map(withoutTime)).toEqual(viaPino.raw.map(withoutTime));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes nothing when info is below the level', () => {
+    const { direct, directLogger } = loggers('warn');
+    expect(writeAccessLine(directLogger, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 })).toBe(true);
+    expect(direct.raw).toEqual([]);
+  });
+});
