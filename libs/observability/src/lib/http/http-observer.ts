@@ -5,7 +5,7 @@ import type { HttpMetrics } from '../metrics/http-metrics.js';
 import { methodLabel } from '../metrics/http-metrics.js';
 import { UNMATCHED_ROUTE } from '../observability.constants.js';
 import type { ResolvedOptions } from '../resolve-options.js';
-import { writeAccessLine, type AccessLine } from '../logging/access-line.js';
+import { writeInfoLine, type FixedFields } from '../logging/fixed-line.js';
 import { ACCESS_LINE } from '../logging/pino-logger.js';
 import { requestPath, type RequestState } from './request-state.js';
 import { routeTemplateOf } from './route-template.js';
@@ -65,7 +65,7 @@ export class HttpObserver {
     try {
       const path = requestPath(req);
       if (this.isExcluded(path)) return;
-      const line: AccessLine = {
+      const line: FixedFields = {
         request_id: state.requestId,
         trace_id: state.traceId,
         method: methodLabel(req.method),
@@ -74,7 +74,7 @@ export class HttpObserver {
         status_code: statusCode,
         duration_ms: Math.round(durationSeconds * 1e6) / 1e3,
       };
-      if (!writeAccessLine(logger, line)) logger.info({ [ACCESS_LINE]: true, ...line }, 'request completed');
+      if (!writeInfoLine(logger, line, 'request completed')) logger.info({ [ACCESS_LINE]: true, ...line }, 'request completed');
     } catch (error) {
       this.internal.record('access-log', error);
     }

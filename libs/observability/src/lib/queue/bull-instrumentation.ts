@@ -6,6 +6,7 @@ import { errorFingerprint, errorType } from '../errors/fingerprint.js';
 import type { InternalErrors } from '../faults/internal-errors.js';
 import type { BullJobLike, BullQueueClass, BullQueueLike, BullQueuePrototype } from './bull-types.js';
 import { createJobContext, JOB_CONTEXT_OPTION, readJobContext } from './job-context.js';
+import { writeInfoLine } from '../logging/fixed-line.js';
 import type { QueueMetrics } from './queue-metrics.js';
 
 export interface JobFields {
@@ -178,10 +179,9 @@ export class BullInstrumentation {
     const requestId = readJobContext(job.opts?.[JOB_CONTEXT_OPTION])?.requestId;
     const timing = timingOf(queue, job, requestId);
     this.deps.metrics?.jobCompleted(timing);
-    this.deps.logger.info(
-      { request_id: requestId, ...fields, duration_ms: msOf(timing.durationSeconds), wait_ms: msOf(timing.waitSeconds) },
-      'job completed',
-    );
+    const line = { request_id: requestId, ...fields, duration_ms: msOf(timing.durationSeconds), wait_ms: msOf(timing.waitSeconds) };
+    // Flat fields, none secret: written straight to the destination, as pino would write them (docs/performance.md).
+    if (!writeInfoLine(this.deps.logger, line, 'job completed')) this.deps.logger.info(line, 'job completed');
   }
 
   private onFailed(queue: BullQueueLike, job: BullJobLike, error: unknown): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { resolveOptions } from '../resolve-options.js';
-import { writeAccessLine, type AccessLine } from './access-line.js';
+import { writeInfoLine, type FixedFields } from './fixed-line.js';
 import { ACCESS_LINE, createPinoLogger } from './pino-logger.js';
 
 /** Keeps what was written, as written. */
@@ -23,8 +23,8 @@ function loggers(level: 'info' | 'warn' = 'info') {
 /** A raw line without its time, which differs by a millisecond or two between the two writes. */
 const withoutTime = (raw: string) => raw.replace(/"time":\d+,/, '');
 
-describe('writeAccessLine', () => {
-  it('writes byte for byte what logger.info() writes, for any path, route and ids', () => {
+describe('writeInfoLine', () => {
+  it('writes byte for byte what logger.info() writes: access lines with any path, route and ids', () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -36,9 +36,9 @@ describe('writeAccessLine', () => {
           status_code: fc.integer({ min: 100, max: 599 }),
           duration_ms: fc.double({ min: 0, max: 1e6, noNaN: true }),
         }),
-        (line: AccessLine) => {
+        (line: FixedFields) => {
           const { direct, viaPino, directLogger, pinoLogger } = loggers();
-          expect(writeAccessLine(directLogger, line)).toBe(true);
+          expect(writeInfoLine(directLogger, line, 'request completed')).toBe(true);
           pinoLogger.info({ [ACCESS_LINE]: true, ...line }, 'request completed');
           expect(direct.raw.map(withoutTime)).toEqual(viaPino.raw.map(withoutTime));
         },
@@ -47,9 +47,32 @@ describe('writeAccessLine', () => {
     );
   });
 
+  it('writes byte for byte what logger.info() writes: job lines, any message', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          request_id: fc.option(fc.string({ maxLength: 40 }), { nil: undefined }),
+          job_id: fc.string({ maxLength: 12 }),
+          queue: fc.string({ maxLength: 20 }),
+          job_name: fc.string({ maxLength: 20 }),
+          attempt: fc.integer({ min: 1, max: 10 }),
+          duration_ms: fc.oneof(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.constant(Number.NaN)),
+        }),
+        fc.string({ unit: 'binary', maxLength: 30 }),
+        (fields: FixedFields, msg) => {
+          const { direct, viaPino, directLogger, pinoLogger } = loggers();
+          writeInfoLine(directLogger, fields, msg);
+          pinoLogger.info({ [ACCESS_LINE]: true, ...fields }, msg);
+          expect(direct.raw.map(withoutTime)).toEqual(viaPino.raw.map(withoutTime));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('writes nothing when info is below the level', () => {
     const { direct, directLogger } = loggers('warn');
-    expect(writeAccessLine(directLogger, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 })).toBe(true);
+    expect(writeInfoLine(directLogger, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 }, 'request completed')).toBe(true);
     expect(direct.raw).toEqual([]);
   });
 });
