@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { ClsServiceManager } from 'nestjs-cls';
 import { CaptureStream } from '../../../tools/testing/log-capture.js';
 import { startTestApp, type AdapterKind, type TestApp } from './support/test-app.js';
 
@@ -43,6 +44,25 @@ describe.each<AdapterKind>(['express', 'fastify'])('fault isolation on %s', (ada
     expect(res.status).toBe(200);
     await new Promise((r) => setTimeout(r, 20));
     expect(await internalErrors(app, 'access-log')).toBe(1);
+  });
+
+  it('serves the request when the CLS store cannot be entered, and counts the fault', async () => {
+    app = await startTestApp(adapter, logs);
+    const cls = ClsServiceManager.getClsService() as unknown as Record<'enterWith' | 'runWith', (...a: unknown[]) => unknown>;
+    const originals = { enterWith: cls.enterWith, runWith: cls.runWith };
+    cls.enterWith = () => {
+      throw new Error('context store broken');
+    };
+    cls.runWith = cls.enterWith;
+    try {
+      const res = await fetch(`${app.url}/items/4`, { headers: { 'X-Request-ID': 'fault-cls' } });
+      expect(res.status).toBe(200);
+      // The id still reaches the response header; only the context (and what reads it) is missing.
+      expect(res.headers.get('x-request-id')).toBe('fault-cls');
+    } finally {
+      Object.assign(cls, originals);
+    }
+    expect(await internalErrors(app, 'correlation')).toBeGreaterThanOrEqual(1);
   });
 
   it('still answers an error with its status and id when the error counter throws', async () => {
