@@ -37,7 +37,7 @@ export interface LoggingOptions {
   enabled?: boolean;
   /** pino level. Default: `LOG_LEVEL` from the environment, else `'info'`. */
   level?: Level | 'silent';
-  /** Where JSON lines go. Default: stdout. */
+  /** Where JSON lines go. Default: stdout, written synchronously (nothing lost if the process dies). */
   destination?: DestinationStream;
   /** Write one access line per request. Default: true. */
   accessLog?: boolean;
