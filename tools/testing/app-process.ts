@@ -35,20 +35,37 @@ export class AppProcess {
     this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
+  /**
+   * Starts the app on a free port and resolves once it answers `/health/live`. A port picked free can be taken
+   * before the app binds it (an outgoing connection's local port): on EADDRINUSE the start is retried elsewhere.
+   */
   static async start(app: 'api' | 'worker', env: Record<string, string>): Promise<AppProcess> {
+    for (let attempt = 1; ; attempt++) {
+      const started = await AppProcess.startOnce(app, env);
+      if (started.running) return started;
+      const output = `${started.stderr.join('')}${JSON.stringify(started.lines)}`;
+      if (!output.includes('EADDRINUSE') || attempt >= 3) throw new Error(`${app} exited at start: ${started.stderr.join('')}`);
+    }
+  }
+
+  private static async startOnce(app: 'api' | 'worker', env: Record<string, string>): Promise<AppProcess> {
     const port = await freePort();
     const child = spawn(process.execPath, ['--enable-source-maps', join(root, 'dist/apps', app, 'main.js')], {
       env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'debug', ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const started = new AppProcess(app, `http://127.0.0.1:${port}`, child);
-    await waitFor(
-      () => started.lines.some((l) => l.msg === 'Nest application successfully started') || started.child.exitCode !== null,
-      `${app} to start`,
-      15_000,
-    );
-    if (started.child.exitCode !== null) throw new Error(`${app} exited at start: ${started.stderr.join('')}`);
-    return started;
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (!started.running) return started;
+      try {
+        if ((await fetch(`${started.url}/health/live`)).ok) return started;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`${app} did not answer /health/live within 15 s: ${started.stderr.join('')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   find(predicate: (line: Record<string, any>) => boolean): Record<string, any> | undefined {

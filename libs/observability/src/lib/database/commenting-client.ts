@@ -1,10 +1,12 @@
 import { createRequire } from 'node:module';
+import { ClsServiceManager } from 'nestjs-cls';
+import { UNMATCHED_ROUTE } from '../observability.constants.js';
 import type { Client as PgClient } from 'pg';
 import { currentCorrelation } from '../correlation/correlation-context.js';
 import { currentRouteTemplate } from '../http/route-template.js';
 import { featureFlag } from '../resolve-options.js';
-import { sqlCommentSettings } from './sql-comment-settings.js';
-import { commentStatement, type SqlTags } from './sqlcommenter.js';
+import { sqlCommentSettings, type SqlCommentSettings } from './sql-comment-settings.js';
+import { addComment, serializeSqlComment, type SqlTags } from './sqlcommenter.js';
 
 export interface SqlCommentingClientOptions {
   /** `application` key; default: the module's `serviceName`. */
@@ -32,7 +34,7 @@ export function sqlCommentingClient(options: SqlCommentingClientOptions = {}): P
       const settings = sqlCommentSettings();
       if (enabledByEnv && settings?.enabled !== false && args.length > 0) {
         try {
-          args[0] = commentQuery(args[0], currentTags(options), options.prepend ?? settings?.prepend ?? false);
+          args[0] = commentQuery(args[0], currentComment(options, settings), options.prepend ?? settings?.prepend ?? false);
         } catch (error) {
           settings?.onFault?.(error);
         }
@@ -40,6 +42,34 @@ export function sqlCommentingClient(options: SqlCommentingClientOptions = {}): P
       return (super.query as (...a: unknown[]) => unknown)(...args);
     }
   };
+}
+
+interface CachedComment {
+  options: SqlCommentingClientOptions;
+  settings: SqlCommentSettings | undefined;
+  requestId: unknown;
+  comment: string;
+}
+
+/**
+ * Every statement of one context (a request, a job) gets the same comment: it is built once and kept with the
+ * context's CLS store (weakly), as long as the client options, the module's settings and the id are the same.
+ * A request's route is known only once it is routed, so a comment without its route is not kept.
+ */
+const commentsByStore = new WeakMap<object, CachedComment>();
+
+function currentComment(options: SqlCommentingClientOptions, settings: SqlCommentSettings | undefined): string {
+  const cls = ClsServiceManager.getClsService();
+  const store = cls.isActive() ? (cls.get() as object | undefined) : undefined;
+  const requestId = store ? cls.getId() : undefined;
+  if (store) {
+    const cached = commentsByStore.get(store);
+    if (cached && cached.options === options && cached.settings === settings && cached.requestId === requestId) return cached.comment;
+  }
+  const tags = currentTags(options);
+  const comment = serializeSqlComment(tags);
+  if (store && tags.route !== UNMATCHED_ROUTE) commentsByStore.set(store, { options, settings, requestId, comment });
+  return comment;
 }
 
 function currentTags(options: SqlCommentingClientOptions): SqlTags {
@@ -55,18 +85,18 @@ function currentTags(options: SqlCommentingClientOptions): SqlTags {
 }
 
 /** The first argument of `Client.query`: SQL text, a config object, or a submittable (Query, Cursor, QueryStream). */
-function commentQuery(config: unknown, tags: SqlTags, prepend: boolean): unknown {
-  if (typeof config === 'string') return commentStatement(config, tags, prepend);
+function commentQuery(config: unknown, comment: string, prepend: boolean): unknown {
+  if (typeof config === 'string') return addComment(config, comment, prepend);
   if (config === null || typeof config !== 'object') return config;
   const query = config as { text?: unknown; name?: unknown; submit?: unknown; cursor?: { text?: unknown } };
   // A named prepared statement must keep the exact text it was prepared with.
   if (query.name) return config;
   if (typeof query.submit === 'function') {
-    if (typeof query.text === 'string') query.text = commentStatement(query.text, tags, prepend);
-    else if (query.cursor && typeof query.cursor.text === 'string') query.cursor.text = commentStatement(query.cursor.text, tags, prepend);
+    if (typeof query.text === 'string') query.text = addComment(query.text, comment, prepend);
+    else if (query.cursor && typeof query.cursor.text === 'string') query.cursor.text = addComment(query.cursor.text, comment, prepend);
     return config;
   }
-  if (typeof query.text === 'string') return { ...query, text: commentStatement(query.text, tags, prepend) };
+  if (typeof query.text === 'string') return { ...query, text: addComment(query.text, comment, prepend) };
   return config;
 }
 

@@ -47,8 +47,12 @@ export function serializeSqlComment(tags: SqlTags): string {
  * A statement that already holds a comment is left as it is, as the spec asks.
  */
 export function commentStatement(sql: string, tags: SqlTags, prepend = false): string {
+  return addComment(sql, serializeSqlComment(tags), prepend);
+}
+
+/** Adds a serialized comment (from `serializeSqlComment`) to a statement, by the same rules as `commentStatement`. */
+export function addComment(sql: string, comment: string, prepend = false): string {
   if (sql.length === 0 || sql.includes('/*') || sql.includes('--')) return sql;
-  const comment = serializeSqlComment(tags);
   if (!comment) return sql;
   if (prepend) return `${comment} ${sql}`;
   const trimmed = sql.trimEnd();
