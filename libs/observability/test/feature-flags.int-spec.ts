@@ -32,23 +32,24 @@ describe.each<AdapterKind>(['express', 'fastify'])('feature flags on %s', (adapt
     expect(logs.lines.filter((l) => l.msg === 'request completed')).toHaveLength(0);
   });
 
-  /** Global interceptors Nest will run on each route (it skips entries without an `intercept` method). */
-  function activeGlobalInterceptors(test: TestApp): string[] {
-    const config = (test.app as unknown as { config: { getGlobalInterceptors(): Array<{ intercept?: unknown } | undefined> } }).config;
-    return config
-      .getGlobalInterceptors()
-      .filter((i) => typeof i?.intercept === 'function')
-      .map((i) => i!.constructor.name);
+  type Enhancer = { intercept?: unknown; canActivate?: unknown } | undefined;
+  /** Global interceptors and guards Nest will run on each route (it skips entries without their method). */
+  function activeGlobalEnhancers(test: TestApp): { interceptors: string[]; guards: string[] } {
+    const config = (test.app as unknown as { config: { getGlobalInterceptors(): Enhancer[]; getGlobalGuards(): Enhancer[] } }).config;
+    return {
+      interceptors: config.getGlobalInterceptors().filter((i) => typeof i?.intercept === 'function').map((i) => i!.constructor.name),
+      guards: config.getGlobalGuards().filter((g) => typeof g?.canActivate === 'function').map((g) => g!.constructor.name),
+    };
   }
 
-  it('mounts no global interceptor in an HTTP app (the HTTP listener opens contexts), one when nonHttpContexts is set', async () => {
+  it('mounts no global interceptor or guard in an HTTP app (the HTTP listener opens contexts), one interceptor when nonHttpContexts is set', async () => {
     app = await startTestApp(adapter, logs);
-    expect(activeGlobalInterceptors(app)).not.toContain('CorrelationInterceptor');
+    expect(activeGlobalEnhancers(app)).toEqual({ interceptors: [], guards: [] });
     const res = await fetch(`${app.url}/items/1`, { headers: { 'X-Request-ID': 'no-interceptor' } });
     expect(((await res.json()) as { requestId?: string }).requestId).toBe('no-interceptor');
     await app.close();
     app = await startTestApp(adapter, logs, { correlation: { nonHttpContexts: true } });
-    expect(activeGlobalInterceptors(app)).toContain('CorrelationInterceptor');
+    expect(activeGlobalEnhancers(app).interceptors).toEqual(['CorrelationInterceptor']);
     const again = await fetch(`${app.url}/items/1`, { headers: { 'X-Request-ID': 'with-interceptor' } });
     expect(((await again.json()) as { requestId?: string }).requestId).toBe('with-interceptor');
   });

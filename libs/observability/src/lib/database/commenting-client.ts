@@ -66,14 +66,14 @@ function currentComment(options: SqlCommentingClientOptions, settings: SqlCommen
     const cached = commentsByStore.get(store);
     if (cached && cached.options === options && cached.settings === settings && cached.requestId === requestId) return cached.comment;
   }
-  const tags = currentTags(options);
+  const tags = currentTags(options, settings);
   const comment = serializeSqlComment(tags);
   if (store && tags.route !== UNMATCHED_ROUTE) commentsByStore.set(store, { options, settings, requestId, comment });
   return comment;
 }
 
-function currentTags(options: SqlCommentingClientOptions): SqlTags {
-  const tags: SqlTags = { application: options.application ?? sqlCommentSettings()?.application, source: options.source };
+function currentTags(options: SqlCommentingClientOptions, settings: SqlCommentSettings | undefined): SqlTags {
+  const tags: SqlTags = { application: options.application ?? settings?.application, source: options.source };
   const correlation = currentCorrelation();
   if (!correlation) return tags;
   tags.request_id = correlation.requestId;

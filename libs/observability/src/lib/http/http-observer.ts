@@ -6,7 +6,6 @@ import { methodLabel } from '../metrics/http-metrics.js';
 import { UNMATCHED_ROUTE } from '../observability.constants.js';
 import type { ResolvedOptions } from '../resolve-options.js';
 import { writeInfoLine, type FixedFields } from '../logging/fixed-line.js';
-import { ACCESS_LINE } from '../logging/pino-logger.js';
 import { requestPath, type RequestState } from './request-state.js';
 import { routeTemplateOf } from './route-template.js';
 
@@ -18,16 +17,13 @@ export const CLIENT_CLOSED_REQUEST = 499;
 export class HttpObserver {
   private readonly exactExcludes: Set<string>;
   private readonly prefixExcludes: string[];
-  private readonly accessLogger: Logger | undefined;
 
   constructor(
     options: ResolvedOptions,
     private readonly internal: InternalErrors,
     private readonly metrics: HttpMetrics | undefined,
-    logger: Logger | undefined,
+    private readonly accessLogger: Logger | undefined,
   ) {
-    // Access lines hold only the fields below, none of them secret: their logger skips pino's redaction pass.
-    this.accessLogger = logger?.child({}, { redact: [] });
     const excludes = options.logging.accessLogExclude;
     this.exactExcludes = new Set(excludes.filter((p) => !p.endsWith('/*')));
     this.prefixExcludes = excludes.filter((p) => p.endsWith('/*')).map((p) => p.slice(0, -1));
@@ -74,7 +70,7 @@ export class HttpObserver {
         status_code: statusCode,
         duration_ms: Math.round(durationSeconds * 1e6) / 1e3,
       };
-      if (!writeInfoLine(logger, line, 'request completed')) logger.info({ [ACCESS_LINE]: true, ...line }, 'request completed');
+      if (!writeInfoLine(logger, line, 'request completed')) logger.info(line, 'request completed');
     } catch (error) {
       this.internal.record('access-log', error);
     }

@@ -3,12 +3,6 @@ import pino, { type Logger } from 'pino';
 import { currentCorrelation } from '../correlation/correlation-context.js';
 import type { ResolvedOptions } from '../resolve-options.js';
 
-/**
- * Marks a log call that already carries its request_id and trace_id (the access line): the mixin skips the CLS
- * lookup. A symbol key, so it never reaches the JSON line.
- */
-export const ACCESS_LINE = Symbol('observability.accessLine');
-
 /** Header values that must never reach a log line, wherever a user logs a request or response object. */
 const DEFAULT_REDACT = [
   'authorization',
@@ -37,8 +31,6 @@ export function createPinoLogger(options: ResolvedOptions, onFault: (error: unkn
       // Error objects get type, message and stack; a plain { type, message } (4xx, no stack) is kept as given.
       serializers: { err: (value: unknown) => (value instanceof Error ? pino.stdSerializers.err(value) : value) },
       mixin(mergeObject: object) {
-        // A new object each time: pino merges the log call's fields into what the mixin returns.
-        if ((mergeObject as { [ACCESS_LINE]?: boolean })[ACCESS_LINE]) return {};
         try {
           const correlation = currentCorrelation();
           if (!correlation) return {};
