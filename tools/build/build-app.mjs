@@ -1,6 +1,7 @@
 // Builds an app into dist/apps/<app>/ (or a tool, given as a path such as tools/bench, into dist/tools/bench/): esbuild bundles the app and the workspace libraries into one ES module
 // per entry, with swc compiling TypeScript (esbuild alone emits no decorator metadata, which Nest's DI needs).
-// npm packages stay external and load from node_modules.
+// The workspace's npm dependencies stay external and load from node_modules. @commandcenter/observability is bundled
+// from its built package, resolved through its exports map as in a user's app (tools/build/build-lib.mjs links it).
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,8 @@ if (!app || entries.length === 0) {
   process.exit(2);
 }
 const projectDir = app.includes('/') ? app : join('apps', app);
+const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const external = Object.keys({ ...rootManifest.dependencies, ...rootManifest.devDependencies }).flatMap((name) => [name, `${name}/*`]);
 const swcOptions = JSON.parse(readFileSync(join(root, 'swc.config.json'), 'utf8'));
 delete swcOptions.$schema;
 
@@ -36,10 +39,9 @@ await build({
   format: 'esm',
   target: 'node24',
   keepNames: true,
-  packages: 'external',
+  external,
   sourcemap: 'linked',
   alias: {
-    '@commandcenter/observability': join(root, 'libs/observability/src/index.ts'),
     '@commandcenter/domain': join(root, 'libs/domain/src/index.ts'),
   },
   resolveExtensions: ['.ts', '.js'],

@@ -1,3 +1,5 @@
+// First, before any module that needs a peer: one clear error when a peer is missing or unsupported.
+import './lib/peers/assert-peers.js';
 export { ObservabilityModule } from './lib/observability.module.js';
 export type {
   CorrelationOptions,
