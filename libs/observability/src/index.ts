@@ -20,4 +20,5 @@ export {
 export { CorrelationService } from './lib/correlation/correlation.service.js';
 export { getRequestId, runWithRequestId } from './lib/correlation/correlation-context.js';
 export { isValidRequestId } from './lib/correlation/request-id.js';
+export { metricToken } from './lib/metrics/nestjs-prometheus.js';
 export { sqlCommentingClient, type SqlCommentingClientOptions } from './lib/database/commenting-client.js';

@@ -23,10 +23,12 @@ import { METRICS_REGISTRY } from './observability.constants.js';
 import type { PoolLike } from './database/database-metrics.js';
 import { QueryObservabilitySubscriber } from './database/query-subscriber.js';
 import { configureSqlComments } from './database/sql-comment-settings.js';
-import { createObservabilityProviders } from './observability.providers.js';
+import { createMetricTokenProviders, createObservabilityProviders } from './observability.providers.js';
 import type { ObservabilityAsyncOptions, ObservabilityOptions } from './observability.options.js';
 import { BullInstrumentation } from './queue/bull-instrumentation.js';
 import { MetricsEndpoint } from './metrics/metrics-endpoint.js';
+import { assertNoClash, collectDefaultMetricsOnce, findNestjsPrometheus } from './metrics/nestjs-prometheus.js';
+import { register as promClientDefaultRegistry, type Registry } from 'prom-client';
 import type { Server } from 'node:http';
 import type { ResolvedOptions } from './resolve-options.js';
 
@@ -37,6 +39,8 @@ import type { ResolvedOptions } from './resolve-options.js';
 @Module({})
 export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private metricsServer?: Server;
+  /** @willsoto/nestjs-prometheus in the app: the paths of its controllers (undefined before the look, or without it). */
+  private nestjsPrometheus?: { paths: string[] } | null;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
@@ -47,6 +51,8 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
     private readonly discovery: DiscoveryService,
     private readonly metricsEndpoint: MetricsEndpoint,
     @Inject(TRACKED_POOLS) private readonly pools: Set<PoolLike>,
+    @Inject(METRICS_REGISTRY) private readonly registry: Registry,
+    @Inject(PINO_LOGGER) private readonly logger: Logger,
     @Optional() private readonly bull?: BullInstrumentation,
     @Optional() private readonly querySubscriber?: QueryObservabilitySubscriber,
   ) {
@@ -61,10 +67,16 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
 
   /** Options are read when the module is instantiated, so environment flags set before bootstrap apply. */
   static forRoot(options: ObservabilityOptions = {}): DynamicModule {
-    return ObservabilityModule.forRootAsync({ useFactory: () => options });
+    return ObservabilityModule.create({ useFactory: () => options }, options.metricPrefix ?? 'app');
   }
 
   static forRootAsync(async: ObservabilityAsyncOptions): DynamicModule {
+    return ObservabilityModule.create(async);
+  }
+
+  /** `metricPrefix` is known up front only with forRoot(): then `<prefix>_errors_total` gets an @InjectMetric token too. */
+  private static create(async: ObservabilityAsyncOptions, metricPrefix?: string): DynamicModule {
+    const metricProviders = createMetricTokenProviders(metricPrefix);
     return {
       module: ObservabilityModule,
       global: true,
@@ -80,8 +92,12 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
       ],
       // nestjs-cls's singleton ClsService, without ClsModule.forRoot: that mounts a global guard and interceptor
       // even when told not to (no-ops, yet each costs every request Nest's enhancer pipeline: ~13 µs on Express).
-      providers: [{ provide: ClsService, useFactory: () => ClsServiceManager.getClsService() }, ...createObservabilityProviders(async)],
-      exports: [CorrelationService, ClsService, METRICS_REGISTRY, PINO_LOGGER],
+      providers: [
+        { provide: ClsService, useFactory: () => ClsServiceManager.getClsService() },
+        ...createObservabilityProviders(async),
+        ...metricProviders,
+      ],
+      exports: [CorrelationService, ClsService, METRICS_REGISTRY, PINO_LOGGER, ...metricProviders.map((p) => p.provide)],
     };
   }
 
@@ -93,8 +109,11 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
 
   /** Runs once the adapter exists (also under Test.createTestingModule), before Nest registers its routes. */
   configure(consumer: MiddlewareConsumer): void {
+    const prometheus = this.lookForNestjsPrometheus();
     if (!this.observesRequests) return;
-    if (this.middleware.mountOn(this.adapterHost.httpAdapter)) return;
+    const { metrics } = this.options;
+    const routeTaken = !!prometheus && metrics.enabled && metrics.port === undefined && prometheus.paths.includes(metrics.path);
+    if (this.middleware.mountOn(this.adapterHost.httpAdapter, routeTaken)) return;
     consumer.apply(ObservabilityMiddleware).forRoutes({ path: '{*splat}', method: RequestMethod.ALL });
   }
 
@@ -110,7 +129,14 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
    */
   async onApplicationBootstrap(): Promise<void> {
     const { metrics } = this.options;
+    this.lookForNestjsPrometheus();
+    if (metrics.enabled) {
+      for (const registry of this.metricsEndpoint.served) assertNoClash(this.registry, registry);
+      // At bootstrap, after @willsoto/nestjs-prometheus collected its own (registerAsync does so in a provider).
+      if (metrics.defaultMetrics) collectDefaultMetricsOnce(this.registry, this.metricsEndpoint.served);
+    }
     if (metrics.enabled && metrics.port !== undefined) this.metricsServer = await this.metricsEndpoint.listen(metrics.port, metrics.host);
+    if (metrics.enabled) this.logMetricsEndpoint();
     for (const wrapper of this.discovery.getProviders()) {
       if (!wrapper.isDependencyTreeStatic()) continue;
       const instance: unknown = wrapper.instance;
@@ -130,6 +156,30 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
   get metricsAddress(): { port: number; host: string } | undefined {
     const address = this.metricsServer?.address();
     return address && typeof address === 'object' ? { port: address.port, host: address.address } : undefined;
+  }
+
+  /** Once, at the first of configure() (HTTP apps) and bootstrap (every app): serve nestjs-prometheus's registry too. */
+  private lookForNestjsPrometheus(): { paths: string[] } | undefined {
+    if (this.nestjsPrometheus === undefined) {
+      this.nestjsPrometheus = this.internal.guard('metrics', () => findNestjsPrometheus(this.discovery)) ?? null;
+      if (this.nestjsPrometheus && this.options.metrics.enabled) this.metricsEndpoint.alsoServe(promClientDefaultRegistry);
+    }
+    return this.nestjsPrometheus ?? undefined;
+  }
+
+  /** One start-up line that says where the metrics are served, and which controller's route it answers instead. */
+  private logMetricsEndpoint(): void {
+    const { metrics } = this.options;
+    const where = metrics.port === undefined ? `GET ${metrics.path} on the application's port` : `GET ${metrics.path} on port ${this.metricsAddress?.port ?? metrics.port}`;
+    const prometheus = this.nestjsPrometheus;
+    let msg = `metrics: ${where} serves ObservabilityModule's metrics`;
+    if (prometheus) {
+      msg += " and @willsoto/nestjs-prometheus's (prom-client's default registry)";
+      const same = metrics.port === undefined && prometheus.paths.includes(metrics.path);
+      if (same) msg += `; PrometheusController's route ${metrics.path} is answered by ObservabilityModule, not by the controller`;
+      else msg += `; PrometheusController still serves ${prometheus.paths.join(', ')} (prom-client's default registry only)`;
+    }
+    this.internal.guard('logging', () => this.logger.info({ context: ObservabilityModule.name, metrics_path: metrics.path }, msg));
   }
 
   private watchDataSource(dataSource: DataSourceLike): void {

@@ -18,6 +18,7 @@ import { currentRouteTemplate } from './http/route-template.js';
 import { createPinoLogger } from './logging/pino-logger.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 import { MetricsEndpoint } from './metrics/metrics-endpoint.js';
+import { metricToken } from './metrics/nestjs-prometheus.js';
 import type { ObservabilityAsyncOptions } from './observability.options.js';
 import { BullInstrumentation } from './queue/bull-instrumentation.js';
 import type { BullQueueLike } from './queue/bull-types.js';
@@ -44,7 +45,7 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
     {
       provide: HttpMetrics,
       useFactory: (o: ResolvedOptions, r: Registry) =>
-        o.metrics.enabled ? new HttpMetrics(r, o.metrics.durationBuckets, o.metrics.defaultMetrics) : undefined,
+        o.metrics.enabled ? new HttpMetrics(r, o.metrics.durationBuckets) : undefined,
       inject: [RESOLVED_OPTIONS, METRICS_REGISTRY],
     },
     {
@@ -115,4 +116,19 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
       inject: [RESOLVED_OPTIONS, ClsService, HttpAdapterHost],
     },
   ];
+}
+
+/**
+ * The module's metrics under @willsoto/nestjs-prometheus's tokens, so `@InjectMetric('http_requests_total')` (or
+ * `@Inject(metricToken(name))` without that package) gives the metric object. A metric whose feature is off is null.
+ */
+export function createMetricTokenProviders(metricPrefix?: string): Array<Provider & { provide: string }> {
+  const names = ['http_requests_total', 'http_request_duration_seconds', 'http_requests_in_flight', 'observability_internal_errors_total'];
+  if (metricPrefix !== undefined) names.push(`${metricPrefix}_errors_total`);
+  return names.map((name) => ({
+    provide: metricToken(name),
+    // The metric classes are injected only so that they are registered before the lookup.
+    useFactory: (registry: Registry) => registry.getSingleMetric(name) ?? null,
+    inject: [METRICS_REGISTRY, InternalErrors, { token: HttpMetrics, optional: true }, { token: ErrorMetrics, optional: true }],
+  }));
 }

@@ -52,6 +52,7 @@ interface FastifyAppLike {
 @Injectable()
 export class ObservabilityMiddleware implements NestMiddleware {
   private readonly headerKey: string;
+  private answerInHook = false;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
@@ -84,11 +85,12 @@ export class ObservabilityMiddleware implements NestMiddleware {
    * onRequest hook, a native route), not as Nest middleware on every path, which costs every request about 15 µs.
    * Returns false for other adapters: they get the Nest middleware (`use`) instead.
    */
-  mountOn(adapter: { getType(): string; getInstance(): unknown } | undefined): boolean {
+  mountOn(adapter: { getType(): string; getInstance(): unknown } | undefined, routeTaken = false): boolean {
     const type = adapter?.getType();
     if (!adapter || (type !== 'express' && type !== 'fastify')) return false;
     const { metrics } = this.options;
     const servesMetrics = metrics.enabled && metrics.port === undefined;
+    // Registered before Nest's routes, the Express route answers before any controller on the same path.
     if (type === 'express') {
       const app = adapter.getInstance() as ExpressAppLike;
       app.use((req, res, next) => {
@@ -100,8 +102,10 @@ export class ObservabilityMiddleware implements NestMiddleware {
       return true;
     }
     const app = adapter.getInstance() as FastifyAppLike;
+    // Fastify refuses a second route on a path a controller takes (@willsoto/nestjs-prometheus's): the hook answers it.
+    this.answerInHook = servesMetrics && routeTaken;
     app.addHook('onRequest', (request, reply, done) => this.onFastifyRequest(request, reply, done));
-    if (servesMetrics) {
+    if (servesMetrics && !routeTaken) {
       // Fastify adds the HEAD route itself.
       app.route({
         method: 'GET',
@@ -136,6 +140,12 @@ export class ObservabilityMiddleware implements NestMiddleware {
 
   /** Fastify resolves the route before `onRequest`: the template goes onto the request state for the finish step. */
   private onFastifyRequest(request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void): void {
+    if (this.answerInHook && request.routeOptions?.url === this.options.metrics.path && this.metricsEndpoint.matches(request.raw, this.options.metrics.path)) {
+      this.captureRoute(request);
+      reply.hijack();
+      this.metricsEndpoint.handle(request.raw, reply.raw);
+      return;
+    }
     const state = getRequestState(request.raw);
     if (!state) {
       this.openAndRun(request.raw, reply.raw, () => {

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { exemplarLabels } from './exemplars.js';
 import { getOrCreateMetric } from './metric-factory.js';
 
@@ -18,7 +18,7 @@ export class HttpMetrics {
   private readonly duration: Histogram<HttpLabel>;
   readonly inFlight: Gauge;
 
-  constructor(registry: Registry, buckets: number[], defaultMetrics: boolean) {
+  constructor(registry: Registry, buckets: number[]) {
     this.requests = getOrCreateMetric<Counter<HttpLabel>>(registry, Counter, {
       name: 'http_requests_total',
       help: 'HTTP requests served, by method, route template and status code.',
@@ -35,9 +35,6 @@ export class HttpMetrics {
       name: 'http_requests_in_flight',
       help: 'HTTP requests being served right now.',
     });
-    if (defaultMetrics && !registry.getSingleMetric('process_cpu_user_seconds_total')) {
-      collectDefaultMetrics({ register: registry });
-    }
   }
 
   observe(method: string | undefined, route: string, statusCode: number, durationSeconds: number, requestId?: string, traceId?: string): void {

@@ -12,13 +12,29 @@ export interface MetricsEndpointOptions {
 /** Answers a metrics scrape: token check (constant time), format negotiation, rendering. */
 export class MetricsEndpoint {
   private readonly expected?: Buffer;
+  /** The module's registry first, then any other registry the app's metrics live in (@willsoto/nestjs-prometheus's). */
+  private readonly registries: Registry[];
 
   constructor(
-    private readonly registry: Registry,
+    registry: Registry,
     private readonly options: MetricsEndpointOptions,
     private readonly internal: InternalErrors,
   ) {
     if (options.bearerToken) this.expected = Buffer.from(`Bearer ${options.bearerToken}`);
+    this.registries = [registry];
+  }
+
+  get path(): string {
+    return this.options.path;
+  }
+
+  /** Serves `registry` too, after the module's own (a name already served is not repeated). */
+  alsoServe(registry: Registry): void {
+    if (!this.registries.includes(registry)) this.registries.push(registry);
+  }
+
+  get served(): readonly Registry[] {
+    return this.registries;
   }
 
   matches(req: IncomingMessage, path: string): boolean {
@@ -32,7 +48,7 @@ export class MetricsEndpoint {
       res.end();
       return;
     }
-    renderMetrics(this.registry, negotiateFormat(req.headers.accept))
+    renderMetrics(this.registries, negotiateFormat(req.headers.accept))
       .then(({ contentType, body }) => {
         res.statusCode = 200;
         res.setHeader('Content-Type', contentType);
