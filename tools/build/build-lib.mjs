@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { transformFile } from '@swc/core';
 
 const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
@@ -46,6 +46,30 @@ async function compile(files, format) {
   }
 }
 
+/**
+ * ES modules are all linked before any of them runs, so a missing peer, or one without an export we import, fails
+ * inside a dependency before the peer check could speak. The ES module entry therefore runs the check, then loads
+ * the package with a dynamic import (top-level await) and re-exports its names; its .d.ts is the source's.
+ * (CommonJS runs requires in order, so its entry needs nothing of the kind.)
+ */
+async function esmEntryCheckingPeersFirst() {
+  const esm = join(out, 'esm');
+  for (const suffix of ['.js', '.js.map']) cpSync(join(esm, `index${suffix}`), join(esm, `exports${suffix}`));
+  rmSync(join(esm, 'index.js.map'));
+  writeFileSync(join(esm, 'exports.js'), readFileSync(join(esm, 'exports.js'), 'utf8').replace('sourceMappingURL=index.js.map', 'sourceMappingURL=exports.js.map'));
+  const names = Object.keys(await import(pathToFileURL(join(esm, 'exports.js')).href)).sort();
+  writeFileSync(
+    join(esm, 'index.js'),
+    [
+      '// Checks the peers before anything that needs them is linked (see the package README, "Compatibility").',
+      "import './lib/peers/assert-peers.js';",
+      "const api = await import('./exports.js');",
+      `export const { ${names.join(', ')} } = api;`,
+      '',
+    ].join('\n'),
+  );
+}
+
 /** The published manifest: the library's package.json without what only the workspace needs. */
 function manifest() {
   const pkg = JSON.parse(readFileSync(join(lib, 'package.json'), 'utf8'));
@@ -61,6 +85,7 @@ const files = sources();
 await compile(files, 'esm');
 await compile(files, 'cjs');
 writeFileSync(join(out, 'cjs/package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
+await esmEntryCheckingPeersFirst();
 
 // Declarations once, copied into both trees: a .d.ts takes its module format from the nearest package.json.
 execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(lib, 'tsconfig.lib.json'), '--outDir', typesTmp], { stdio: 'inherit' });

@@ -6,6 +6,16 @@ import { waitFor } from './log-capture.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** How to start a process other than the workspace's built apps (a consumer app installed elsewhere). */
+export interface Launch {
+  script: string;
+  cwd?: string;
+  /** The node binary; default: the one running the tests. */
+  node?: string;
+  /** Polled until it answers 2xx; default `/health/live`. */
+  readyPath?: string;
+}
+
 /** A built app (dist/apps/<app>/main.js) run as a real process, its JSON log lines collected from stdout. */
 export class AppProcess {
   readonly lines: Array<Record<string, any>> = [];
@@ -39,18 +49,19 @@ export class AppProcess {
    * Starts the app on a free port and resolves once it answers `/health/live`. A port picked free can be taken
    * before the app binds it (an outgoing connection's local port): on EADDRINUSE the start is retried elsewhere.
    */
-  static async start(app: 'api' | 'worker', env: Record<string, string>): Promise<AppProcess> {
+  static async start(app: string, env: Record<string, string>, launch?: Launch): Promise<AppProcess> {
     for (let attempt = 1; ; attempt++) {
-      const started = await AppProcess.startOnce(app, env);
+      const started = await AppProcess.startOnce(app, env, launch ?? { script: join(root, 'dist/apps', app, 'main.js') });
       if (started.running) return started;
       const output = `${started.stderr.join('')}${JSON.stringify(started.lines)}`;
       if (!output.includes('EADDRINUSE') || attempt >= 3) throw new Error(`${app} exited at start: ${started.stderr.join('')}`);
     }
   }
 
-  private static async startOnce(app: 'api' | 'worker', env: Record<string, string>): Promise<AppProcess> {
+  private static async startOnce(app: string, env: Record<string, string>, launch: Launch): Promise<AppProcess> {
     const port = await freePort();
-    const child = spawn(process.execPath, ['--enable-source-maps', join(root, 'dist/apps', app, 'main.js')], {
+    const child = spawn(launch.node ?? process.execPath, ['--enable-source-maps', launch.script], {
+      cwd: launch.cwd,
       env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'debug', ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -59,11 +70,11 @@ export class AppProcess {
     for (;;) {
       if (!started.running) return started;
       try {
-        if ((await fetch(`${started.url}/health/live`)).ok) return started;
+        if ((await fetch(`${started.url}${launch.readyPath ?? '/health/live'}`)).ok) return started;
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`${app} did not answer /health/live within 15 s: ${started.stderr.join('')}`);
+      if (Date.now() > deadline) throw new Error(`${app} did not answer ${launch.readyPath ?? '/health/live'} within 15 s: ${started.stderr.join('')}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

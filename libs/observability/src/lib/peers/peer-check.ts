@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OPTIONAL_PEERS, REQUIRED_PEERS, SUPPORTED_NODE } from './supported-peers.js';
@@ -77,7 +77,7 @@ export function checkPeers(from: string, nodeVersion = process.versions.node): s
   return warnings;
 }
 
-/** The folder this file is in, resolved through links (the workspace links the package into node_modules). */
+/** The folder this file is in, as Node resolved it: peers are looked up from there, as Node looks them up. */
 export function packageLocation(moduleUrl: string): string {
-  return realpathSync(dirname(fileURLToPath(moduleUrl)));
+  return dirname(fileURLToPath(moduleUrl));
 }
