@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { installConsumer, packLibrary, root, workDir } from '../consumers.mjs';
 
@@ -75,6 +75,31 @@ describe('the packed package', () => {
     const report = JSON.parse(run.stdout) as { analysis: { problems: unknown[]; entrypoints: Record<string, { resolutions: Record<string, unknown> }> } };
     expect(report.analysis.problems).toEqual([]);
     expect(Object.keys(report.analysis.entrypoints['.'].resolutions).sort()).toEqual(['bundler', 'node10', 'node16-cjs', 'node16-esm']);
+  });
+});
+
+describe('nx release', () => {
+  it('turns a version plan into the next version and a CHANGELOG entry (dry run)', () => {
+    const plan = join(root, '.nx/version-plans/consumers-test-plan.md');
+    mkdirSync(dirname(plan), { recursive: true });
+    writeFileSync(plan, '---\nobservability: patch\n---\n\nA change planned by the package test.\n');
+    try {
+      const current = (JSON.parse(readFileSync(join(root, 'libs/observability/package.json'), 'utf8')) as { version: string }).version;
+      const [major, minor, patch] = current.split('.').map(Number);
+      const next = `${major}.${minor}.${patch + 1}`;
+      const run = spawnSync(join(root, 'node_modules/.bin/nx'), ['release', '--dry-run', '--skip-publish'], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' },
+      });
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain(`+   "version": "${next}"`);
+      expect(run.stdout).toContain(`+ ## ${next} (`);
+      expect(run.stdout).toContain('A change planned by the package test.');
+      expect(run.stdout).toContain('libs/observability/CHANGELOG.md');
+    } finally {
+      rmSync(plan, { force: true });
+    }
   });
 });
 
