@@ -2,6 +2,8 @@ import preset from '../../jest.preset.js';
 
 export default {
   ...preset,
+  // Real app processes: a test that fails before stopping them must not leave Jest waiting on their pipes.
+  forceExit: true,
   displayName: 'consumers',
   rootDir: import.meta.dirname,
   // Only the tests: the consumer app's sources under app/ are compiled by each consumer's own TypeScript.

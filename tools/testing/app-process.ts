@@ -6,6 +6,14 @@ import { waitFor } from './log-capture.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
+// Every child still running when the test process exits is killed, so a test that failed before it could stop its
+// apps (a start that timed out inside Promise.all) leaves nothing behind; the Jest configs that start apps force the
+// exit, since the children's pipes would otherwise keep Jest waiting.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /** How to start a process other than the workspace's built apps (a consumer app installed elsewhere). */
 export interface Launch {
   script: string;
@@ -65,8 +73,11 @@ export class AppProcess {
       env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'debug', ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    live.add(child);
+    child.once('exit', () => live.delete(child));
     const started = new AppProcess(app, `http://127.0.0.1:${port}`, child);
-    const deadline = Date.now() + 15_000;
+    // Generous: under a full `npm test` two cores also run other projects' builds and apps; a ready app returns at once.
+    const deadline = Date.now() + 60_000;
     for (;;) {
       if (!started.running) return started;
       try {
@@ -74,7 +85,10 @@ export class AppProcess {
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`${app} did not answer ${launch.readyPath ?? '/health/live'} within 15 s: ${started.stderr.join('')}`);
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`${app} did not answer ${launch.readyPath ?? '/health/live'} within 60 s: ${started.stderr.join('')}`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }

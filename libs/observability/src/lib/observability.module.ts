@@ -11,7 +11,7 @@ import {
   Optional,
   RequestMethod,
 } from '@nestjs/common';
-import { DiscoveryModule, DiscoveryService, HttpAdapterHost } from '@nestjs/core';
+import { ApplicationConfig, DiscoveryModule, DiscoveryService, HttpAdapterHost } from '@nestjs/core';
 import { ClsService, ClsServiceManager } from 'nestjs-cls';
 import { Logger as PinoNestLogger, LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
@@ -53,6 +53,7 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
     @Inject(TRACKED_POOLS) private readonly pools: Set<PoolLike>,
     @Inject(METRICS_REGISTRY) private readonly registry: Registry,
     @Inject(PINO_LOGGER) private readonly logger: Logger,
+    @Optional() private readonly appConfig?: ApplicationConfig,
     @Optional() private readonly bull?: BullInstrumentation,
     @Optional() private readonly querySubscriber?: QueryObservabilitySubscriber,
   ) {
@@ -161,7 +162,8 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
   /** Once, at the first of configure() (HTTP apps) and bootstrap (every app): serve nestjs-prometheus's registry too. */
   private lookForNestjsPrometheus(): { paths: string[] } | undefined {
     if (this.nestjsPrometheus === undefined) {
-      this.nestjsPrometheus = this.internal.guard('metrics', () => findNestjsPrometheus(this.discovery)) ?? null;
+      const prefix = this.appConfig?.getGlobalPrefix() ?? '';
+      this.nestjsPrometheus = this.internal.guard('metrics', () => findNestjsPrometheus(this.discovery, prefix)) ?? null;
       if (this.nestjsPrometheus && this.options.metrics.enabled) this.metricsEndpoint.alsoServe(promClientDefaultRegistry);
     }
     return this.nestjsPrometheus ?? undefined;

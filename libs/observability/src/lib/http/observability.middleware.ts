@@ -140,8 +140,9 @@ export class ObservabilityMiddleware implements NestMiddleware {
 
   /** Fastify resolves the route before `onRequest`: the template goes onto the request state for the finish step. */
   private onFastifyRequest(request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void): void {
-    if (this.answerInHook && request.routeOptions?.url === this.options.metrics.path && this.metricsEndpoint.matches(request.raw, this.options.metrics.path)) {
-      this.captureRoute(request);
+    if (this.answerInHook && this.metricsEndpoint.matches(request.raw, requestPath(request.raw))) {
+      const opened = getRequestState(request.raw);
+      if (opened) opened.routeTemplate = this.options.metrics.path;
       reply.hijack();
       this.metricsEndpoint.handle(request.raw, reply.raw);
       return;

@@ -13,8 +13,11 @@ export function metricToken(name: string): string {
   return `PROM_METRIC_${name.toUpperCase()}`;
 }
 
-/** The paths the app's PrometheusController(s) serve, or undefined when @willsoto/nestjs-prometheus is not in the app. */
-export function findNestjsPrometheus(discovery: DiscoveryService): { paths: string[] } | undefined {
+/**
+ * The paths the app's PrometheusController(s) serve (behind the app's global prefix, if any), or undefined when
+ * @willsoto/nestjs-prometheus is not in the app.
+ */
+export function findNestjsPrometheus(discovery: DiscoveryService, globalPrefix = ''): { paths: string[] } | undefined {
   // PrometheusModule provides its options under a symbol it does not export: recognised by the symbol's description.
   const hosts = new Set(
     discovery
@@ -26,12 +29,12 @@ export function findNestjsPrometheus(discovery: DiscoveryService): { paths: stri
   const paths = discovery
     .getControllers()
     .filter((wrapper) => hosts.has(wrapper.host) && wrapper.metatype)
-    .map((wrapper) => normalisePath(Reflect.getMetadata('path', wrapper.metatype as object) as string | undefined));
+    .map((wrapper) => normalisePath(`${globalPrefix}/${(Reflect.getMetadata('path', wrapper.metatype as object) as string | undefined) ?? ''}`));
   return { paths };
 }
 
-function normalisePath(path: string | undefined): string {
-  const trimmed = (path ?? '').replace(/\/+$/, '');
+function normalisePath(path: string): string {
+  const trimmed = path.replace(/\/{2,}/g, '/').replace(/\/+$/, '');
   return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
 }
 
