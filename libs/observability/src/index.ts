@@ -10,13 +10,13 @@ export type {
   ObservabilityAsyncOptions,
   ObservabilityOptions,
   QueueOptions,
-} from './lib/observability.options.js';
+} from './lib/options/observability.options.js';
 export {
   DEFAULT_HTTP_DURATION_BUCKETS,
   DEFAULT_REQUEST_ID_HEADER,
   METRICS_REGISTRY,
   UNMATCHED_ROUTE,
-} from './lib/observability.constants.js';
+} from './lib/core/constants.js';
 export { CorrelationService } from './lib/correlation/correlation.service.js';
 export { getRequestId, runWithRequestId } from './lib/correlation/correlation-context.js';
 export { isValidRequestId } from './lib/correlation/request-id.js';

@@ -16,21 +16,21 @@ import { ClsService, ClsServiceManager } from 'nestjs-cls';
 import { Logger as PinoNestLogger, LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { CorrelationService } from './correlation/correlation.service.js';
-import { InternalErrors } from './faults/internal-errors.js';
+import { InternalErrors } from './core/internal-errors.js';
 import { ObservabilityMiddleware } from './http/observability.middleware.js';
-import { PINO_LOGGER, RESOLVED_OPTIONS, TRACKED_POOLS } from './internal.constants.js';
-import { METRICS_REGISTRY } from './observability.constants.js';
+import { PINO_LOGGER, RESOLVED_OPTIONS, TRACKED_POOLS } from './core/tokens.js';
+import { METRICS_REGISTRY } from './core/constants.js';
 import type { PoolLike } from './database/database-metrics.js';
 import { QueryObservabilitySubscriber } from './database/query-subscriber.js';
 import { configureSqlComments } from './database/sql-comment-settings.js';
 import { createMetricTokenProviders, createObservabilityProviders } from './observability.providers.js';
-import type { ObservabilityAsyncOptions, ObservabilityOptions } from './observability.options.js';
+import type { ObservabilityAsyncOptions, ObservabilityOptions } from './options/observability.options.js';
 import { BullInstrumentation } from './queue/bull-instrumentation.js';
 import { MetricsEndpoint } from './metrics/metrics-endpoint.js';
 import { assertNoClash, collectDefaultMetricsOnce, findNestjsPrometheus } from './metrics/nestjs-prometheus.js';
 import { register as promClientDefaultRegistry, type Registry } from 'prom-client';
 import type { Server } from 'node:http';
-import type { ResolvedOptions } from './resolve-options.js';
+import type { ResolvedOptions } from './options/resolve-options.js';
 
 /**
  * One import for correlation ids, structured logs, error tracking and Prometheus metrics. It provides nestjs-cls's

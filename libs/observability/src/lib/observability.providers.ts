@@ -9,22 +9,22 @@ import { DatabaseMetrics, type PoolLike } from './database/database-metrics.js';
 import { QueryObservabilitySubscriber } from './database/query-subscriber.js';
 import { ErrorMetrics } from './errors/error-metrics.js';
 import { ObservabilityExceptionFilter } from './errors/observability-exception.filter.js';
-import { InternalErrors } from './faults/internal-errors.js';
+import { InternalErrors } from './core/internal-errors.js';
 import { HttpObserver } from './http/http-observer.js';
 import { ObservabilityMiddleware } from './http/observability.middleware.js';
-import { PINO_LOGGER, RESOLVED_OPTIONS, TRACKED_POOLS, USER_OPTIONS } from './internal.constants.js';
-import { METRICS_REGISTRY } from './observability.constants.js';
+import { PINO_LOGGER, RESOLVED_OPTIONS, TRACKED_POOLS, USER_OPTIONS } from './core/tokens.js';
+import { METRICS_REGISTRY } from './core/constants.js';
 import { currentRouteTemplate } from './http/route-template.js';
 import { createPinoLogger } from './logging/pino-logger.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 import { MetricsEndpoint } from './metrics/metrics-endpoint.js';
 import { metricToken } from './metrics/nestjs-prometheus.js';
-import type { ObservabilityAsyncOptions } from './observability.options.js';
+import type { ObservabilityAsyncOptions } from './options/observability.options.js';
 import { BullInstrumentation } from './queue/bull-instrumentation.js';
 import type { BullQueueLike } from './queue/bull-types.js';
 import { loadBull } from './queue/load-bull.js';
 import { QueueMetrics } from './queue/queue-metrics.js';
-import { resolveOptions, type ResolvedOptions } from './resolve-options.js';
+import { resolveOptions, type ResolvedOptions } from './options/resolve-options.js';
 
 /** Every provider of the module, built from the (possibly async) user options. */
 export function createObservabilityProviders(async: ObservabilityAsyncOptions): Provider[] {

@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
 import { ClsServiceManager } from 'nestjs-cls';
-import { UNMATCHED_ROUTE } from '../observability.constants.js';
+import { UNMATCHED_ROUTE } from '../core/constants.js';
 import type { Client as PgClient } from 'pg';
 import { currentCorrelation } from '../correlation/correlation-context.js';
 import { currentRouteTemplate } from '../http/route-template.js';
-import { featureFlag } from '../resolve-options.js';
+import { featureFlag } from '../options/resolve-options.js';
 import { sqlCommentSettings, type SqlCommentSettings } from './sql-comment-settings.js';
 import { addComment, serializeSqlComment, type SqlTags } from './sqlcommenter.js';
 

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { getOrCreateMetric } from '../metrics/metric-factory.js';
+import { getOrCreateMetric } from '../core/metric-factory.js';
 
 type Operation = 'select' | 'insert' | 'update' | 'delete' | 'other';
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { InternalErrors } from '../faults/internal-errors.js';
+import type { InternalErrors } from '../core/internal-errors.js';
 import type { DatabaseMetrics } from './database-metrics.js';
 import { sqlstateOf } from './database-metrics.js';
 import { sqlOperation } from './sqlcommenter.js';

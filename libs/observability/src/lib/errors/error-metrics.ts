@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
-import { exemplarLabels } from '../metrics/exemplars.js';
-import { getOrCreateMetric } from '../metrics/metric-factory.js';
+import { exemplarLabels } from '../core/exemplars.js';
+import { getOrCreateMetric } from '../core/metric-factory.js';
 
 type ErrorLabel = 'endpoint' | 'status_code' | 'error_type';
 

@@ -4,12 +4,12 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { throwError } from 'rxjs';
 import { currentCorrelation } from '../correlation/correlation-context.js';
-import { InternalErrors } from '../faults/internal-errors.js';
+import { InternalErrors } from '../core/internal-errors.js';
 import { getRequestState, rawRequest } from '../http/request-state.js';
 import { routeTemplateOf } from '../http/route-template.js';
-import { PINO_LOGGER, RESOLVED_OPTIONS } from '../internal.constants.js';
-import { methodLabel } from '../metrics/http-metrics.js';
-import type { ResolvedOptions } from '../resolve-options.js';
+import { PINO_LOGGER, RESOLVED_OPTIONS } from '../core/tokens.js';
+import { methodLabel } from '../core/labels.js';
+import type { ResolvedOptions } from '../options/resolve-options.js';
 import { ErrorMetrics } from './error-metrics.js';
 import { errorFingerprint, errorType } from './fingerprint.js';
 

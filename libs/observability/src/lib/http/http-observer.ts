@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { InternalErrors } from '../faults/internal-errors.js';
+import type { InternalErrors } from '../core/internal-errors.js';
 import type { HttpMetrics } from '../metrics/http-metrics.js';
-import { methodLabel } from '../metrics/http-metrics.js';
-import { UNMATCHED_ROUTE } from '../observability.constants.js';
-import type { ResolvedOptions } from '../resolve-options.js';
+import { methodLabel } from '../core/labels.js';
+import { UNMATCHED_ROUTE } from '../core/constants.js';
+import type { ResolvedOptions } from '../options/resolve-options.js';
 import { writeInfoLine, type FixedFields } from '../logging/fixed-line.js';
 import { requestPath, type RequestState } from './request-state.js';
 import { routeTemplateOf } from './route-template.js';

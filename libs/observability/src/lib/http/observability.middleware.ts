@@ -5,10 +5,10 @@ import type { Logger } from 'pino';
 import { CONTEXT_SOURCE_KEY, HTTP_REQUEST_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
 import { resolveRequestId, type RequestIdResolution } from '../correlation/request-id.js';
 import { parseTraceparent, type TraceContext } from '../correlation/traceparent.js';
-import { InternalErrors } from '../faults/internal-errors.js';
-import { PINO_LOGGER, RESOLVED_OPTIONS } from '../internal.constants.js';
+import { InternalErrors } from '../core/internal-errors.js';
+import { PINO_LOGGER, RESOLVED_OPTIONS } from '../core/tokens.js';
 import { MetricsEndpoint } from '../metrics/metrics-endpoint.js';
-import type { ResolvedOptions } from '../resolve-options.js';
+import type { ResolvedOptions } from '../options/resolve-options.js';
 import { HttpObserver } from './http-observer.js';
 import { getRequestState, requestPath, setRequestState, type RequestState } from './request-state.js';
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ClsServiceManager } from 'nestjs-cls';
 import { HTTP_REQUEST_KEY } from '../correlation/correlation-context.js';
-import { UNMATCHED_ROUTE } from '../observability.constants.js';
+import { UNMATCHED_ROUTE } from '../core/constants.js';
 import { getRequestState, rawRequest } from './request-state.js';
 
 const CATCH_ALL = /^\/?(?:\{\*\w+\}|\*\w*|\(\.\*\))$/;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { resolveOptions } from '../resolve-options.js';
+import { resolveOptions } from '../options/resolve-options.js';
 import { writeInfoLine, type FixedFields } from './fixed-line.js';
 import { createPinoLogger } from './pino-logger.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { ClsServiceManager } from 'nestjs-cls';
 import { CaptureStream } from '../../../../../tools/testing/log-capture.js';
 import { runWithRequestId, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
-import { resolveOptions } from '../resolve-options.js';
+import { resolveOptions } from '../options/resolve-options.js';
 import { createPinoLogger } from './pino-logger.js';
 
 function logger(destination: CaptureStream, redact: string[] = []) {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { currentCorrelation } from '../correlation/correlation-context.js';
-import type { ResolvedOptions } from '../resolve-options.js';
+import type { ResolvedOptions } from '../options/resolve-options.js';
 
 /** Header values that must never reach a log line, wherever a user logs a request or response object. */
 const DEFAULT_REDACT = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Counter, Registry } from 'prom-client';
-import { exemplarLabels } from './exemplars.js';
+import { exemplarLabels } from '../core/exemplars.js';
 import { negotiateFormat, renderMetrics } from './exposition.js';
 
 describe('negotiateFormat', () => {

@@ -1,16 +1,10 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { exemplarLabels } from './exemplars.js';
-import { getOrCreateMetric } from './metric-factory.js';
+import { exemplarLabels } from '../core/exemplars.js';
+import { methodLabel } from '../core/labels.js';
+import { getOrCreateMetric } from '../core/metric-factory.js';
 
 type HttpLabel = 'method' | 'route' | 'status_code';
 
-const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
-
-/** Bounded method label: a made-up method from a client must not make a new series. */
-export function methodLabel(method: string | undefined): string {
-  const upper = (method ?? '').toUpperCase();
-  return KNOWN_METHODS.has(upper) ? upper : 'OTHER';
-}
 
 /** The RED metrics of DESIGN.md: requests, duration (with exemplars) and requests in flight. */
 export class HttpMetrics {

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import type { InternalErrors } from '../faults/internal-errors.js';
+import type { InternalErrors } from '../core/internal-errors.js';
 import { negotiateFormat, renderMetrics } from './exposition.js';
 
 export interface MetricsEndpointOptions {

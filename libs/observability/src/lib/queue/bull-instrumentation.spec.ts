@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
 import pino from 'pino';
 import { getRequestId, runWithRequestId } from '../correlation/correlation-context.js';
-import { InternalErrors } from '../faults/internal-errors.js';
+import { InternalErrors } from '../core/internal-errors.js';
 import { BullInstrumentation } from './bull-instrumentation.js';
 import type { BullQueueClass } from './bull-types.js';
 

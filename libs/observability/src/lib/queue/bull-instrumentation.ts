@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { CONTEXT_SOURCE_KEY, currentCorrelation, LOG_FIELDS_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
 import { generateRequestId } from '../correlation/request-id.js';
 import { errorFingerprint, errorType } from '../errors/fingerprint.js';
-import type { InternalErrors } from '../faults/internal-errors.js';
+import type { InternalErrors } from '../core/internal-errors.js';
 import type { BullJobLike, BullQueueClass, BullQueueLike, BullQueuePrototype } from './bull-types.js';
 import { createJobContext, JOB_CONTEXT_OPTION, readJobContext } from './job-context.js';
 import { writeInfoLine } from '../logging/fixed-line.js';

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { exemplarLabels } from '../metrics/exemplars.js';
-import { getOrCreateMetric } from '../metrics/metric-factory.js';
+import { exemplarLabels } from '../core/exemplars.js';
+import { getOrCreateMetric } from '../core/metric-factory.js';
+import { withTimeout } from '../core/with-timeout.js';
 import type { BullQueueLike } from './bull-types.js';
 
 type JobLabel = 'queue' | 'job_name';
@@ -63,8 +64,10 @@ export class QueueMetrics {
       buckets: DEFAULT_JOB_BUCKETS,
     });
 
-    const jobsByState = (queue: BullQueueLike) => withTimeout(queue.getJobCounts(), scrapeTimeoutMs);
-    const workers = (queue: BullQueueLike) => withTimeout(queue.getWorkers(), scrapeTimeoutMs);
+    // A slow or absent Redis must never hang a scrape: a reading that takes too long is dropped.
+    const late = `queue reading took longer than ${scrapeTimeoutMs} ms`;
+    const jobsByState = (queue: BullQueueLike) => withTimeout(queue.getJobCounts(), scrapeTimeoutMs, late);
+    const workers = (queue: BullQueueLike) => withTimeout(queue.getWorkers(), scrapeTimeoutMs, late);
     getOrCreateMetric(registry, Gauge, {
       name: 'bull_queue_jobs',
       help: 'Jobs in each state, read from Redis at scrape time; absent for a queue whose Redis did not answer in time.',
@@ -125,14 +128,4 @@ export class QueueMetrics {
     }
     if (t.waitSeconds !== undefined) this.wait.observe(labels, t.waitSeconds);
   }
-}
-
-/** A slow or absent Redis must never hang a scrape: a reading that takes too long is dropped. */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`queue reading took longer than ${ms} ms`)), ms);
-  });
-  promise.catch(() => undefined); // a late rejection after the timeout must not go unhandled
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,7 +1,7 @@
 import type { DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ObservabilityOptions } from './observability.options.js';
-import { DEFAULT_HTTP_DURATION_BUCKETS, DEFAULT_REQUEST_ID_HEADER } from './observability.constants.js';
+import { DEFAULT_HTTP_DURATION_BUCKETS, DEFAULT_REQUEST_ID_HEADER } from '../core/constants.js';
 
 /** Options with every default applied and every environment flag read: what the internals work from. */
 export interface ResolvedOptions {

@@ -1,5 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
-import { getOrCreateMetric } from '../metrics/metric-factory.js';
+import { getOrCreateMetric } from './metric-factory.js';
 
 export type ObservabilityComponent = 'correlation' | 'logging' | 'metrics' | 'errors' | 'access-log' | 'queue' | 'database';
 

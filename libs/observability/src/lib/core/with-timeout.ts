@@ -1,0 +1,12 @@
+/**
+ * `promise`, or a rejection with `message` once `ms` have passed, whichever comes first. The timer is cleared either
+ * way, and a late rejection of `promise` is caught, so it never surfaces as an unhandled rejection.
+ */
+export function withTimeout<T>(promise: Promise<T>, ms: number, message = `took longer than ${ms} ms`): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  promise.catch(() => undefined);
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
