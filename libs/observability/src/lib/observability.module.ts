@@ -62,7 +62,7 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
       enabled: database.queryComments,
       application: serviceName,
       prepend: database.prependComments,
-      onFault: (error) => internal.record('database', error),
+      internal,
     });
   }
 

@@ -39,7 +39,7 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
     { provide: InternalErrors, useFactory: (r: Registry) => new InternalErrors(r), inject: [METRICS_REGISTRY] },
     {
       provide: PINO_LOGGER,
-      useFactory: (o: ResolvedOptions, internal: InternalErrors) => createPinoLogger(o, (e) => internal.record('logging', e)),
+      useFactory: (o: ResolvedOptions, internal: InternalErrors) => createPinoLogger(o, internal),
       inject: [RESOLVED_OPTIONS, InternalErrors],
     },
     {
@@ -71,7 +71,7 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
           internal,
           currentRoute: currentRouteTemplate,
           // Queues whose Redis does not answer in time are left out of the scrape, not counted as faults.
-          metrics: o.metrics.enabled ? new QueueMetrics(registry, (): Iterable<BullQueueLike> => instrumentation.queues, o.queue.scrapeTimeoutMs, () => undefined) : undefined,
+          metrics: o.metrics.enabled ? new QueueMetrics(registry, (): Iterable<BullQueueLike> => instrumentation.queues, o.queue.scrapeTimeoutMs) : undefined,
         });
         instrumentation.install();
         return instrumentation;

@@ -36,7 +36,7 @@ export function sqlCommentingClient(options: SqlCommentingClientOptions = {}): P
         try {
           args[0] = commentQuery(args[0], currentComment(options, settings), options.prepend ?? settings?.prepend ?? false);
         } catch (error) {
-          settings?.onFault?.(error);
+          settings?.internal?.record('database', error);
         }
       }
       return (super.query as (...a: unknown[]) => unknown)(...args);

@@ -1,3 +1,5 @@
+import type { InternalErrors } from '../core/internal-errors.js';
+
 /**
  * What the module tells the commenting pg client, which pg's pool creates outside Nest's DI: set when
  * ObservabilityModule starts, read on every statement. One app per process, like the root logger.
@@ -6,7 +8,7 @@ export interface SqlCommentSettings {
   enabled: boolean;
   application?: string;
   prepend: boolean;
-  onFault?: (error: unknown) => void;
+  internal?: InternalErrors;
 }
 
 let settings: SqlCommentSettings | undefined;

@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { resolveOptions } from '../options/resolve-options.js';
 import { writeInfoLine, type FixedFields } from './fixed-line.js';
+import { Registry } from 'prom-client';
+import { InternalErrors } from '../core/internal-errors.js';
 import { createPinoLogger } from './pino-logger.js';
 
 /** Keeps what was written, as written. */
@@ -16,7 +18,7 @@ function loggers(level: 'info' | 'warn' = 'info') {
   const direct = new RawStream();
   const viaPino = new RawStream();
   const make = (destination: RawStream) =>
-    createPinoLogger(resolveOptions({ serviceName: 'svc', logging: { destination, level } }, {}), () => undefined);
+    createPinoLogger(resolveOptions({ serviceName: 'svc', logging: { destination, level } }, {}), new InternalErrors(new Registry()));
   return { direct, viaPino, directLogger: make(direct), pinoLogger: make(viaPino) };
 }
 

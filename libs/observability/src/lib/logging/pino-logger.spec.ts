@@ -3,12 +3,15 @@ import { ClsServiceManager } from 'nestjs-cls';
 import { CaptureStream } from '../../../../../tools/testing/log-capture.js';
 import { runWithRequestId, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
 import { resolveOptions } from '../options/resolve-options.js';
+import { Registry } from 'prom-client';
+import { InternalErrors } from '../core/internal-errors.js';
 import { createPinoLogger } from './pino-logger.js';
 
 function logger(destination: CaptureStream, redact: string[] = []) {
-  const faults: unknown[] = [];
+  const registry = new Registry();
   const options = resolveOptions({ serviceName: 'svc', logging: { destination, level: 'debug', redact } }, {});
-  return { log: createPinoLogger(options, (e) => faults.push(e)), faults };
+  const faults = async () => (await registry.getSingleMetric('observability_internal_errors_total')!.get()).values.find((v) => v.labels.component === 'logging')?.value ?? 0;
+  return { log: createPinoLogger(options, new InternalErrors(registry)), faults };
 }
 
 describe('createPinoLogger', () => {
@@ -52,7 +55,7 @@ describe('createPinoLogger', () => {
     const raw: string[] = [];
     const capture = { write: (s: string) => raw.push(s) };
     const options = resolveOptions({ logging: { destination: capture } }, {});
-    const rawLog = createPinoLogger(options, () => undefined);
+    const rawLog = createPinoLogger(options, new InternalErrors(new Registry()));
     runWithRequestId('ctx-id', () => {
       log.info({ request_id: 'explicit' }, 'x');
       rawLog.info({ request_id: 'explicit' }, 'x');
@@ -61,7 +64,7 @@ describe('createPinoLogger', () => {
     expect(raw[0].match(/"request_id"/g)).toHaveLength(1);
   });
 
-  it('counts a failing context lookup instead of failing the log call', () => {
+  it('counts a failing context lookup instead of failing the log call', async () => {
     const out = new CaptureStream();
     const { log, faults } = logger(out);
     const cls = ClsServiceManager.getClsService();
@@ -75,6 +78,6 @@ describe('createPinoLogger', () => {
       cls.getId = original;
     }
     expect(out.lines[0].msg).toBe('still written');
-    expect(faults).toHaveLength(1);
+    expect(await faults()).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { currentCorrelation } from '../correlation/correlation-context.js';
+import type { InternalErrors } from '../core/internal-errors.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
 
 /** Header values that must never reach a log line, wherever a user logs a request or response object. */
@@ -20,7 +21,7 @@ const DEFAULT_REDACT = [
  * The module's pino logger: JSON lines with `service`, and `request_id`/`trace_id` taken from the CLS context
  * on every line written inside one (the CLS context is the one source of truth for the id).
  */
-export function createPinoLogger(options: ResolvedOptions, onFault: (error: unknown) => void): Logger {
+export function createPinoLogger(options: ResolvedOptions, internal: InternalErrors): Logger {
   const { logging, serviceName } = options;
   return pino(
     {
@@ -42,7 +43,7 @@ export function createPinoLogger(options: ResolvedOptions, onFault: (error: unkn
           }
           return fields;
         } catch (error) {
-          onFault(error);
+          internal.record('logging', error);
           return {};
         }
       },

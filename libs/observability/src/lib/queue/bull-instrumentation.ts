@@ -96,7 +96,7 @@ export class BullInstrumentation {
   private listenForErrors(queue: BullQueueLike): void {
     if (this.errorsHeard.has(queue)) return;
     this.errorsHeard.add(queue);
-    queue.on('error', (error: unknown) => this.guard(() => this.onQueueError(queue, error)));
+    queue.on('error', (error: unknown) => this.deps.internal.guard('queue', () => this.onQueueError(queue, error)));
   }
 
   /** add(data), add(data, opts), add(name, data), add(name, data, opts) */
@@ -168,9 +168,9 @@ export class BullInstrumentation {
   private watch(queue: BullQueueLike): void {
     if (this.watched.has(queue)) return;
     this.watched.add(queue);
-    queue.on('completed', (job: BullJobLike) => this.guard(() => this.onCompleted(queue, job)));
-    queue.on('failed', (job: BullJobLike, error: unknown) => this.guard(() => this.onFailed(queue, job, error)));
-    queue.on('stalled', (job: BullJobLike) => this.guard(() => this.onStalled(queue, job)));
+    queue.on('completed', (job: BullJobLike) => this.deps.internal.guard('queue', () => this.onCompleted(queue, job)));
+    queue.on('failed', (job: BullJobLike, error: unknown) => this.deps.internal.guard('queue', () => this.onFailed(queue, job, error)));
+    queue.on('stalled', (job: BullJobLike) => this.deps.internal.guard('queue', () => this.onStalled(queue, job)));
     this.listenForErrors(queue);
   }
 
@@ -216,14 +216,6 @@ export class BullInstrumentation {
     if (now - (this.lastErrorLog.get(queue.name) ?? 0) < 10_000) return;
     this.lastErrorLog.set(queue.name, now);
     this.deps.logger.error({ err: error, queue: queue.name }, 'queue error');
-  }
-
-  private guard(step: () => void): void {
-    try {
-      step();
-    } catch (error) {
-      this.deps.internal.record('queue', error);
-    }
   }
 }
 
