@@ -102,25 +102,19 @@ export class ObservabilityModule implements NestModule, OnModuleInit, OnApplicat
     };
   }
 
-  /** With correlation, logging and metrics all off there is nothing to do per request, so nothing is mounted. */
-  private get observesRequests(): boolean {
-    const { correlation, logging, metrics } = this.options;
-    return correlation.enabled || logging.enabled || metrics.enabled;
-  }
-
   /** Runs once the adapter exists (also under Test.createTestingModule), before Nest registers its routes. */
   configure(consumer: MiddlewareConsumer): void {
     const prometheus = this.lookForNestjsPrometheus();
-    if (!this.observesRequests) return;
+    if (!this.options.observesRequests) return;
     const { metrics } = this.options;
-    const routeTaken = !!prometheus && metrics.enabled && metrics.port === undefined && prometheus.paths.includes(metrics.path);
+    const routeTaken = !!prometheus && metrics.servedOnAppPort && prometheus.paths.includes(metrics.path);
     if (this.middleware.mountOn(this.adapterHost.httpAdapter, routeTaken)) return;
     consumer.apply(ObservabilityMiddleware).forRoutes({ path: '{*splat}', method: RequestMethod.ALL });
   }
 
   onModuleInit(): void {
     const adapter = this.adapterHost.httpAdapter;
-    if (adapter && this.observesRequests) this.middleware.attach(adapter.getHttpServer());
+    if (adapter && this.options.observesRequests) this.middleware.attach(adapter.getHttpServer());
     if (this.options.logging.enabled) NestLogger.overrideLogger(this.pinoNestLogger);
   }
 

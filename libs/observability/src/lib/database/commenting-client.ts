@@ -4,7 +4,7 @@ import { UNMATCHED_ROUTE } from '../core/constants.js';
 import type { Client as PgClient } from 'pg';
 import { currentCorrelation } from '../correlation/correlation-context.js';
 import { currentRouteTemplate } from '../http/route-template.js';
-import { featureFlag } from '../options/resolve-options.js';
+import { queryCommentsFlag } from '../options/resolve-options.js';
 import { sqlCommentSettings, type SqlCommentSettings } from './sql-comment-settings.js';
 import { addComment, serializeSqlComment, type SqlTags } from './sqlcommenter.js';
 
@@ -28,11 +28,14 @@ type PgClientClass = typeof PgClient;
  */
 export function sqlCommentingClient(options: SqlCommentingClientOptions = {}): PgClientClass {
   const pg = loadPg();
-  const enabledByEnv = featureFlag(process.env, 'QUERY_COMMENTS');
+  // Without the module (a migration script), the environment flag, read when the client class is made, decides;
+  // with it, the module's resolved options do (they include the same flag).
+  const standalone = queryCommentsFlag();
   return class SqlCommentingClient extends pg.Client {
     override query(...args: any[]): any {
       const settings = sqlCommentSettings();
-      if (enabledByEnv && settings?.enabled !== false && args.length > 0) {
+      const enabled = settings ? settings.enabled : standalone;
+      if (enabled && args.length > 0) {
         try {
           args[0] = commentQuery(args[0], currentComment(options, settings), options.prepend ?? settings?.prepend ?? false);
         } catch (error) {

@@ -89,7 +89,7 @@ export class ObservabilityMiddleware implements NestMiddleware {
     const type = adapter?.getType();
     if (!adapter || (type !== 'express' && type !== 'fastify')) return false;
     const { metrics } = this.options;
-    const servesMetrics = metrics.enabled && metrics.port === undefined;
+    const servesMetrics = metrics.servedOnAppPort;
     // Registered before Nest's routes, the Express route answers before any controller on the same path.
     if (type === 'express') {
       const app = adapter.getInstance() as ExpressAppLike;
@@ -129,7 +129,7 @@ export class ObservabilityMiddleware implements NestMiddleware {
   private serveMetricsOr(req: IncomingMessage, res: ServerResponse, next: Next): void {
     const { metrics } = this.options;
     // With a metrics port of their own, the application's port does not serve them.
-    if (metrics.enabled && metrics.port === undefined && this.metricsEndpoint.matches(req, requestPath(req))) {
+    if (metrics.servedOnAppPort && this.metricsEndpoint.matches(req, requestPath(req))) {
       const state = getRequestState(req);
       if (state) state.routeTemplate = metrics.path;
       this.metricsEndpoint.handle(req, res);

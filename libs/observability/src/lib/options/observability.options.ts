@@ -1,5 +1,6 @@
 import type { DestinationStream, Level } from 'pino';
 import type { Registry } from 'prom-client';
+import { DEFAULT_HTTP_DURATION_BUCKETS, DEFAULT_REQUEST_ID_HEADER } from '../core/constants.js';
 
 /** Options of `ObservabilityModule.forRoot()`. Every field is optional; each comment gives the default. */
 export interface ObservabilityOptions {
@@ -113,3 +114,18 @@ export interface ObservabilityAsyncOptions {
   inject?: any[];
   useFactory: (...args: any[]) => ObservabilityOptions | Promise<ObservabilityOptions>;
 }
+
+/**
+ * Every default of the options above, in one place: `resolveOptions` merges the user's options over these. Defaults
+ * that come from the environment (`SERVICE_NAME`, `LOG_LEVEL`, the `OBSERVABILITY_*` variables) are read there.
+ */
+export const DEFAULTS = {
+  serviceName: 'app',
+  metricPrefix: 'app',
+  correlation: { enabled: true, header: DEFAULT_REQUEST_ID_HEADER },
+  logging: { enabled: true, level: 'info', accessLog: true, accessLogExclude: ['/health', '/health/*'], redact: [] as string[] },
+  errors: { enabled: true, countClientErrors: false },
+  metrics: { enabled: true, path: '/metrics', host: '0.0.0.0', defaultMetrics: true, durationBuckets: DEFAULT_HTTP_DURATION_BUCKETS },
+  queue: { scrapeTimeoutMs: 500 },
+  database: { enabled: true, queryComments: true, prependComments: false, slowQueryMs: 200 },
+} as const;

@@ -1,34 +1,39 @@
-import type { DestinationStream } from 'pino';
-import type { Registry } from 'prom-client';
-import type { ObservabilityOptions } from './observability.options.js';
-import { DEFAULT_HTTP_DURATION_BUCKETS, DEFAULT_REQUEST_ID_HEADER } from '../core/constants.js';
+import type { Level } from 'pino';
+import {
+  type CorrelationOptions,
+  type DatabaseOptions,
+  DEFAULTS,
+  type ErrorsOptions,
+  type LoggingOptions,
+  type MetricsOptions,
+  type ObservabilityOptions,
+  type QueueOptions,
+} from './observability.options.js';
 
-/** Options with every default applied and every environment flag read: what the internals work from. */
+/** Every field of `T` present, but those in `Unset`, which stay optional (no default: absent means "not used"). */
+type Defaulted<T, Unset extends keyof T = never> = Required<Omit<T, Unset>> & Pick<T, Unset>;
+
+/**
+ * The options with every default applied and every environment variable read, plus the switches derived from them:
+ * what the internals work from. Typed from the public option types, so a new option cannot be forgotten here.
+ */
 export interface ResolvedOptions {
   serviceName: string;
   metricPrefix: string;
-  correlation: { enabled: boolean; header: string; nonHttpContexts?: boolean };
-  logging: {
-    enabled: boolean;
-    level: string;
-    destination?: DestinationStream;
-    accessLog: boolean;
-    accessLogExclude: string[];
-    redact: string[];
+  correlation: Defaulted<CorrelationOptions, 'nonHttpContexts'>;
+  logging: Defaulted<LoggingOptions, 'destination'>;
+  errors: Defaulted<ErrorsOptions>;
+  metrics: Defaulted<MetricsOptions, 'registry' | 'port' | 'bearerToken'> & {
+    /** Derived: served on the application's own port (metrics on, no port of their own). */
+    servedOnAppPort: boolean;
   };
-  errors: { enabled: boolean; countClientErrors: boolean };
-  queue: { enabled: boolean; required: boolean; scrapeTimeoutMs: number };
-  database: { enabled: boolean; queryComments: boolean; prependComments: boolean; slowQueryMs: number };
-  metrics: {
-    enabled: boolean;
-    path: string;
-    port?: number;
-    host: string;
-    bearerToken?: string;
-    registry?: Registry;
-    defaultMetrics: boolean;
-    durationBuckets: number[];
+  queue: Defaulted<QueueOptions> & {
+    /** Derived: `queue.enabled: true` was given, so a missing Bull is a start-up error. */
+    required: boolean;
   };
+  database: Defaulted<DatabaseOptions>;
+  /** Derived: correlation, logging or metrics is on, so each request is opened and observed at all. */
+  observesRequests: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -51,28 +56,28 @@ export function featureFlag(env: Env, feature: string): boolean {
 }
 
 export function resolveOptions(options: ObservabilityOptions = {}, env: Env = process.env): ResolvedOptions {
-  const metricPrefix = options.metricPrefix ?? 'app';
+  const metricPrefix = options.metricPrefix ?? DEFAULTS.metricPrefix;
   if (!METRIC_PREFIX.test(metricPrefix)) {
     throw new Error(`ObservabilityModule: metricPrefix "${metricPrefix}" must match ${METRIC_PREFIX}`);
   }
-  const header = options.correlation?.header ?? DEFAULT_REQUEST_ID_HEADER;
+  const header = options.correlation?.header ?? DEFAULTS.correlation.header;
   if (!HEADER_NAME.test(header)) {
     throw new Error(`ObservabilityModule: correlation.header "${header}" is not a valid HTTP header name`);
   }
-  const level = (options.logging?.level ?? env.LOG_LEVEL ?? 'info').toLowerCase();
+  const level = (options.logging?.level ?? env.LOG_LEVEL ?? DEFAULTS.logging.level).toLowerCase() as Level | 'silent';
   if (!LEVELS.has(level)) {
     throw new Error(`ObservabilityModule: log level "${level}" is not one of ${[...LEVELS].join(', ')}`);
   }
-  const path = options.metrics?.path ?? '/metrics';
+  const path = options.metrics?.path ?? DEFAULTS.metrics.path;
   if (!path.startsWith('/') || /[?#\s]/.test(path)) {
     throw new Error(`ObservabilityModule: metrics.path "${path}" must start with / and hold no query, fragment or space`);
   }
-  const durationBuckets = options.metrics?.durationBuckets ?? DEFAULT_HTTP_DURATION_BUCKETS;
+  const durationBuckets = options.metrics?.durationBuckets ?? DEFAULTS.metrics.durationBuckets;
   if (durationBuckets.length === 0 || durationBuckets.some((b, i) => !(b > 0) || (i > 0 && b <= durationBuckets[i - 1]))) {
     throw new Error('ObservabilityModule: metrics.durationBuckets must be positive and strictly increasing');
   }
 
-  const scrapeTimeoutMs = options.queue?.scrapeTimeoutMs ?? 500;
+  const scrapeTimeoutMs = options.queue?.scrapeTimeoutMs ?? DEFAULTS.queue.scrapeTimeoutMs;
   if (!Number.isInteger(scrapeTimeoutMs) || scrapeTimeoutMs < 1 || scrapeTimeoutMs > 10_000) {
     throw new Error('ObservabilityModule: queue.scrapeTimeoutMs must be an integer from 1 to 10000');
   }
@@ -85,30 +90,29 @@ export function resolveOptions(options: ObservabilityOptions = {}, env: Env = pr
   if (bearerToken !== undefined && !/^[A-Za-z0-9\-._~+/]+=*$/.test(bearerToken)) {
     throw new Error('ObservabilityModule: the metrics bearer token must be a token68 (letters, digits, -._~+/ and trailing =)');
   }
-  const slowQueryMs = options.database?.slowQueryMs ?? 200;
+  const slowQueryMs = options.database?.slowQueryMs ?? DEFAULTS.database.slowQueryMs;
   if (!(slowQueryMs >= 0) || !Number.isFinite(slowQueryMs)) {
     throw new Error('ObservabilityModule: database.slowQueryMs must be a number of milliseconds, 0 or more');
   }
 
+  const correlationEnabled = (options.correlation?.enabled ?? DEFAULTS.correlation.enabled) && featureFlag(env, 'CORRELATION');
+  const loggingEnabled = (options.logging?.enabled ?? DEFAULTS.logging.enabled) && featureFlag(env, 'LOGGING');
+  const metricsEnabled = (options.metrics?.enabled ?? DEFAULTS.metrics.enabled) && featureFlag(env, 'METRICS');
   return {
-    serviceName: options.serviceName ?? env.SERVICE_NAME ?? 'app',
+    serviceName: options.serviceName ?? env.SERVICE_NAME ?? DEFAULTS.serviceName,
     metricPrefix,
-    correlation: {
-      enabled: (options.correlation?.enabled ?? true) && featureFlag(env, 'CORRELATION'),
-      header,
-      nonHttpContexts: options.correlation?.nonHttpContexts,
-    },
+    correlation: { enabled: correlationEnabled, header, nonHttpContexts: options.correlation?.nonHttpContexts },
     logging: {
-      enabled: (options.logging?.enabled ?? true) && featureFlag(env, 'LOGGING'),
+      enabled: loggingEnabled,
       level,
       destination: options.logging?.destination,
-      accessLog: options.logging?.accessLog ?? true,
-      accessLogExclude: [...(options.logging?.accessLogExclude ?? ['/health', '/health/*']), path],
-      redact: options.logging?.redact ?? [],
+      accessLog: options.logging?.accessLog ?? DEFAULTS.logging.accessLog,
+      accessLogExclude: [...(options.logging?.accessLogExclude ?? DEFAULTS.logging.accessLogExclude), path],
+      redact: options.logging?.redact ?? DEFAULTS.logging.redact,
     },
     errors: {
-      enabled: (options.errors?.enabled ?? true) && featureFlag(env, 'ERRORS'),
-      countClientErrors: options.errors?.countClientErrors ?? false,
+      enabled: (options.errors?.enabled ?? DEFAULTS.errors.enabled) && featureFlag(env, 'ERRORS'),
+      countClientErrors: options.errors?.countClientErrors ?? DEFAULTS.errors.countClientErrors,
     },
     queue: {
       enabled: (options.queue?.enabled ?? true) && featureFlag(env, 'QUEUE_PROPAGATION'),
@@ -116,20 +120,30 @@ export function resolveOptions(options: ObservabilityOptions = {}, env: Env = pr
       scrapeTimeoutMs,
     },
     database: {
-      enabled: options.database?.enabled ?? true,
-      queryComments: (options.database?.queryComments ?? true) && featureFlag(env, 'QUERY_COMMENTS'),
-      prependComments: options.database?.prependComments ?? false,
+      enabled: options.database?.enabled ?? DEFAULTS.database.enabled,
+      queryComments: (options.database?.queryComments ?? DEFAULTS.database.queryComments) && queryCommentsFlag(env),
+      prependComments: options.database?.prependComments ?? DEFAULTS.database.prependComments,
       slowQueryMs,
     },
     metrics: {
-      enabled: (options.metrics?.enabled ?? true) && featureFlag(env, 'METRICS'),
+      enabled: metricsEnabled,
       path,
       port: rawPort,
-      host: options.metrics?.host ?? '0.0.0.0',
+      host: options.metrics?.host ?? DEFAULTS.metrics.host,
       bearerToken,
       registry: options.metrics?.registry,
-      defaultMetrics: options.metrics?.defaultMetrics ?? true,
+      defaultMetrics: options.metrics?.defaultMetrics ?? DEFAULTS.metrics.defaultMetrics,
       durationBuckets: [...durationBuckets],
+      servedOnAppPort: metricsEnabled && rawPort === undefined,
     },
+    observesRequests: correlationEnabled || loggingEnabled || metricsEnabled,
   };
+}
+
+/**
+ * `OBSERVABILITY_QUERY_COMMENTS_ENABLED`: part of the module's options, and all a commenting client has to go by
+ * where no module runs (a migration script).
+ */
+export function queryCommentsFlag(env: Env = process.env): boolean {
+  return featureFlag(env, 'QUERY_COMMENTS');
 }
