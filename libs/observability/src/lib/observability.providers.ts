@@ -1,6 +1,7 @@
 import { type Provider } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, ApplicationConfig, BaseExceptionFilter, DiscoveryService, HttpAdapterHost } from '@nestjs/core';
 import { ClsService } from 'nestjs-cls';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { CorrelationInterceptor } from './correlation/correlation.interceptor.js';
@@ -11,14 +12,19 @@ import { ErrorMetrics } from './errors/error-metrics.js';
 import { ObservabilityExceptionFilter } from './errors/observability-exception.filter.js';
 import { InternalErrors } from './core/internal-errors.js';
 import { HttpObserver } from './http/http-observer.js';
-import { ObservabilityMiddleware } from './http/observability.middleware.js';
+import { AdapterHooks } from './http/adapter-hooks.js';
+import { RequestOpener } from './http/request-opener.js';
+import { DataSourceWatcher } from './database/data-source-watcher.js';
+import { SqlCommentSettingsScope } from './database/sql-comment-settings.js';
+import { NestLoggerOverride } from './logging/nest-logger-override.js';
+import { MetricsExposure } from './metrics/metrics-exposure.js';
+import { QueueDiscovery } from './queue/queue-discovery.js';
 import { PINO_LOGGER, RESOLVED_OPTIONS, TRACKED_POOLS, USER_OPTIONS } from './core/tokens.js';
 import { METRICS_REGISTRY } from './core/constants.js';
 import { currentRouteTemplate } from './http/route-template.js';
 import { createPinoLogger } from './logging/pino-logger.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 import { MetricsEndpoint } from './metrics/metrics-endpoint.js';
-import { metricToken } from './metrics/nestjs-prometheus.js';
 import type { ObservabilityAsyncOptions } from './options/observability.options.js';
 import { BullInstrumentation } from './queue/bull-instrumentation.js';
 import type { BullQueueLike } from './queue/bull-types.js';
@@ -26,7 +32,11 @@ import { loadBull } from './queue/load-bull.js';
 import { QueueMetrics } from './queue/queue-metrics.js';
 import { resolveOptions, type ResolvedOptions } from './options/resolve-options.js';
 
-/** Every provider of the module, built from the (possibly async) user options. */
+/**
+ * Every provider of the module, built from the (possibly async) user options. This is the one place where options
+ * turn into parts that are there or not: a factory that gives undefined leaves its part out, and the parts that
+ * depend on it check for it, not for the option.
+ */
 export function createObservabilityProviders(async: ObservabilityAsyncOptions): Provider[] {
   return [
     { provide: USER_OPTIONS, useFactory: async.useFactory, inject: async.inject ?? [] },
@@ -98,7 +108,48 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
         new MetricsEndpoint(registry, { path: o.metrics.path, bearerToken: o.metrics.bearerToken }, internal),
       inject: [RESOLVED_OPTIONS, METRICS_REGISTRY, InternalErrors],
     },
-    ObservabilityMiddleware,
+    {
+      provide: MetricsExposure,
+      useFactory: (o: ResolvedOptions, r: Registry, endpoint: MetricsEndpoint, discovery: DiscoveryService, internal: InternalErrors, logger: Logger, config?: ApplicationConfig) =>
+        o.metrics.enabled ? new MetricsExposure(o, r, endpoint, discovery, internal, logger, config) : undefined,
+      inject: [RESOLVED_OPTIONS, METRICS_REGISTRY, MetricsEndpoint, DiscoveryService, InternalErrors, PINO_LOGGER, { token: ApplicationConfig, optional: true }],
+    },
+    {
+      provide: RequestOpener,
+      useFactory: (o: ResolvedOptions, logger: Logger, cls: ClsService, internal: InternalErrors, observer: HttpObserver) =>
+        o.observesRequests ? new RequestOpener(o, logger, cls, internal, observer) : undefined,
+      inject: [RESOLVED_OPTIONS, PINO_LOGGER, ClsService, InternalErrors, HttpObserver],
+    },
+    {
+      provide: AdapterHooks,
+      useFactory: (o: ResolvedOptions, host: HttpAdapterHost, opener: RequestOpener | undefined, endpoint: MetricsEndpoint, internal: InternalErrors, exposure?: MetricsExposure) =>
+        opener ? new AdapterHooks(o, host, opener, endpoint, internal, exposure) : undefined,
+      inject: [RESOLVED_OPTIONS, HttpAdapterHost, RequestOpener, MetricsEndpoint, InternalErrors, MetricsExposure],
+    },
+    {
+      provide: NestLoggerOverride,
+      useFactory: (o: ResolvedOptions, pino: PinoNestLogger) => (o.logging.enabled ? new NestLoggerOverride(pino) : undefined),
+      inject: [RESOLVED_OPTIONS, PinoNestLogger],
+    },
+    {
+      // Made with the providers, before TypeORM's first statement; the pg pool's clients read it on every statement.
+      provide: SqlCommentSettingsScope,
+      useFactory: (o: ResolvedOptions, internal: InternalErrors) =>
+        new SqlCommentSettingsScope({ enabled: o.database.queryComments, application: o.serviceName, prepend: o.database.prependComments, internal }),
+      inject: [RESOLVED_OPTIONS, InternalErrors],
+    },
+    {
+      provide: QueueDiscovery,
+      useFactory: (bull: BullInstrumentation | undefined, discovery: DiscoveryService, internal: InternalErrors) =>
+        bull ? new QueueDiscovery(discovery, bull, internal) : undefined,
+      inject: [BullInstrumentation, DiscoveryService, InternalErrors],
+    },
+    {
+      provide: DataSourceWatcher,
+      useFactory: (subscriber: QueryObservabilitySubscriber | undefined, discovery: DiscoveryService, pools: Set<PoolLike>, internal: InternalErrors) =>
+        subscriber ? new DataSourceWatcher(discovery, subscriber, pools, internal) : undefined,
+      inject: [QueryObservabilitySubscriber, DiscoveryService, TRACKED_POOLS, InternalErrors],
+    },
     ObservabilityExceptionFilter,
     CorrelationService,
     {
@@ -116,19 +167,4 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
       inject: [RESOLVED_OPTIONS, ClsService, HttpAdapterHost],
     },
   ];
-}
-
-/**
- * The module's metrics under @willsoto/nestjs-prometheus's tokens, so `@InjectMetric('http_requests_total')` (or
- * `@Inject(metricToken(name))` without that package) gives the metric object. A metric whose feature is off is null.
- */
-export function createMetricTokenProviders(metricPrefix?: string): Array<Provider & { provide: string }> {
-  const names = ['http_requests_total', 'http_request_duration_seconds', 'http_requests_in_flight', 'observability_internal_errors_total'];
-  if (metricPrefix !== undefined) names.push(`${metricPrefix}_errors_total`);
-  return names.map((name) => ({
-    provide: metricToken(name),
-    // The metric classes are injected only so that they are registered before the lookup.
-    useFactory: (registry: Registry) => registry.getSingleMetric(name) ?? null,
-    inject: [METRICS_REGISTRY, InternalErrors, { token: HttpMetrics, optional: true }, { token: ErrorMetrics, optional: true }],
-  }));
 }

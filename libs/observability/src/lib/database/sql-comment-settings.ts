@@ -20,3 +20,17 @@ export function configureSqlComments(next: SqlCommentSettings | undefined): void
 export function sqlCommentSettings(): SqlCommentSettings | undefined {
   return settings;
 }
+
+/**
+ * The module's settings for the life of the app: set when the module's providers are made (before TypeORM's first
+ * statement), cleared when the app shuts down, so a later app in the same process starts from nothing.
+ */
+export class SqlCommentSettingsScope {
+  constructor(settings: SqlCommentSettings) {
+    configureSqlComments(settings);
+  }
+
+  onModuleDestroy(): void {
+    configureSqlComments(undefined);
+  }
+}

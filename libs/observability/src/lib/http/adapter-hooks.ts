@@ -1,0 +1,123 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type MiddlewareConsumer, type OnModuleInit, RequestMethod } from '@nestjs/common';
+import type { HttpAdapterHost } from '@nestjs/core';
+import type { InternalErrors } from '../core/internal-errors.js';
+import type { MetricsEndpoint } from '../metrics/metrics-endpoint.js';
+import type { MetricsExposure } from '../metrics/metrics-exposure.js';
+import type { ResolvedOptions } from '../options/resolve-options.js';
+import { ObservabilityMiddleware } from './nest-middleware.js';
+import type { Next, RequestOpener } from './request-opener.js';
+import { getRequestState, requestPath } from './request-state.js';
+
+interface ExpressAppLike {
+  use(handler: (req: IncomingMessage, res: ServerResponse, next: Next) => void): unknown;
+  get(path: string, handler: (req: IncomingMessage, res: ServerResponse) => void): unknown;
+}
+interface FastifyRequestLike {
+  raw: IncomingMessage;
+  is404?: boolean;
+  routeOptions?: { url?: string };
+}
+interface FastifyReplyLike {
+  raw: ServerResponse;
+  hijack(): void;
+}
+interface FastifyAppLike {
+  addHook(name: 'onRequest', hook: (request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void) => void): unknown;
+  route(options: { method: string; url: string; handler: (request: FastifyRequestLike, reply: FastifyReplyLike) => void }): unknown;
+}
+
+/**
+ * Puts the module into the HTTP adapter: the opener as the server's first 'request' listener; in the adapter itself
+ * (an Express middleware, a Fastify onRequest hook, a native route) the opener for requests that bypass the server,
+ * Fastify's route template, and the metrics route. Not as Nest middleware on every path, which costs every request
+ * about 15 µs: only adapters other than Express and Fastify get the Nest middleware.
+ */
+export class AdapterHooks implements OnModuleInit {
+  private answerInHook = false;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly opener: RequestOpener,
+    private readonly metricsEndpoint: MetricsEndpoint,
+    private readonly internal: InternalErrors,
+    private readonly exposure?: MetricsExposure,
+  ) {}
+
+  /** From the module's configure(): once the adapter exists (also under Test.createTestingModule), before Nest's routes. */
+  mount(consumer: MiddlewareConsumer): void {
+    if (this.mountOn(this.adapterHost.httpAdapter)) return;
+    consumer.apply(ObservabilityMiddleware).forRoutes({ path: '{*splat}', method: RequestMethod.ALL });
+  }
+
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    if (adapter) this.opener.attach(adapter.getHttpServer());
+  }
+
+  private mountOn(adapter: { getType(): string; getInstance(): unknown } | undefined): boolean {
+    const type = adapter?.getType();
+    if (!adapter || (type !== 'express' && type !== 'fastify')) return false;
+    const { metrics } = this.options;
+    const servesMetrics = metrics.servedOnAppPort;
+    const routeTaken = this.exposure?.routeTakenByController() ?? false;
+    // Registered before Nest's routes, the Express route answers before any controller on the same path.
+    if (type === 'express') {
+      const app = adapter.getInstance() as ExpressAppLike;
+      app.use((req, res, next) => {
+        if (getRequestState(req)) next();
+        else this.opener.openAndRun(req, res, next);
+      });
+      // Express answers HEAD with the GET route; the endpoint leaves the body out itself.
+      if (servesMetrics) app.get(metrics.path, (req, res) => this.metricsEndpoint.handle(req, res));
+      return true;
+    }
+    const app = adapter.getInstance() as FastifyAppLike;
+    // Fastify refuses a second route on a path a controller takes (@willsoto/nestjs-prometheus's): the hook answers it.
+    this.answerInHook = servesMetrics && routeTaken;
+    app.addHook('onRequest', (request, reply, done) => this.onFastifyRequest(request, reply, done));
+    if (servesMetrics && !routeTaken) {
+      // Fastify adds the HEAD route itself.
+      app.route({
+        method: 'GET',
+        url: metrics.path,
+        handler: (request, reply) => {
+          reply.hijack();
+          this.metricsEndpoint.handle(request.raw, reply.raw);
+        },
+      });
+    }
+    return true;
+  }
+
+  /** Fastify resolves the route before `onRequest`: the template goes onto the request state for the finish step. */
+  private onFastifyRequest(request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void): void {
+    if (this.answerInHook && this.metricsEndpoint.matches(request.raw, requestPath(request.raw))) {
+      const opened = getRequestState(request.raw);
+      if (opened) opened.routeTemplate = this.options.metrics.path;
+      reply.hijack();
+      this.metricsEndpoint.handle(request.raw, reply.raw);
+      return;
+    }
+    const state = getRequestState(request.raw);
+    if (!state) {
+      this.opener.openAndRun(request.raw, reply.raw, () => {
+        this.captureRoute(request);
+        done();
+      });
+      return;
+    }
+    this.captureRoute(request);
+    done();
+  }
+
+  private captureRoute(request: FastifyRequestLike): void {
+    try {
+      const state = getRequestState(request.raw);
+      if (state && !request.is404 && request.routeOptions?.url) state.routeTemplate = request.routeOptions.url;
+    } catch (error) {
+      this.internal.record('metrics', error);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import { RESOLVED_OPTIONS } from '../core/tokens.js';
+import { MetricsEndpoint } from '../metrics/metrics-endpoint.js';
+import type { ResolvedOptions } from '../options/resolve-options.js';
+import { type Next, RequestOpener } from './request-opener.js';
+import { getRequestState, requestPath } from './request-state.js';
+
+/** Nest middleware, for adapters other than Express and Fastify: opens requests that bypassed the server, serves the metrics. */
+@Injectable()
+export class ObservabilityMiddleware implements NestMiddleware {
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
+    private readonly opener: RequestOpener,
+    private readonly metricsEndpoint: MetricsEndpoint,
+  ) {}
+
+  use(req: IncomingMessage, res: ServerResponse, next: Next): void {
+    const proceed: Next = () => this.serveMetricsOr(req, res, next);
+    if (getRequestState(req)) proceed();
+    else this.opener.openAndRun(req, res, proceed);
+  }
+
+  private serveMetricsOr(req: IncomingMessage, res: ServerResponse, next: Next): void {
+    const { metrics } = this.options;
+    // With a metrics port of their own, the application's port does not serve them.
+    if (metrics.servedOnAppPort && this.metricsEndpoint.matches(req, requestPath(req))) {
+      const state = getRequestState(req);
+      if (state) state.routeTemplate = metrics.path;
+      this.metricsEndpoint.handle(req, res);
+      return;
+    }
+    next();
+  }
+}

@@ -1,0 +1,126 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { CLS_ID, type ClsService, type ClsStore } from 'nestjs-cls';
+import type { Logger } from 'pino';
+import type { InternalErrors } from '../core/internal-errors.js';
+import { CONTEXT_SOURCE_KEY, HTTP_REQUEST_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
+import { resolveRequestId, type RequestIdResolution } from '../correlation/request-id.js';
+import { parseTraceparent, type TraceContext } from '../correlation/traceparent.js';
+import type { ResolvedOptions } from '../options/resolve-options.js';
+import type { HttpObserver } from './http-observer.js';
+import { setRequestState, type RequestState } from './request-state.js';
+
+const ATTACHED = Symbol('observability:server-attached');
+
+interface OpenedRequest {
+  req: IncomingMessage;
+  state: RequestState;
+  resolution?: RequestIdResolution;
+  trace?: TraceContext;
+}
+
+export type Next = (error?: unknown) => void;
+
+/**
+ * Opens each request: resolves the id, sets the response header, starts the finish observation and opens the
+ * CLS context. It runs as the HTTP server's first 'request' listener, so the context already holds in body
+ * parsers and every other middleware the app registered before Nest's own (a bad JSON body gets its id too);
+ * requests that bypass the server (Fastify's inject, supertest on the bare Express app) are opened from the adapter
+ * hooks instead. Each step is guarded: a fault is counted and the request goes on.
+ */
+export class RequestOpener {
+  private readonly headerKey: string;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly logger: Logger,
+    private readonly cls: ClsService,
+    private readonly internal: InternalErrors,
+    private readonly observer: HttpObserver,
+  ) {
+    this.headerKey = options.correlation.header.toLowerCase();
+  }
+
+  /** Becomes the first 'request' listener of `server`; the context it enters flows into the listeners after it. */
+  attach(server: Server | undefined): void {
+    if (!server || typeof server.prependListener !== 'function') return;
+    const marked = server as Server & { [ATTACHED]?: boolean };
+    if (marked[ATTACHED]) return;
+    marked[ATTACHED] = true;
+    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+      const opened = this.open(req, res);
+      if (!opened.state.requestId) return;
+      // enterWith, not run: the context must hold in the server's other 'request' listeners, called after this one.
+      this.internal.guard('correlation', () => this.cls.enterWith(this.storeFor(opened)));
+      this.logRejection(opened.resolution);
+    });
+  }
+
+  /** Opens a request that did not come through the server's 'request' event and runs `next` in its context. */
+  openAndRun(req: IncomingMessage, res: ServerResponse, next: Next): void {
+    const opened = this.open(req, res);
+    if (!opened.state.requestId) {
+      next();
+      return;
+    }
+    let entered = false;
+    try {
+      this.cls.runWith(this.storeFor(opened), () => {
+        entered = true;
+        this.logRejection(opened.resolution);
+        next();
+      });
+    } catch (error) {
+      if (entered) throw error;
+      // The context could not be opened: count it and serve the request without one.
+      this.internal.record('correlation', error);
+      next();
+    }
+  }
+
+  private open(req: IncomingMessage, res: ServerResponse): OpenedRequest {
+    const state: RequestState = { start: process.hrtime.bigint() };
+    const opened: OpenedRequest = { req, state };
+    // try/catch rather than guard(): this runs for every request, and closures cost.
+    if (this.options.correlation.enabled) {
+      try {
+        const resolution = resolveRequestId(req.headers[this.headerKey]);
+        const trace = parseTraceparent(req.headers.traceparent);
+        opened.resolution = resolution;
+        opened.trace = trace;
+        state.requestId = resolution.id;
+        state.traceId = trace?.traceId;
+        res.setHeader(this.options.correlation.header, resolution.id);
+      } catch (error) {
+        this.internal.record('correlation', error);
+      }
+    }
+    try {
+      setRequestState(req, state);
+    } catch (error) {
+      this.internal.record('correlation', error);
+    }
+    if (this.observer.active) {
+      try {
+        this.observer.begin(req, res, state);
+      } catch (error) {
+        this.internal.record('metrics', error);
+      }
+    }
+    return opened;
+  }
+
+  /** The request's CLS store, built in one piece (cheaper than entering an empty one and setting keys). */
+  private storeFor({ req, state, trace }: OpenedRequest): ClsStore {
+    const store: ClsStore = { [CLS_ID]: state.requestId, [CONTEXT_SOURCE_KEY]: 'http', [HTTP_REQUEST_KEY]: req };
+    if (trace) store[TRACE_CONTEXT_KEY] = trace;
+    return store;
+  }
+
+  private logRejection(resolution: RequestIdResolution | undefined): void {
+    if (!resolution?.rejected) return;
+    // Once per request, at debug, and without the raw value: it is untrusted input.
+    this.internal.guard('logging', () =>
+      this.logger.debug({ reason: resolution.rejected, header: this.options.correlation.header }, 'incoming request id replaced'),
+    );
+  }
+}
