@@ -2,7 +2,7 @@ import { ConfigError, parsePort, requireDatabaseUrl, requireRedisUrl } from '@co
 
 export { ConfigError };
 
-/** The api's configuration, read from the environment once at start-up (DESIGN.md, runtime contract). */
+/** The api's configuration, read from the environment once at start-up (docs/architecture.md, "Runtime contract"). */
 export interface ApiConfig {
   databaseUrl: string;
   redisUrl: string;

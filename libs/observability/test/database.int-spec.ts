@@ -5,7 +5,7 @@ import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
 import pg from 'pg';
 import { CaptureStream, waitFor } from '../../../tools/testing/log-capture.js';
 import { sqlCommentingClient } from '../src/index.js';
-import { commentStatement } from '../src/lib/database/sqlcommenter.js';
+import { addComment, serializeSqlComment } from '../src/lib/database/sqlcommenter.js';
 import { startDatabaseApp, type DatabaseApp } from './support/database-app.js';
 
 const databaseUrl = () => process.env.TEST_DATABASE_URL!;
@@ -134,7 +134,7 @@ describe('the encoder against PostgreSQL itself', () => {
       { numRuns: 5000, seed: 20261127 },
     );
     for (const id of ids) {
-      const commented = commentStatement(statement, { request_id: id, route: `/r/${id}` });
+      const commented = addComment(statement, serializeSqlComment({ request_id: id, route: `/r/${id}` }));
       const result = await client.query(commented, [41]);
       expect(result.rows).toEqual(plain.rows);
     }

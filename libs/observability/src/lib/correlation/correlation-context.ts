@@ -10,7 +10,7 @@ export const TRACE_CONTEXT_KEY = Symbol.for('observability:trace');
 /** CLS key that says where the context came from: 'http', 'job', or the kind of a non-HTTP execution context. */
 export const CONTEXT_SOURCE_KEY = Symbol.for('observability:source');
 /** CLS key of extra fields every log line of the context carries (a job's job_id, queue, job_name, attempt). */
-export const LOG_FIELDS_KEY = Symbol.for('observability:logFields');
+export const LOG_FIELDS_KEY = Symbol.for('observability:log-fields');
 /** CLS key of the raw HTTP request, so work started inside it (a queued job) can name its route template. */
 export const HTTP_REQUEST_KEY = Symbol.for('observability:request');
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
-/** 1 to 128 characters of a small safe set: nothing that can break out of SQL comments, log structure or headers. */
-const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 export const MAX_REQUEST_ID_LENGTH = 128;
+
+/** 1 to 128 characters of a small safe set: nothing that can break out of SQL comments, log structure or headers. */
+const VALID_REQUEST_ID = new RegExp(`^[A-Za-z0-9._:-]{1,${MAX_REQUEST_ID_LENGTH}}$`);
 
 export function isValidRequestId(value: unknown): value is string {
   return typeof value === 'string' && VALID_REQUEST_ID.test(value);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { commentStatement, encodeSqlCommentValue, serializeSqlComment, sqlOperation } from './sqlcommenter.js';
+import { addComment, encodeSqlCommentValue, serializeSqlComment, sqlOperation } from './sqlcommenter.js';
 
 describe('sqlcommenter', () => {
   it('sorts keys, encodes values and skips empty ones', () => {
@@ -27,12 +27,12 @@ describe('sqlcommenter', () => {
   });
 
   it('appends, keeps a trailing semicolon last, prepends on request, leaves commented statements alone', () => {
-    expect(commentStatement('SELECT 1', { request_id: 'a' })).toBe("SELECT 1 /*request_id='a'*/");
-    expect(commentStatement('SELECT 1;  ', { request_id: 'a' })).toBe("SELECT 1 /*request_id='a'*/;");
-    expect(commentStatement('SELECT 1', { request_id: 'a' }, true)).toBe("/*request_id='a'*/ SELECT 1");
-    expect(commentStatement('SELECT 1 /* mine */', { request_id: 'a' })).toBe('SELECT 1 /* mine */');
-    expect(commentStatement('SELECT 1 -- mine', { request_id: 'a' })).toBe('SELECT 1 -- mine');
-    expect(commentStatement('SELECT 1', {})).toBe('SELECT 1');
+    expect(addComment('SELECT 1', serializeSqlComment({ request_id: 'a' }))).toBe("SELECT 1 /*request_id='a'*/");
+    expect(addComment('SELECT 1;  ', serializeSqlComment({ request_id: 'a' }))).toBe("SELECT 1 /*request_id='a'*/;");
+    expect(addComment('SELECT 1', serializeSqlComment({ request_id: 'a' }), true)).toBe("/*request_id='a'*/ SELECT 1");
+    expect(addComment('SELECT 1 /* mine */', serializeSqlComment({ request_id: 'a' }))).toBe('SELECT 1 /* mine */');
+    expect(addComment('SELECT 1 -- mine', serializeSqlComment({ request_id: 'a' }))).toBe('SELECT 1 -- mine');
+    expect(addComment('SELECT 1', serializeSqlComment({}))).toBe('SELECT 1');
   });
 
   it.each([

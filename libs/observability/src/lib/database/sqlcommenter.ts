@@ -43,14 +43,9 @@ export function serializeSqlComment(tags: SqlTags): string {
 }
 
 /**
- * Adds the comment to a statement: appended by default (before a trailing semicolon), prepended on request.
- * A statement that already holds a comment is left as it is, as the spec asks.
+ * Adds a serialized comment (from `serializeSqlComment`) to a statement: appended by default (before a trailing
+ * semicolon), prepended on request. A statement that already holds a comment is left as it is, as the spec asks.
  */
-export function commentStatement(sql: string, tags: SqlTags, prepend = false): string {
-  return addComment(sql, serializeSqlComment(tags), prepend);
-}
-
-/** Adds a serialized comment (from `serializeSqlComment`) to a statement, by the same rules as `commentStatement`. */
 export function addComment(sql: string, comment: string, prepend = false): string {
   if (sql.length === 0 || sql.includes('/*') || sql.includes('--')) return sql;
   if (!comment) return sql;

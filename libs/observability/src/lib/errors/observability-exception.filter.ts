@@ -133,7 +133,7 @@ function messageOf(exception: unknown): string {
     // Validation errors keep their details in the response body, not in the exception's message.
     const response = exception.getResponse() as { message?: unknown } | string;
     const detail = typeof response === 'string' ? response : response?.message;
-    if (Array.isArray(detail)) return detail.map(String).join('; ').slice(0, 1000);
+    if (Array.isArray(detail)) return detail.map(String).join('; ').slice(0, MAX_LOGGED_MESSAGE);
     if (typeof detail === 'string') return detail;
   }
   if (exception instanceof Error) return exception.message;

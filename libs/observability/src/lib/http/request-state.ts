@@ -10,7 +10,7 @@ export interface RequestState {
   routeTemplate?: string;
 }
 
-const STATE = Symbol('observability.requestState');
+const STATE = Symbol('observability:request-state');
 
 type AnyRequest = IncomingMessage | { raw: IncomingMessage };
 

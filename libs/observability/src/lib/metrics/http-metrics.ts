@@ -6,7 +6,7 @@ import { getOrCreateMetric } from '../core/metric-factory.js';
 type HttpLabel = 'method' | 'route' | 'status_code';
 
 
-/** The RED metrics of DESIGN.md: requests, duration (with exemplars) and requests in flight. */
+/** The RED metrics (docs/architecture.md, "Metric names"): requests, duration (with exemplars) and requests in flight. */
 export class HttpMetrics {
   private readonly requests: Counter<HttpLabel>;
   private readonly duration: Histogram<HttpLabel>;

@@ -25,7 +25,7 @@ interface Dependencies {
   currentRoute: () => string | undefined;
 }
 
-const ORIGINALS = Symbol.for('commandcenter.observability.bull.originals');
+const ORIGINALS = Symbol.for('observability:bull-originals');
 /** The instrumentation the patched methods report to: the most recently installed one (one app per process). */
 let active: BullInstrumentation | undefined;
 

@@ -5,13 +5,12 @@ import { createJobContext, readJobContext } from './job-context.js';
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 describe('job context', () => {
-  it('round-trips through JSON, as Bull stores it', () => {
+  it('stores where a job came from, and round-trips the id and trace through JSON, as Bull stores it', () => {
     const stored = JSON.parse(JSON.stringify(createJobContext('req-1', TRACEPARENT, 'api', '/api/v1/repositories/:id/sync')));
+    expect(stored).toEqual({ v: 1, request_id: 'req-1', traceparent: TRACEPARENT, service: 'api', route: '/api/v1/repositories/:id/sync' });
     expect(readJobContext(stored)).toEqual({
       requestId: 'req-1',
       trace: expect.objectContaining({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736' }),
-      service: 'api',
-      route: '/api/v1/repositories/:id/sync',
     });
   });
 
@@ -22,7 +21,7 @@ describe('job context', () => {
     expect(readJobContext({ request_id: 42 })).toBeUndefined();
   });
 
-  it('drops invalid optional fields and keeps the id', () => {
+  it('drops an invalid traceparent and keeps the id', () => {
     expect(readJobContext({ request_id: 'ok', traceparent: 'nope', service: 'a\nb', route: 'x'.repeat(300) })).toEqual({ requestId: 'ok' });
   });
 

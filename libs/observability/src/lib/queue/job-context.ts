@@ -8,7 +8,10 @@ import { parseTraceparent, type TraceContext } from '../correlation/traceparent.
  */
 export const JOB_CONTEXT_OPTION = 'observabilityContext';
 
-/** What travels with a job, as stored in Redis. */
+/**
+ * What travels with a job, as stored in Redis (a documented contract: `service` and `route` say where a job came from
+ * to whoever inspects the queue; the worker reads back only the id and the trace context).
+ */
 export interface JobContext {
   v: 1;
   request_id: string;
@@ -20,11 +23,7 @@ export interface JobContext {
 export interface RestoredJobContext {
   requestId: string;
   trace?: TraceContext;
-  service?: string;
-  route?: string;
 }
-
-const ORIGIN = /^[\x20-\x7e]{1,256}$/;
 
 export function createJobContext(requestId: string, traceparent: string | undefined, service: string, route: string | undefined): JobContext {
   const context: JobContext = { v: 1, request_id: requestId, service };
@@ -35,7 +34,7 @@ export function createJobContext(requestId: string, traceparent: string | undefi
 
 /**
  * Reads a job's context back, trusting nothing: Redis is shared, and anyone who can write to it can write a job.
- * An invalid request id means no context (the job runs under a fresh id); invalid optional fields are dropped.
+ * An invalid request id means no context (the job runs under a fresh id); an invalid traceparent is dropped.
  */
 export function readJobContext(value: unknown): RestoredJobContext | undefined {
   if (value === null || typeof value !== 'object') return undefined;
@@ -44,7 +43,5 @@ export function readJobContext(value: unknown): RestoredJobContext | undefined {
   const restored: RestoredJobContext = { requestId: raw.request_id };
   const trace = parseTraceparent(typeof raw.traceparent === 'string' ? raw.traceparent : undefined);
   if (trace) restored.trace = trace;
-  if (typeof raw.service === 'string' && ORIGIN.test(raw.service)) restored.service = raw.service;
-  if (typeof raw.route === 'string' && ORIGIN.test(raw.route)) restored.route = raw.route;
   return restored;
 }

@@ -20,7 +20,7 @@ export interface JobTiming {
   requestId?: string;
 }
 
-/** Queue metrics of DESIGN.md. Counters and histograms follow Bull's events; the gauges read Redis at scrape time. */
+/** The queue metrics (docs/architecture.md, "Metric names"). Counters and histograms follow Bull's events; the gauges read Redis at scrape time. */
 export class QueueMetrics {
   private readonly completed: Counter<JobLabel>;
   private readonly failed: Counter<JobLabel | 'error_type'>;
