@@ -27,6 +27,7 @@ import { HttpMetrics } from './metrics/http-metrics.js';
 import { MetricsEndpoint } from './metrics/metrics-endpoint.js';
 import type { ObservabilityAsyncOptions } from './options/observability.options.js';
 import { BullInstrumentation } from './queue/bull-instrumentation.js';
+import { BullJobEvents } from './queue/bull-job-events.js';
 import type { BullQueueLike } from './queue/bull-types.js';
 import { loadBull } from './queue/load-bull.js';
 import { QueueMetrics } from './queue/queue-metrics.js';
@@ -75,13 +76,13 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
         if (!o.queue.enabled) return undefined;
         const Queue = await loadBull(o.queue.required);
         if (!Queue) return undefined;
+        const queues = (): Iterable<BullQueueLike> => instrumentation.queues;
+        const metrics = o.metrics.enabled ? new QueueMetrics(registry, queues, o.queue.scrapeTimeoutMs) : undefined;
         const instrumentation: BullInstrumentation = new BullInstrumentation(Queue, {
           serviceName: o.serviceName,
-          logger,
           internal,
+          events: new BullJobEvents(logger, internal, metrics),
           currentRoute: currentRouteTemplate,
-          // Queues whose Redis does not answer in time are left out of the scrape, not counted as faults.
-          metrics: o.metrics.enabled ? new QueueMetrics(registry, (): Iterable<BullQueueLike> => instrumentation.queues, o.queue.scrapeTimeoutMs) : undefined,
         });
         instrumentation.install();
         return instrumentation;

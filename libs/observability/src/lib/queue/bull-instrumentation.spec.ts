@@ -4,6 +4,7 @@ import pino from 'pino';
 import { getRequestId, runWithRequestId } from '../correlation/correlation-context.js';
 import { InternalErrors } from '../core/internal-errors.js';
 import { BullInstrumentation } from './bull-instrumentation.js';
+import { BullJobEvents } from './bull-job-events.js';
 import type { BullQueueClass } from './bull-types.js';
 
 /** A stand-in for Bull's Queue with the three methods the instrumentation patches, recording what they got. */
@@ -44,10 +45,11 @@ describe('BullInstrumentation', () => {
 
   function install() {
     const Queue = fakeQueueClass();
+    const internal = new InternalErrors(new Registry());
     instrumentation = new BullInstrumentation(Queue as unknown as BullQueueClass, {
       serviceName: 'api',
-      logger: pino({ level: 'silent' }),
-      internal: new InternalErrors(new Registry()),
+      internal,
+      events: new BullJobEvents(pino({ level: 'silent' }), internal),
       currentRoute: () => '/things/:id',
     });
     instrumentation.install();
@@ -114,10 +116,11 @@ describe('BullInstrumentation', () => {
   it('restores the original Bull methods on uninstall', () => {
     const Queue = fakeQueueClass();
     const original = (Queue.prototype as unknown as { add: unknown }).add;
+    const internal = new InternalErrors(new Registry());
     const inst = new BullInstrumentation(Queue as unknown as BullQueueClass, {
       serviceName: 'x',
-      logger: pino({ level: 'silent' }),
-      internal: new InternalErrors(new Registry()),
+      internal,
+      events: new BullJobEvents(pino({ level: 'silent' }), internal),
       currentRoute: () => undefined,
     });
     inst.install();

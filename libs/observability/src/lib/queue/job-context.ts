@@ -1,5 +1,6 @@
 import { isValidRequestId } from '../correlation/request-id.js';
 import { parseTraceparent, type TraceContext } from '../correlation/traceparent.js';
+import type { BullJobLike, BullQueueLike } from './bull-types.js';
 
 /**
  * The reserved job option that carries the producer's context. It lives in the job's options, never in its data,
@@ -44,4 +45,16 @@ export function readJobContext(value: unknown): RestoredJobContext | undefined {
   const trace = parseTraceparent(typeof raw.traceparent === 'string' ? raw.traceparent : undefined);
   if (trace) restored.trace = trace;
   return restored;
+}
+
+/** The fields every log line of a job carries (and the job event lines too). */
+export interface JobFields {
+  job_id: string;
+  queue: string;
+  job_name: string;
+  attempt: number;
+}
+
+export function jobFields(queue: BullQueueLike, job: BullJobLike, attempt: number): JobFields {
+  return { job_id: String(job?.id), queue: queue.name, job_name: job?.name, attempt };
 }
