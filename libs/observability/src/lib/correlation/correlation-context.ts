@@ -11,8 +11,8 @@ export const TRACE_CONTEXT_KEY = Symbol.for('observability:trace');
 export const CONTEXT_SOURCE_KEY = Symbol.for('observability:source');
 /** CLS key of extra fields every log line of the context carries (a job's job_id, queue, job_name, attempt). */
 export const LOG_FIELDS_KEY = Symbol.for('observability:log-fields');
-/** CLS key of the raw HTTP request, so work started inside it (a queued job) can name its route template. */
-export const HTTP_REQUEST_KEY = Symbol.for('observability:request');
+/** CLS key of the HTTP request's record (http/request-record.ts), so work started inside it can name its route. */
+export const REQUEST_RECORD_KEY = Symbol.for('observability:request-record');
 
 export interface CorrelationSnapshot {
   requestId: string;

@@ -3,9 +3,8 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject,
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { throwError } from 'rxjs';
-import { currentCorrelation } from '../correlation/correlation-context.js';
 import { InternalErrors } from '../core/internal-errors.js';
-import { getRequestState, rawRequest } from '../http/request-state.js';
+import { rawRequest, requestRecord } from '../http/request-record.js';
 import { routeTemplateOf } from '../http/route-template.js';
 import { PINO_LOGGER, RESOLVED_OPTIONS } from '../core/tokens.js';
 import { methodLabel } from '../core/labels.js';
@@ -42,7 +41,8 @@ export class ObservabilityExceptionFilter implements ExceptionFilter {
     const request = http.getRequest();
     const response = http.getResponse();
     const answer = this.internal.guard('errors', () => answerFor(exception)) ?? internalError();
-    const requestId = getRequestState(request)?.requestId ?? currentCorrelation()?.requestId;
+    // The context's record, when the request itself lost its pointer (a fault while opening it).
+    const requestId = (requestRecord(request) ?? requestRecord())?.requestId;
     if (requestId) answer.body.request_id = requestId;
     this.internal.guard('errors', () => this.report(exception, answer.status, request));
     this.reply(response, answer);
@@ -53,7 +53,7 @@ export class ObservabilityExceptionFilter implements ExceptionFilter {
     const serverError = status >= 500;
     const route = request ? routeTemplateOf(request) : undefined;
     const type = errorType(exception);
-    const state = request ? getRequestState(request) : undefined;
+    const state = request ? requestRecord(request) : undefined;
     if (this.errorMetrics && route && (serverError || this.options.errors.countClientErrors)) {
       this.errorMetrics.count(route, status, type, state?.requestId, state?.traceId);
     }

@@ -7,7 +7,7 @@ import type { MetricsExposure } from '../metrics/metrics-exposure.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
 import { ObservabilityMiddleware } from './nest-middleware.js';
 import type { Next, RequestOpener } from './request-opener.js';
-import { getRequestState, requestPath } from './request-state.js';
+import { requestPath, requestRecord } from './request-record.js';
 
 interface ExpressAppLike {
   use(handler: (req: IncomingMessage, res: ServerResponse, next: Next) => void): unknown;
@@ -66,7 +66,7 @@ export class AdapterHooks implements OnModuleInit {
     if (type === 'express') {
       const app = adapter.getInstance() as ExpressAppLike;
       app.use((req, res, next) => {
-        if (getRequestState(req)) next();
+        if (requestRecord(req)) next();
         else this.opener.openAndRun(req, res, next);
       });
       // Express answers HEAD with the GET route; the endpoint leaves the body out itself.
@@ -94,13 +94,13 @@ export class AdapterHooks implements OnModuleInit {
   /** Fastify resolves the route before `onRequest`: the template goes onto the request state for the finish step. */
   private onFastifyRequest(request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void): void {
     if (this.answerInHook && this.metricsEndpoint.matches(request.raw, requestPath(request.raw))) {
-      const opened = getRequestState(request.raw);
+      const opened = requestRecord(request.raw);
       if (opened) opened.routeTemplate = this.options.metrics.path;
       reply.hijack();
       this.metricsEndpoint.handle(request.raw, reply.raw);
       return;
     }
-    const state = getRequestState(request.raw);
+    const state = requestRecord(request.raw);
     if (!state) {
       this.opener.openAndRun(request.raw, reply.raw, () => {
         this.captureRoute(request);
@@ -114,7 +114,7 @@ export class AdapterHooks implements OnModuleInit {
 
   private captureRoute(request: FastifyRequestLike): void {
     try {
-      const state = getRequestState(request.raw);
+      const state = requestRecord(request.raw);
       if (state && !request.is404 && request.routeOptions?.url) state.routeTemplate = request.routeOptions.url;
     } catch (error) {
       this.internal.record('metrics', error);

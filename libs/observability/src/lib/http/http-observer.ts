@@ -6,7 +6,7 @@ import { methodLabel } from '../core/labels.js';
 import { UNMATCHED_ROUTE } from '../core/constants.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
 import { writeInfoLine, type FixedFields } from '../logging/fixed-line.js';
-import { requestPath, type RequestState } from './request-state.js';
+import { requestPath, type RequestRecord } from './request-record.js';
 import { routeTemplateOf } from './route-template.js';
 
 const MAX_LOGGED_PATH = 512;
@@ -33,15 +33,16 @@ export class HttpObserver {
     return this.metrics !== undefined || this.accessLogger !== undefined;
   }
 
-  begin(req: IncomingMessage, res: ServerResponse, state: RequestState): void {
+  begin(res: ServerResponse, record: RequestRecord): void {
     if (this.metrics) this.metrics.inFlight.inc();
     // One listener: 'close' comes once per response, after the app ended it, or when the client went away first:
     // such a request is still observed, as 499, so nothing goes missing from the counts.
-    res.once('close', () => this.finish(req, res, state));
+    res.once('close', () => this.finish(res, record));
   }
 
-  private finish(req: IncomingMessage, res: ServerResponse, state: RequestState): void {
-    const durationSeconds = Number(process.hrtime.bigint() - state.start) / 1e9;
+  private finish(res: ServerResponse, record: RequestRecord): void {
+    const req = record.req;
+    const durationSeconds = Number(process.hrtime.bigint() - record.start) / 1e9;
     // writableEnded (the app ended the response), not writableFinished: Fastify's inject never flushes a socket.
     const statusCode = res.writableEnded ? res.statusCode : CLIENT_CLOSED_REQUEST;
     let route: string = UNMATCHED_ROUTE;
@@ -51,7 +52,7 @@ export class HttpObserver {
       route = routeTemplateOf(req);
       if (metrics) {
         metrics.inFlight.dec();
-        metrics.observe(req.method, route, statusCode, durationSeconds, state.requestId, state.traceId);
+        metrics.observe(req.method, route, statusCode, durationSeconds, record.requestId, record.traceId);
       }
     } catch (error) {
       this.internal.record('metrics', error);
@@ -62,8 +63,8 @@ export class HttpObserver {
       const path = requestPath(req);
       if (this.isExcluded(path)) return;
       const line: FixedFields = {
-        request_id: state.requestId,
-        trace_id: state.traceId,
+        request_id: record.requestId,
+        trace_id: record.traceId,
         method: methodLabel(req.method),
         route,
         path: path.length > MAX_LOGGED_PATH ? path.slice(0, MAX_LOGGED_PATH) : path,

@@ -4,7 +4,7 @@ import { RESOLVED_OPTIONS } from '../core/tokens.js';
 import { MetricsEndpoint } from '../metrics/metrics-endpoint.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
 import { type Next, RequestOpener } from './request-opener.js';
-import { getRequestState, requestPath } from './request-state.js';
+import { requestPath, requestRecord } from './request-record.js';
 
 /** Nest middleware, for adapters other than Express and Fastify: opens requests that bypassed the server, serves the metrics. */
 @Injectable()
@@ -17,7 +17,7 @@ export class ObservabilityMiddleware implements NestMiddleware {
 
   use(req: IncomingMessage, res: ServerResponse, next: Next): void {
     const proceed: Next = () => this.serveMetricsOr(req, res, next);
-    if (getRequestState(req)) proceed();
+    if (requestRecord(req)) proceed();
     else this.opener.openAndRun(req, res, proceed);
   }
 
@@ -25,7 +25,7 @@ export class ObservabilityMiddleware implements NestMiddleware {
     const { metrics } = this.options;
     // With a metrics port of their own, the application's port does not serve them.
     if (metrics.servedOnAppPort && this.metricsEndpoint.matches(req, requestPath(req))) {
-      const state = getRequestState(req);
+      const state = requestRecord(req);
       if (state) state.routeTemplate = metrics.path;
       this.metricsEndpoint.handle(req, res);
       return;

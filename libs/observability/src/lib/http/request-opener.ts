@@ -2,18 +2,17 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { CLS_ID, type ClsService, type ClsStore } from 'nestjs-cls';
 import type { Logger } from 'pino';
 import type { InternalErrors } from '../core/internal-errors.js';
-import { CONTEXT_SOURCE_KEY, HTTP_REQUEST_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
+import { CONTEXT_SOURCE_KEY, REQUEST_RECORD_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
 import { resolveRequestId, type RequestIdResolution } from '../correlation/request-id.js';
 import { parseTraceparent, type TraceContext } from '../correlation/traceparent.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
 import type { HttpObserver } from './http-observer.js';
-import { setRequestState, type RequestState } from './request-state.js';
+import { attachRecord, type RequestRecord } from './request-record.js';
 
 const ATTACHED = Symbol('observability:server-attached');
 
 interface OpenedRequest {
-  req: IncomingMessage;
-  state: RequestState;
+  record: RequestRecord;
   resolution?: RequestIdResolution;
   trace?: TraceContext;
 }
@@ -48,7 +47,7 @@ export class RequestOpener {
     marked[ATTACHED] = true;
     server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
       const opened = this.open(req, res);
-      if (!opened.state.requestId) return;
+      if (!opened.record.requestId) return;
       // enterWith, not run: the context must hold in the server's other 'request' listeners, called after this one.
       this.internal.guard('correlation', () => this.cls.enterWith(this.storeFor(opened)));
       this.logRejection(opened.resolution);
@@ -58,7 +57,7 @@ export class RequestOpener {
   /** Opens a request that did not come through the server's 'request' event and runs `next` in its context. */
   openAndRun(req: IncomingMessage, res: ServerResponse, next: Next): void {
     const opened = this.open(req, res);
-    if (!opened.state.requestId) {
+    if (!opened.record.requestId) {
       next();
       return;
     }
@@ -78,8 +77,8 @@ export class RequestOpener {
   }
 
   private open(req: IncomingMessage, res: ServerResponse): OpenedRequest {
-    const state: RequestState = { start: process.hrtime.bigint() };
-    const opened: OpenedRequest = { req, state };
+    const record: RequestRecord = { req, start: process.hrtime.bigint() };
+    const opened: OpenedRequest = { record };
     // try/catch rather than guard(): this runs for every request, and closures cost.
     if (this.options.correlation.enabled) {
       try {
@@ -87,21 +86,21 @@ export class RequestOpener {
         const trace = parseTraceparent(req.headers.traceparent);
         opened.resolution = resolution;
         opened.trace = trace;
-        state.requestId = resolution.id;
-        state.traceId = trace?.traceId;
+        record.requestId = resolution.id;
+        record.traceId = trace?.traceId;
         res.setHeader(this.options.correlation.header, resolution.id);
       } catch (error) {
         this.internal.record('correlation', error);
       }
     }
     try {
-      setRequestState(req, state);
+      attachRecord(record);
     } catch (error) {
       this.internal.record('correlation', error);
     }
     if (this.observer.active) {
       try {
-        this.observer.begin(req, res, state);
+        this.observer.begin(res, record);
       } catch (error) {
         this.internal.record('metrics', error);
       }
@@ -110,8 +109,8 @@ export class RequestOpener {
   }
 
   /** The request's CLS store, built in one piece (cheaper than entering an empty one and setting keys). */
-  private storeFor({ req, state, trace }: OpenedRequest): ClsStore {
-    const store: ClsStore = { [CLS_ID]: state.requestId, [CONTEXT_SOURCE_KEY]: 'http', [HTTP_REQUEST_KEY]: req };
+  private storeFor({ record, trace }: OpenedRequest): ClsStore {
+    const store: ClsStore = { [CLS_ID]: record.requestId, [CONTEXT_SOURCE_KEY]: 'http', [REQUEST_RECORD_KEY]: record };
     if (trace) store[TRACE_CONTEXT_KEY] = trace;
     return store;
   }

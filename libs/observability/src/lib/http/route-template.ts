@@ -1,8 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { ClsServiceManager } from 'nestjs-cls';
-import { HTTP_REQUEST_KEY } from '../correlation/correlation-context.js';
 import { UNMATCHED_ROUTE } from '../core/constants.js';
-import { getRequestState, rawRequest } from './request-state.js';
+import { rawRequest, requestRecord } from './request-record.js';
 
 const CATCH_ALL = /^\/?(?:\{\*\w+\}|\*\w*|\(\.\*\))$/;
 
@@ -25,7 +23,7 @@ export function routeTemplateOf(request: IncomingMessage | FastifyLike): string 
   if (fastify.raw && fastify.routeOptions) {
     return !fastify.is404 && fastify.routeOptions.url ? fastify.routeOptions.url : UNMATCHED_ROUTE;
   }
-  const captured = getRequestState(request)?.routeTemplate;
+  const captured = requestRecord(request)?.routeTemplate;
   if (captured) return captured;
   const express = rawRequest(request) as IncomingMessage & ExpressLike;
   const path = express.route?.path;
@@ -37,8 +35,6 @@ export function routeTemplateOf(request: IncomingMessage | FastifyLike): string 
 
 /** Route template of the HTTP request the current context belongs to; undefined outside one. */
 export function currentRouteTemplate(): string | undefined {
-  const cls = ClsServiceManager.getClsService();
-  if (!cls.isActive()) return undefined;
-  const request = cls.get<IncomingMessage | undefined>(HTTP_REQUEST_KEY);
-  return request ? routeTemplateOf(request) : undefined;
+  const record = requestRecord();
+  return record ? routeTemplateOf(record.req) : undefined;
 }

@@ -1,0 +1,46 @@
+import type { IncomingMessage } from 'node:http';
+import { ClsServiceManager } from 'nestjs-cls';
+import { REQUEST_RECORD_KEY } from '../correlation/correlation-context.js';
+
+/**
+ * The one record of an HTTP request: made when the request is opened, held by its CLS store and pointed at from the
+ * raw request (the finish step runs outside the context, and a request whose store could not be entered still has
+ * its id). Read it through `requestRecord()`.
+ */
+export interface RequestRecord {
+  req: IncomingMessage;
+  requestId?: string;
+  traceId?: string;
+  /** process.hrtime.bigint() when the request was opened. */
+  start: bigint;
+  /** Set by the Fastify route capture and the metrics route; Express keeps `req.route` itself. */
+  routeTemplate?: string;
+}
+
+const RECORD = Symbol('observability:request-record');
+
+type AnyRequest = IncomingMessage | { raw: IncomingMessage };
+
+/** The raw Node request behind an Express request (which is one) or a Fastify request (which wraps one). */
+export function rawRequest(request: AnyRequest): IncomingMessage & { [RECORD]?: RequestRecord } {
+  const maybe = request as { raw?: unknown };
+  return (maybe.raw && typeof maybe.raw === 'object' ? maybe.raw : request) as IncomingMessage;
+}
+
+export function attachRecord(record: RequestRecord): void {
+  (record.req as IncomingMessage & { [RECORD]?: RequestRecord })[RECORD] = record;
+}
+
+/** The record of `request` when given (undefined if it was never opened), else of the current context's request. */
+export function requestRecord(request?: AnyRequest): RequestRecord | undefined {
+  if (request) return rawRequest(request)[RECORD];
+  const cls = ClsServiceManager.getClsService();
+  return cls.isActive() ? cls.get<RequestRecord | undefined>(REQUEST_RECORD_KEY) : undefined;
+}
+
+/** Path without query string, for matching; at most 512 characters when logged. */
+export function requestPath(request: IncomingMessage & { originalUrl?: string }): string {
+  const url = request.originalUrl ?? request.url ?? '/';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
