@@ -14,7 +14,7 @@ export default {
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   moduleNameMapper: {
-    '^@commandcenter/domain$': join(root, 'libs/domain/src/index.ts'),
+    '^@commandcenter/(domain|app-kit)$': join(root, 'libs/$1/src/index.ts'),
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['**/?(*.)+(spec|int-spec).ts'],

@@ -43,6 +43,7 @@ await build({
   sourcemap: 'linked',
   alias: {
     '@commandcenter/domain': join(root, 'libs/domain/src/index.ts'),
+    '@commandcenter/app-kit': join(root, 'libs/app-kit/src/index.ts'),
   },
   resolveExtensions: ['.ts', '.js'],
   plugins: [

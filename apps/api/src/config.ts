@@ -1,4 +1,4 @@
-import { ConfigError, parsePort, requireDatabaseUrl, requireRedisUrl } from '@commandcenter/domain';
+import { ConfigError, parsePort, requireDatabaseUrl, requireRedisUrl } from '@commandcenter/app-kit';
 
 export { ConfigError };
 

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { ConfigError, dataSourceOptions, ensureExporterRole, EXPORTER_ROLE, requireDatabaseUrl } from '@commandcenter/domain';
+import { ConfigError, requireDatabaseUrl } from '@commandcenter/app-kit';
+import { dataSourceOptions, ensureExporterRole, EXPORTER_ROLE } from '@commandcenter/domain';
 import { sqlCommentingClient } from '@commandcenter/observability';
 import { DataSource } from 'typeorm';
 

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { HealthController, sharedImports } from '@commandcenter/domain';
+import { HealthController, sharedImports } from '@commandcenter/app-kit';
 import type { ObservabilityOptions } from '@commandcenter/observability';
 import type { WorkerConfig } from './config.js';
 import { SyncProcessor } from './sync/sync.processor.js';

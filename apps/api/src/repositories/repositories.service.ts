@@ -9,6 +9,7 @@ import {
   SyncRun,
   type SyncJobData,
 } from '@commandcenter/domain';
+import { withTimeout } from '@commandcenter/app-kit';
 import type { Queue } from 'bull';
 import type { Repository as TypeOrmRepository } from 'typeorm';
 import type { CreateRepositoryDto } from './dto/create-repository.dto.js';
@@ -53,21 +54,14 @@ export class RepositoriesService {
   /** Enqueues a sync; the request's id travels with the job (ObservabilityModule stamps it). */
   async requestSync(id: string): Promise<{ jobId: string }> {
     await this.find(id);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`enqueue took longer than ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
-    });
     const adding = this.syncQueue.add(SYNC_JOB, { repositoryId: id }, { ...SYNC_JOB_OPTIONS });
-    adding.catch(() => undefined); // a late failure after the timeout has been answered already
     try {
-      const job = await Promise.race([adding, timeout]);
+      const job = await withTimeout(adding, ENQUEUE_TIMEOUT_MS, `enqueue took longer than ${ENQUEUE_TIMEOUT_MS} ms`);
       this.logger.log(`sync of repository ${id} queued as job ${job.id}`);
       return { jobId: String(job.id) };
     } catch (error) {
       this.logger.warn(`sync of repository ${id} not queued: ${error instanceof Error ? error.message : String(error)}`);
       throw new ServiceUnavailableException('the sync queue is unavailable, try again shortly');
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -10,6 +10,7 @@ import {
   type SyncJobData,
   type SyncRunStatus,
 } from '@commandcenter/domain';
+import { TimeoutError, withTimeout } from '@commandcenter/app-kit';
 import { CorrelationService } from '@commandcenter/observability';
 import type { Job, Queue } from 'bull';
 import type { DataSource } from 'typeorm';
@@ -73,13 +74,14 @@ export class SyncProcessor implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     const started = Date.now();
     this.logger.log(`shutting down (${signal ?? 'no signal'}): no new jobs, waiting up to ${this.config.shutdownTimeoutMs} ms for active ones`);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.config.shutdownTimeoutMs);
-    });
-    const outcome = await Promise.race([this.queue.pause(true).then(() => 'drained' as const), timedOut]);
-    clearTimeout(timer);
-    if (outcome === 'timeout') {
+    const drained = await withTimeout(this.queue.pause(true), this.config.shutdownTimeoutMs).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof TimeoutError) return false;
+        throw error;
+      },
+    );
+    if (!drained) {
       this.logger.warn('active jobs did not finish in time; they will be retried by another worker once their lock expires');
       await this.queue.close(true);
     } else {

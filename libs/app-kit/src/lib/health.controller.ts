@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { checkDependencies } from './health.js';
-import { REPOSITORY_SYNC_QUEUE } from './repository-sync.js';
+import { REPOSITORY_SYNC_QUEUE } from '@commandcenter/domain';
 import type { Queue } from 'bull';
 import type { DataSource } from 'typeorm';
 

@@ -3,8 +3,7 @@ import type { DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ObservabilityModule, sqlCommentingClient, type ObservabilityOptions } from '@commandcenter/observability';
 import { redisConnectionOptions } from './config.js';
-import { dataSourceOptions } from './data-source-options.js';
-import { REPOSITORY_SYNC_QUEUE } from './repository-sync.js';
+import { dataSourceOptions, REPOSITORY_SYNC_QUEUE } from '@commandcenter/domain';
 
 /**
  * What the api and the worker both import: observability first, then PostgreSQL through TypeORM with the

@@ -1,3 +1,5 @@
+import { withTimeout } from './with-timeout.js';
+
 export type DependencyState = 'up' | 'down';
 
 export interface ReadinessResult {
@@ -12,19 +14,11 @@ export async function checkDependencies(
 ): Promise<ReadinessResult> {
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, check]): Promise<[string, DependencyState]> => {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
-      });
-      const running = check();
-      running.catch(() => undefined);
       try {
-        await Promise.race([running, timeout]);
+        await withTimeout(check(), timeoutMs);
         return [name, 'up'];
       } catch {
         return [name, 'down'];
-      } finally {
-        clearTimeout(timer);
       }
     }),
   );
