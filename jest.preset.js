@@ -17,7 +17,20 @@ export default {
     '^@commandcenter/(domain|app-kit)$': join(root, 'libs/$1/src/index.ts'),
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
-  testMatch: ['**/?(*.)+(spec|int-spec).ts'],
+  // Unit specs by default: they start nothing. Integration specs run from each project's jest.int.config.js.
+  testMatch: ['**/*.spec.ts'],
   reporters: ['default', join(root, 'tools/testing/summary-reporter.js')],
   clearMocks: true,
 };
+
+/**
+ * A project's integration run (`*.int-spec.ts`, next to its unit run): `config` adds the real services it needs
+ * (globalSetup starting PostgreSQL and Redis), timeouts and workers.
+ */
+export function integration(config) {
+  return {
+    ...config,
+    testMatch: ['**/*.int-spec.ts'],
+    reporters: ['default', [join(root, 'tools/testing/summary-reporter.js'), { suffix: 'int' }]],
+  };
+}

@@ -1,11 +1,8 @@
 import preset from '../jest.preset.js';
 
+// Unit specs: nothing to start. The integration specs run from jest.int.config.js.
 export default {
   ...preset,
   displayName: 'monitoring',
   rootDir: import.meta.dirname,
-  globalSetup: '../tools/testing/global-setup-migrated.js',
-  globalTeardown: '../tools/testing/global-teardown.js',
-  maxWorkers: 1,
-  testTimeout: 60_000,
 };

@@ -1,11 +1,8 @@
 import preset from '../../jest.preset.js';
 
+// Unit specs: nothing to start. The integration specs run from jest.int.config.js.
 export default {
   ...preset,
   displayName: 'api',
   rootDir: import.meta.dirname,
-  // Integration tests share two cores with the rest of the run; a slow machine is not a failure.
-  testTimeout: 30_000,
-  globalSetup: '../../tools/testing/global-setup-migrated.js',
-  globalTeardown: '../../tools/testing/global-teardown.js',
 };

@@ -1,6 +1,6 @@
-import preset from '../../jest.preset.js';
+import preset, { integration } from '../../jest.preset.js';
 
-export default {
+export default integration({
   ...preset,
   // Real app processes: a test that fails before stopping them must not leave Jest waiting on their pipes.
   forceExit: true,
@@ -13,4 +13,4 @@ export default {
   // Installs and real app processes: one file at a time, and time for a cold npm cache.
   maxWorkers: 1,
   testTimeout: 60_000,
-};
+});

@@ -1,12 +1,8 @@
 import preset from '../../jest.preset.js';
 
+// Unit specs: nothing to start. The benchmark smoke run and the soak run from jest.int.config.js.
 export default {
   ...preset,
-  // Real app processes: a test that fails before stopping them must not leave Jest waiting on their pipes.
-  forceExit: true,
   displayName: 'bench',
   rootDir: import.meta.dirname,
-  // The smoke run starts its own PostgreSQL, Redis and app processes; one file at a time.
-  maxWorkers: 1,
-  testTimeout: 300_000,
 };

@@ -7,12 +7,14 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
 export default class SummaryReporter {
-  constructor(globalConfig) {
+  constructor(globalConfig, options = {}) {
     this.rootDir = globalConfig.rootDir;
+    // A project with a unit and an integration run names the latter's results apart (suffix 'int').
+    this.suffix = options.suffix ? `-${options.suffix}` : '';
   }
 
   onRunComplete(_contexts, results) {
-    const name = relative(root, this.rootDir).replaceAll('/', '-') || 'root';
+    const name = (relative(root, this.rootDir).replaceAll('/', '-') || 'root') + this.suffix;
     const dir = join(root, 'tmp', 'test-results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(
