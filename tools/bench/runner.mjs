@@ -1,0 +1,176 @@
+// What every scenario uses: servers started pinned to a core, wrk, CPU time from /proc, alternated rounds, and the
+// PostgreSQL, Redis, api and worker processes of the api, comments and queue scenarios.
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { freePort, startPostgres, startRedis } from '../testing/services.js';
+import { parseWrk } from './stats.mjs';
+import pg from 'pg';
+
+export const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+
+export function which(command) {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const pinning = availableParallelism() >= 2 && which('taskset');
+/** Command prefix that pins a process to one core (server on 0, load generator on 1). */
+export const pin = (core) => (pinning ? ['taskset', '-c', String(core)] : []);
+
+const children = new Set();
+function cleanup() {
+  for (const child of children) child.kill('SIGKILL');
+}
+process.on('exit', cleanup);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
+
+/** Spawns a server and resolves once it prints `{"ready":port}` on stderr (or answers `readyPath`). */
+export async function startServer(name, command, args, { env = {}, core = 0, readyUrl } = {}) {
+  const [cmd, ...rest] = [...pin(core), command, ...args];
+  const child = spawn(cmd, rest, { env: { ...process.env, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  let stderr = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s:\n${stderr}`)), 60_000);
+    child.on('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready:\n${stderr}`)));
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      stderr += `${line}\n`;
+      try {
+        const msg = JSON.parse(line);
+        if (msg.ready) {
+          clearTimeout(timer);
+          resolve(msg.ready);
+        }
+      } catch {
+        /* not ours */
+      }
+    });
+    if (readyUrl) {
+      const poll = async () => {
+        try {
+          const res = await fetch(readyUrl);
+          if (res.ok) {
+            clearTimeout(timer);
+            return resolve(new URL(readyUrl).port);
+          }
+        } catch {
+          /* not yet */
+        }
+        if (child.exitCode === null) setTimeout(poll, 200);
+      };
+      void poll();
+    }
+  });
+  return {
+    name,
+    port: Number(port),
+    child,
+    stderr: () => stderr,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+      }),
+  };
+}
+
+export function wrk(url, seconds, connections, headers = {}) {
+  const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
+  const [command, ...args] = [...pin(1), 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...headerArgs, url];
+  return parseWrk(execFileSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 20 }));
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+/** CPU time (user + system) a process has used so far, in seconds, from /proc; undefined where there is none. */
+export function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `measure(variant)` for every variant, rounds times, rotating the order; returns samples per variant. */
+export async function alternate(variants, rounds, measure) {
+  const samples = Object.fromEntries(variants.map((v) => [v, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < variants.length; i++) {
+      const variant = variants[(i + r) % variants.length];
+      samples[variant].push(await measure(variant, r));
+    }
+  }
+  return samples;
+}
+
+export function header(title) {
+  process.stdout.write(`\n## ${title}\n\n`);
+}
+
+
+// ---------------------------------------------------------------------------------------------------------------
+// Services for the api, comments and queue scenarios
+export const OFF_FLAGS = Object.fromEntries(
+  ['CORRELATION', 'LOGGING', 'ERRORS', 'METRICS', 'QUEUE_PROPAGATION', 'QUERY_COMMENTS'].map((f) => [`OBSERVABILITY_${f}_ENABLED`, 'false']),
+);
+
+export async function startBackends(o) {
+  // PostgreSQL beside the load generator on core 1: the process under test keeps core 0 to itself.
+  const postgres = await startPostgres({ logStatements: false, cpus: pinning ? '1' : undefined });
+  const redis = await startRedis();
+  const admin = new pg.Client({ connectionString: postgres.url });
+  await admin.connect();
+  const db = {};
+  for (const variant of ['on', 'off']) {
+    await admin.query(`CREATE DATABASE bench_${variant}`);
+    db[variant] = postgres.url.replace(/\/postgres$/, `/bench_${variant}`);
+    execFileSync(process.execPath, [join(root, 'dist/apps/api/migrate.js')], { env: { ...process.env, DATABASE_URL: db[variant] }, stdio: 'pipe' });
+  }
+  await admin.end();
+  const redisUrl = { on: `${redis.url}/1`, off: `${redis.url}/2` };
+  const apis = {};
+  for (const variant of ['on', 'off']) {
+    const port = await freePort();
+    apis[variant] = await startServer(`api (observability ${variant})`, process.execPath, [join(root, 'dist/apps/api/main.js')], {
+      env: { DATABASE_URL: db[variant], REDIS_URL: redisUrl[variant], PORT: String(port), LOG_LEVEL: 'info', ...(variant === 'off' ? OFF_FLAGS : {}) },
+      readyUrl: `http://127.0.0.1:${port}/health`,
+    });
+  }
+  const repositories = {};
+  for (const variant of ['on', 'off']) {
+    repositories[variant] = [];
+    for (let i = 0; i < 50; i++) {
+      const res = await fetch(`http://127.0.0.1:${apis[variant].port}/api/v1/repositories`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `bench-repo-${i}`, url: `https://git.example.com/bench/repo-${i}.git` }),
+      });
+      if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
+      repositories[variant].push((await res.json()).id);
+    }
+  }
+  return {
+    db,
+    redisUrl,
+    apis,
+    repositories,
+    async stopApis() {
+      for (const api of Object.values(apis)) await api.stop();
+    },
+    async stop() {
+      await this.stopApis();
+      redis.stop();
+      postgres.stop();
+    },
+  };
+}

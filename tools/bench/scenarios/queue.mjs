@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import { freePort } from '../../testing/services.js';
+import { median } from '../stats.mjs';
+import pg from 'pg';
+import { startServer, cpuSeconds, alternate, header, root } from '../runner.mjs';
+
+// 4. Queue throughput: api -> Bull -> worker
+export async function queueScenario(o, backends, results) {
+  // Logging, correlation and SQL comments stay on in both: only what this scenario is about is switched off.
+  const QUEUE_OFF = { OBSERVABILITY_QUEUE_PROPAGATION_ENABLED: 'false', OBSERVABILITY_METRICS_ENABLED: 'false' };
+  const apis = {};
+  const workers = {};
+  for (const variant of ['on', 'off']) {
+    const env = { DATABASE_URL: backends.db[variant], REDIS_URL: backends.redisUrl[variant], LOG_LEVEL: 'info', ...(variant === 'off' ? QUEUE_OFF : {}) };
+    const apiPort = await freePort();
+    apis[variant] = await startServer(`queue api (${variant})`, process.execPath, [join(root, 'dist/apps/api/main.js')], {
+      env: { ...env, PORT: String(apiPort) },
+      readyUrl: `http://127.0.0.1:${apiPort}/health`,
+    });
+    const port = await freePort();
+    workers[variant] = await startServer(`worker (propagation and metrics ${variant})`, process.execPath, [join(root, 'dist/apps/worker/main.js')], {
+      env: { ...env, PORT: String(port), SYNC_WORK_MS: '0' },
+      readyUrl: `http://127.0.0.1:${port}/health`,
+    });
+  }
+  const clients = {};
+  for (const v of ['on', 'off']) {
+    clients[v] = new pg.Client({ connectionString: backends.db[v] });
+    await clients[v].connect();
+  }
+  const runs = async (v) => Number((await clients[v].query('SELECT count(*)::int AS n FROM sync_runs')).rows[0].n);
+  const round = async (v, jobs) => {
+    const before = await runs(v);
+    const cpuBefore = cpuSeconds(workers[v].child.pid);
+    const started = process.hrtime.bigint();
+    const ids = backends.repositories[v];
+    let next = 0;
+    const post = async () => {
+      while (next < jobs) {
+        const id = ids[next++ % ids.length];
+        const res = await fetch(`http://127.0.0.1:${apis[v].port}/api/v1/repositories/${id}/sync`, { method: 'POST' });
+        if (res.status !== 202) throw new Error(`enqueue failed: ${res.status} ${await res.text()}`);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, post));
+    const deadline = Date.now() + 120_000;
+    while ((await runs(v)) < before + jobs) {
+      if (Date.now() > deadline) throw new Error(`queue ${v}: jobs not done within 120 s`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const jobsPerSecond = jobs / (Number(process.hrtime.bigint() - started) / 1e9);
+    const cpuAfter = cpuSeconds(workers[v].child.pid);
+    workerCpu[v].push(cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) * 1e6) / jobs);
+    return jobsPerSecond;
+  };
+  const workerCpu = { on: [], off: [] };
+  for (const v of ['on', 'off']) await round(v, Math.min(o.jobs, 200));
+  workerCpu.on.length = 0;
+  workerCpu.off.length = 0;
+  const samples = await alternate(['off', 'on'], o.rounds, (v) => round(v, o.jobs));
+  for (const v of ['on', 'off']) {
+    await clients[v].end();
+    await workers[v].stop();
+    await apis[v].stop();
+  }
+  const med = { on: median(samples.on), off: median(samples.off) };
+  const cpuOf = (v) => {
+    const values = workerCpu[v].filter((x) => x !== undefined);
+    return values.length ? median(values) : undefined;
+  };
+  const rows = ['off', 'on'].map((v) => ({
+    variant: `propagation and metrics ${v}`,
+    median: med[v],
+    min: Math.min(...samples[v]),
+    max: Math.max(...samples[v]),
+    changePercent: ((med[v] - med.off) / med.off) * 100,
+    workerCpuMicrosPerJob: cpuOf(v),
+  }));
+  results.queue = { rows, jobs: o.jobs };
+  header(`Queue throughput (${o.jobs} sync jobs per round: POST /sync -> Bull -> worker, concurrency 2, no simulated work; logging and SQL comments on in both)`);
+  process.stdout.write('| variant | jobs/s median | min–max | change vs off | worker CPU µs/job |\n|---|---:|---:|---:|---:|\n');
+  for (const r of rows) {
+    const cpu = r.workerCpuMicrosPerJob === undefined ? 'n/a' : r.workerCpuMicrosPerJob.toFixed(0);
+    process.stdout.write(`| ${r.variant} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)}–${r.max.toFixed(0)} | ${r.changePercent >= 0 ? '+' : ''}${r.changePercent.toFixed(1)} % | ${cpu} |\n`);
+  }
+}
