@@ -19,7 +19,7 @@ import { SqlCommentSettingsScope } from './database/sql-comment-settings.js';
 import { NestLoggerOverride } from './logging/nest-logger-override.js';
 import { MetricsExposure } from './metrics/metrics-exposure.js';
 import { QueueDiscovery } from './queue/queue-discovery.js';
-import { PINO_LOGGER, RESOLVED_OPTIONS, TRACKED_POOLS, USER_OPTIONS } from './core/tokens.js';
+import { APP_PORT_METRICS, PINO_LOGGER, RESOLVED_OPTIONS, TRACKED_POOLS, USER_OPTIONS } from './core/tokens.js';
 import { METRICS_REGISTRY } from './core/constants.js';
 import { currentRouteTemplate } from './http/route-template.js';
 import { createPinoLogger } from './logging/pino-logger.js';
@@ -122,10 +122,15 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
       inject: [RESOLVED_OPTIONS, PINO_LOGGER, ClsService, InternalErrors, HttpObserver],
     },
     {
+      provide: APP_PORT_METRICS,
+      useFactory: (o: ResolvedOptions, endpoint: MetricsEndpoint) => (o.metrics.servedOnAppPort ? endpoint : undefined),
+      inject: [RESOLVED_OPTIONS, MetricsEndpoint],
+    },
+    {
       provide: AdapterHooks,
-      useFactory: (o: ResolvedOptions, host: HttpAdapterHost, opener: RequestOpener | undefined, endpoint: MetricsEndpoint, internal: InternalErrors, exposure?: MetricsExposure) =>
+      useFactory: (o: ResolvedOptions, host: HttpAdapterHost, opener: RequestOpener | undefined, endpoint: MetricsEndpoint | undefined, internal: InternalErrors, exposure?: MetricsExposure) =>
         opener ? new AdapterHooks(o, host, opener, endpoint, internal, exposure) : undefined,
-      inject: [RESOLVED_OPTIONS, HttpAdapterHost, RequestOpener, MetricsEndpoint, InternalErrors, MetricsExposure],
+      inject: [RESOLVED_OPTIONS, HttpAdapterHost, RequestOpener, APP_PORT_METRICS, InternalErrors, MetricsExposure],
     },
     {
       provide: NestLoggerOverride,

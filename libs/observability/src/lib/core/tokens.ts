@@ -4,5 +4,7 @@ export const RESOLVED_OPTIONS = Symbol('observability:resolved-options');
 export const USER_OPTIONS = Symbol('observability:user-options');
 /** DI token of the set of pg pools read by `db_pool_connections` (internal). */
 export const TRACKED_POOLS = Symbol('observability:tracked-pools');
+/** DI token of the metrics endpoint when it is served on the application's port, else undefined (internal). */
+export const APP_PORT_METRICS = Symbol('observability:app-port-metrics');
 /** DI token of the module's pino logger (internal). */
 export const PINO_LOGGER = Symbol('observability:pino-logger');

@@ -40,7 +40,8 @@ export class AdapterHooks implements OnModuleInit {
     private readonly options: ResolvedOptions,
     private readonly adapterHost: HttpAdapterHost,
     private readonly opener: RequestOpener,
-    private readonly metricsEndpoint: MetricsEndpoint,
+    /** Present when the metrics are served on the application's port. */
+    private readonly metricsEndpoint: MetricsEndpoint | undefined,
     private readonly internal: InternalErrors,
     private readonly exposure?: MetricsExposure,
   ) {}
@@ -60,7 +61,7 @@ export class AdapterHooks implements OnModuleInit {
     const type = adapter?.getType();
     if (!adapter || (type !== 'express' && type !== 'fastify')) return false;
     const { metrics } = this.options;
-    const servesMetrics = metrics.servedOnAppPort;
+    const endpoint = this.metricsEndpoint;
     const routeTaken = this.exposure?.routeTakenByController() ?? false;
     // Registered before Nest's routes, the Express route answers before any controller on the same path.
     if (type === 'express') {
@@ -70,21 +71,21 @@ export class AdapterHooks implements OnModuleInit {
         else this.opener.openAndRun(req, res, next);
       });
       // Express answers HEAD with the GET route; the endpoint leaves the body out itself.
-      if (servesMetrics) app.get(metrics.path, (req, res) => this.metricsEndpoint.handle(req, res));
+      if (endpoint) app.get(metrics.path, (req, res) => endpoint.handle(req, res));
       return true;
     }
     const app = adapter.getInstance() as FastifyAppLike;
     // Fastify refuses a second route on a path a controller takes (@willsoto/nestjs-prometheus's): the hook answers it.
-    this.answerInHook = servesMetrics && routeTaken;
+    this.answerInHook = !!endpoint && routeTaken;
     app.addHook('onRequest', (request, reply, done) => this.onFastifyRequest(request, reply, done));
-    if (servesMetrics && !routeTaken) {
+    if (endpoint && !routeTaken) {
       // Fastify adds the HEAD route itself.
       app.route({
         method: 'GET',
         url: metrics.path,
         handler: (request, reply) => {
           reply.hijack();
-          this.metricsEndpoint.handle(request.raw, reply.raw);
+          endpoint.handle(request.raw, reply.raw);
         },
       });
     }
@@ -93,11 +94,12 @@ export class AdapterHooks implements OnModuleInit {
 
   /** Fastify resolves the route before `onRequest`: the template goes onto the request state for the finish step. */
   private onFastifyRequest(request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void): void {
-    if (this.answerInHook && this.metricsEndpoint.matches(request.raw, requestPath(request.raw))) {
+    const endpoint = this.metricsEndpoint;
+    if (this.answerInHook && endpoint?.matches(request.raw, requestPath(request.raw))) {
       const opened = requestRecord(request.raw);
       if (opened) opened.routeTemplate = this.options.metrics.path;
       reply.hijack();
-      this.metricsEndpoint.handle(request.raw, reply.raw);
+      endpoint.handle(request.raw, reply.raw);
       return;
     }
     const state = requestRecord(request.raw);

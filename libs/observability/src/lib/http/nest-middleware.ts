@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import { RESOLVED_OPTIONS } from '../core/tokens.js';
-import { MetricsEndpoint } from '../metrics/metrics-endpoint.js';
+import { APP_PORT_METRICS, RESOLVED_OPTIONS } from '../core/tokens.js';
+import type { MetricsEndpoint } from '../metrics/metrics-endpoint.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
 import { type Next, RequestOpener } from './request-opener.js';
 import { requestPath, requestRecord } from './request-record.js';
@@ -12,7 +12,7 @@ export class ObservabilityMiddleware implements NestMiddleware {
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedOptions,
     private readonly opener: RequestOpener,
-    private readonly metricsEndpoint: MetricsEndpoint,
+    @Inject(APP_PORT_METRICS) private readonly metricsEndpoint: MetricsEndpoint | undefined,
   ) {}
 
   use(req: IncomingMessage, res: ServerResponse, next: Next): void {
@@ -22,12 +22,12 @@ export class ObservabilityMiddleware implements NestMiddleware {
   }
 
   private serveMetricsOr(req: IncomingMessage, res: ServerResponse, next: Next): void {
-    const { metrics } = this.options;
-    // With a metrics port of their own, the application's port does not serve them.
-    if (metrics.servedOnAppPort && this.metricsEndpoint.matches(req, requestPath(req))) {
+    // Absent with a metrics port of their own: the application's port does not serve them.
+    const endpoint = this.metricsEndpoint;
+    if (endpoint?.matches(req, requestPath(req))) {
       const state = requestRecord(req);
-      if (state) state.routeTemplate = metrics.path;
-      this.metricsEndpoint.handle(req, res);
+      if (state) state.routeTemplate = this.options.metrics.path;
+      endpoint.handle(req, res);
       return;
     }
     next();
