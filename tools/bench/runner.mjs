@@ -24,7 +24,8 @@ export const pinning = availableParallelism() >= 2 && which('taskset');
 /** Command prefix that pins a process to one core (server on 0, load generator on 1). */
 export const pin = (core) => (pinning ? ['taskset', '-c', String(core)] : []);
 
-const children = new Set();
+/** Every child process started here, killed when the bench exits. */
+export const children = new Set();
 function cleanup() {
   for (const child of children) child.kill('SIGKILL');
 }

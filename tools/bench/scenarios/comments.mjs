@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { median } from '../stats.mjs';
-import { pin, cpuSeconds, header, root } from '../runner.mjs';
+import { children, cpuSeconds, header, pin, root } from '../runner.mjs';
 
 // 3. Query comments
 export async function commentsScenario(o, backends, results) {
