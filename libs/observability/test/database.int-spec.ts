@@ -53,6 +53,17 @@ describe('SQL comments on a real PostgreSQL', () => {
     expect(line).toContain(`/*application='db-test',request_id='${id}',route='${route}'*/`);
   });
 
+  it('carries the request’s traceparent and tracestate in the comment, as PostgreSQL saw it', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const res = await fetch(`${app.url}/db/raw/t`, {
+      headers: { 'X-Request-ID': 'sql-trace-1', traceparent, tracestate: 'rojo=00f067aa0ba902b7, Bad=1,congo=t61rcWkgMzE' },
+    });
+    expect(res.status).toBe(200);
+    const [line] = await loggedStatements(`request_id='sql-trace-1'`);
+    const encode = (v: string) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    expect(line).toContain(`,traceparent='${traceparent}',tracestate='${encode('rojo=00f067aa0ba902b7,congo=t61rcWkgMzE')}'*/`);
+  });
+
   it('comments the transaction statements themselves', async () => {
     await get(app, '/db/transaction/b', 'sql-tx-2');
     const lines = await loggedStatements(`request_id='sql-tx-2'`, 3);

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { CaptureStream, waitFor } from '../../../tools/testing/log-capture.js';
 import { startTestApp, type AdapterKind, type TestApp } from './support/test-app.js';
@@ -16,6 +17,47 @@ async function get(app: TestApp, path: string, headers: Record<string, string> =
   }
   return { status: res.status, headers: res.headers, body, text };
 }
+
+/** A GET with header lines written byte for byte (fetch would trim values and merge repeated headers). */
+function rawHeaderLines(app: TestApp, path: string, headerLines: string[]): Promise<{ status: number; body: any }> {
+  const { hostname, port } = new URL(app.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      const head = [`GET ${path} HTTP/1.1`, `Host: ${hostname}`, 'Connection: close', ...headerLines, '', ''].join('\r\n');
+      socket.end(Buffer.from(head, 'latin1'));
+    });
+    let data = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => (data += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1]);
+      const raw = data.slice(data.indexOf('\r\n\r\n') + 4);
+      // Express may answer chunked: the JSON object is the part between the first { and the last }.
+      const json = raw.slice(raw.indexOf('{'), raw.lastIndexOf('}') + 1);
+      resolve({ status, body: json ? JSON.parse(json) : undefined });
+    });
+  });
+}
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const PARENT = '00f067aa0ba902b7';
+const TRACEPARENT = `00-${TRACE_ID}-${PARENT}-01`;
+
+/** W3C Trace Context through real HTTP: header lines sent, then what the app sees (traceparent, tracestate). */
+const TRACE_CONTEXT_CASES: Array<[string, string[], string | null, string | null]> = [
+  ['a valid header', [`traceparent: ${TRACEPARENT}`], TRACEPARENT, null],
+  ['spaces and tabs around it', [`traceparent: \t ${TRACEPARENT} \t`], TRACEPARENT, null],
+  ['a later version, forwarded unchanged', [`traceparent: cc-${TRACE_ID}-${PARENT}-01-future`], `cc-${TRACE_ID}-${PARENT}-01-future`, null],
+  ['version ff', [`traceparent: ff-${TRACE_ID}-${PARENT}-01`], null, null],
+  ['upper-case hex', [`traceparent: 00-${TRACE_ID.toUpperCase()}-${PARENT}-01`], null, null],
+  ['a trailing no-break space', [`traceparent: ${TRACEPARENT}\u00a0`], null, null],
+  ['the header twice', [`traceparent: ${TRACEPARENT}`, `traceparent: ${TRACEPARENT}`], null, null],
+  ['tracestate beside it', [`traceparent: ${TRACEPARENT}`, 'tracestate: rojo=00f067aa0ba902b7 , congo=t61rcWkgMzE'], TRACEPARENT, 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE'],
+  ['tracestate over two lines', [`traceparent: ${TRACEPARENT}`, 'tracestate: rojo=1', 'tracestate: congo=2'], TRACEPARENT, 'rojo=1,congo=2'],
+  ['tracestate with invalid members', [`traceparent: ${TRACEPARENT}`, 'tracestate: Bad=1,rojo=2,x=a=b'], TRACEPARENT, 'rojo=2'],
+  ['tracestate without a traceparent', ['tracestate: rojo=1'], null, null],
+  ['tracestate beside an invalid traceparent', [`traceparent: 00-${'0'.repeat(32)}-${PARENT}-01`, 'tracestate: rojo=1'], null, null],
+];
 
 function accessLine(logs: CaptureStream, requestId: string) {
   return logs.lines.find((l) => l.request_id === requestId && l.msg === 'request completed');
@@ -105,6 +147,14 @@ export function describeHttpBehaviour(adapter: AdapterKind): void {
         const bad = await get(app, '/items/3', { traceparent: `00-${'0'.repeat(32)}-00f067aa0ba902b7-01` });
         expect(bad.status).toBe(200);
         expect(bad.body.traceId).toBeNull();
+      });
+
+      it.each(TRACE_CONTEXT_CASES)('reads W3C trace context as the specification says: %s', async (_name, lines, traceparent, tracestate) => {
+        const res = await rawHeaderLines(app, '/items/5', lines);
+        expect(res.status).toBe(200);
+        expect(res.body.traceparent).toBe(traceparent);
+        expect(res.body.tracestate).toBe(tracestate);
+        expect(res.body.traceId).toBe(traceparent ? TRACE_ID : null);
       });
 
       it('opens the context before guards, interceptors, pipes and handlers', async () => {

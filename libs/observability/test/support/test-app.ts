@@ -92,7 +92,8 @@ class TestController {
   @Get('items/:id')
   item(@Param('id', SeesContextPipe) id: string) {
     log.log(`handler saw ${this.correlation.requestId}`);
-    return { id, requestId: this.correlation.requestId, traceId: this.correlation.traceId ?? null };
+    const { requestId, traceId, traceparent, tracestate } = this.correlation;
+    return { id, requestId, traceId: traceId ?? null, traceparent: traceparent ?? null, tracestate: tracestate ?? null };
   }
 
   @Get('missing/:id')

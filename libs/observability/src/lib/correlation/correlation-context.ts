@@ -18,6 +18,7 @@ export interface CorrelationSnapshot {
   requestId: string;
   traceId?: string;
   traceparent?: string;
+  tracestate?: string;
   source?: string;
   fields?: Record<string, unknown>;
 }
@@ -33,6 +34,7 @@ export function currentCorrelation(): CorrelationSnapshot | undefined {
     requestId,
     traceId: trace?.traceId,
     traceparent: trace?.traceparent,
+    tracestate: trace?.tracestate,
     source: cls.get(CONTEXT_SOURCE_KEY),
     fields: cls.get(LOG_FIELDS_KEY),
   };

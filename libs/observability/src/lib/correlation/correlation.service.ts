@@ -14,9 +14,14 @@ export class CorrelationService {
     return currentCorrelation()?.traceId;
   }
 
-  /** The validated incoming `traceparent` header, to forward on outgoing calls. */
+  /** The validated incoming `traceparent` header, to forward unchanged on outgoing calls. */
   get traceparent(): string | undefined {
     return currentCorrelation()?.traceparent;
+  }
+
+  /** The validated `tracestate` that came with it (invalid members dropped), to forward beside it. */
+  get tracestate(): string | undefined {
+    return currentCorrelation()?.tracestate;
   }
 
   /** Runs `fn` in a fresh context carrying `requestId` (replaced by a new id when invalid or absent). */

@@ -20,7 +20,7 @@ export interface SqlCommentingClientOptions {
 type PgClientClass = typeof PgClient;
 
 /**
- * A `pg.Client` subclass that adds a sqlcommenter comment with the current request's id (and traceparent,
+ * A `pg.Client` subclass that adds a sqlcommenter comment with the current request's id (and traceparent, tracestate,
  * application, route or job) to every statement it sends. TypeORM runs its own copy of the SQL, so the comment is
  * added here, below it: repositories, query builders, raw queries, transactions, `stream()` and migrations all go
  * through `Client.query`. Hand it to the pool with one line in the TypeORM options:
@@ -81,6 +81,7 @@ function currentTags(options: SqlCommentingClientOptions, settings: SqlCommentSe
   if (!correlation) return tags;
   tags.request_id = correlation.requestId;
   tags.traceparent = correlation.traceparent;
+  tags.tracestate = correlation.tracestate;
   const fields = correlation.fields as { queue?: unknown; job_name?: unknown } | undefined;
   if (typeof fields?.queue === 'string') tags.job = `${fields.queue}:${String(fields.job_name)}`;
   else if (correlation.source === 'http') tags.route = currentRouteTemplate();

@@ -5,6 +5,7 @@ import type { InternalErrors } from '../core/internal-errors.js';
 import { CONTEXT_SOURCE_KEY, REQUEST_RECORD_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
 import { resolveRequestId, type RequestIdResolution } from '../correlation/request-id.js';
 import { parseTraceparent, type TraceContext } from '../correlation/traceparent.js';
+import { parseTracestate } from '../correlation/tracestate.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
 import type { HttpObserver } from './http-observer.js';
 import { attachRecord, type RequestRecord } from './request-record.js';
@@ -84,6 +85,9 @@ export class RequestOpener {
       try {
         const resolution = resolveRequestId(req.headers[this.headerKey]);
         const trace = parseTraceparent(req.headers.traceparent);
+        // tracestate means nothing without a valid traceparent, and is dropped with an invalid one.
+        const tracestate = trace && parseTracestate(req.headers.tracestate);
+        if (tracestate) trace.tracestate = tracestate;
         opened.resolution = resolution;
         opened.trace = trace;
         record.requestId = resolution.id;

@@ -112,7 +112,7 @@ export class BullInstrumentation {
     if (opts?.repeat) return opts;
     const correlation = currentCorrelation();
     if (!correlation) return opts;
-    const context = createJobContext(correlation.requestId, correlation.traceparent, this.deps.serviceName, this.deps.currentRoute());
+    const context = createJobContext(correlation.requestId, correlation, this.deps.serviceName, this.deps.currentRoute());
     return { ...opts, [JOB_CONTEXT_OPTION]: context };
   }
 

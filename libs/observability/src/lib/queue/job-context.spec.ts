@@ -5,13 +5,21 @@ import { createJobContext, readJobContext } from './job-context.js';
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 describe('job context', () => {
-  it('stores where a job came from, and round-trips the id and trace through JSON, as Bull stores it', () => {
-    const stored = JSON.parse(JSON.stringify(createJobContext('req-1', TRACEPARENT, 'api', '/api/v1/repositories/:id/sync')));
-    expect(stored).toEqual({ v: 1, request_id: 'req-1', traceparent: TRACEPARENT, service: 'api', route: '/api/v1/repositories/:id/sync' });
+  it('stores where a job came from, and round-trips the id, traceparent and tracestate through JSON, as Bull stores it', () => {
+    const trace = { traceparent: TRACEPARENT, tracestate: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE' };
+    const stored = JSON.parse(JSON.stringify(createJobContext('req-1', trace, 'api', '/api/v1/repositories/:id/sync')));
+    expect(stored).toEqual({ v: 1, request_id: 'req-1', ...trace, service: 'api', route: '/api/v1/repositories/:id/sync' });
     expect(readJobContext(stored)).toEqual({
       requestId: 'req-1',
-      trace: expect.objectContaining({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736' }),
+      trace: expect.objectContaining({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', traceparent: TRACEPARENT, tracestate: trace.tracestate }),
     });
+  });
+
+  it('carries no tracestate without a traceparent, and drops invalid members read back', () => {
+    expect(createJobContext('req-2', { tracestate: 'rojo=1' }, 'api', undefined)).toEqual({ v: 1, request_id: 'req-2', service: 'api' });
+    const restored = readJobContext({ request_id: 'req-3', traceparent: TRACEPARENT, tracestate: 'Bad=1,rojo=2' });
+    expect(restored?.trace?.tracestate).toBe('rojo=2');
+    expect(readJobContext({ request_id: 'req-4', traceparent: 'nope', tracestate: 'rojo=2' })).toEqual({ requestId: 'req-4' });
   });
 
   it('refuses a forged or broken context: no id, an invalid id, a non-object', () => {

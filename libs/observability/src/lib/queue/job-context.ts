@@ -1,5 +1,6 @@
 import { isValidRequestId } from '../correlation/request-id.js';
 import { parseTraceparent, type TraceContext } from '../correlation/traceparent.js';
+import { parseTracestate } from '../correlation/tracestate.js';
 import type { BullJobLike, BullQueueLike } from './bull-types.js';
 
 /**
@@ -17,6 +18,7 @@ export interface JobContext {
   v: 1;
   request_id: string;
   traceparent?: string;
+  tracestate?: string;
   service?: string;
   route?: string;
 }
@@ -26,16 +28,22 @@ export interface RestoredJobContext {
   trace?: TraceContext;
 }
 
-export function createJobContext(requestId: string, traceparent: string | undefined, service: string, route: string | undefined): JobContext {
+export function createJobContext(
+  requestId: string,
+  trace: { traceparent?: string; tracestate?: string },
+  service: string,
+  route: string | undefined,
+): JobContext {
   const context: JobContext = { v: 1, request_id: requestId, service };
-  if (traceparent) context.traceparent = traceparent;
+  if (trace.traceparent) context.traceparent = trace.traceparent;
+  if (trace.traceparent && trace.tracestate) context.tracestate = trace.tracestate;
   if (route) context.route = route;
   return context;
 }
 
 /**
  * Reads a job's context back, trusting nothing: Redis is shared, and anyone who can write to it can write a job.
- * An invalid request id means no context (the job runs under a fresh id); an invalid traceparent is dropped.
+ * An invalid request id means no context (the job runs under a fresh id); an invalid traceparent is dropped, and its tracestate with it; invalid tracestate members are dropped.
  */
 export function readJobContext(value: unknown): RestoredJobContext | undefined {
   if (value === null || typeof value !== 'object') return undefined;
@@ -43,7 +51,11 @@ export function readJobContext(value: unknown): RestoredJobContext | undefined {
   if (!isValidRequestId(raw.request_id)) return undefined;
   const restored: RestoredJobContext = { requestId: raw.request_id };
   const trace = parseTraceparent(typeof raw.traceparent === 'string' ? raw.traceparent : undefined);
-  if (trace) restored.trace = trace;
+  if (trace) {
+    const tracestate = parseTracestate(typeof raw.tracestate === 'string' ? raw.tracestate : undefined);
+    if (tracestate) trace.tracestate = tracestate;
+    restored.trace = trace;
+  }
   return restored;
 }
 
