@@ -23,6 +23,7 @@ import { APP_PORT_METRICS, PINO_LOGGER, RESOLVED_OPTIONS, TRACKED_POOLS, USER_OP
 import { METRICS_REGISTRY } from './core/constants.js';
 import { currentRouteTemplate } from './http/route-template.js';
 import { createPinoLogger } from './logging/pino-logger.js';
+import { loadActiveSpanReader } from './opentelemetry/active-span.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 import { MetricsEndpoint } from './metrics/metrics-endpoint.js';
 import type { ObservabilityAsyncOptions } from './options/observability.options.js';
@@ -50,7 +51,7 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
     { provide: InternalErrors, useFactory: (r: Registry) => new InternalErrors(r), inject: [METRICS_REGISTRY] },
     {
       provide: PINO_LOGGER,
-      useFactory: (o: ResolvedOptions, internal: InternalErrors) => createPinoLogger(o, internal),
+      useFactory: async (o: ResolvedOptions, internal: InternalErrors) => createPinoLogger(o, internal, await loadActiveSpanReader()),
       inject: [RESOLVED_OPTIONS, InternalErrors],
     },
     {

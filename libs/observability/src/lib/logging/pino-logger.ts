@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { currentCorrelation } from '../correlation/correlation-context.js';
 import type { InternalErrors } from '../core/internal-errors.js';
+import type { ActiveSpanReader } from '../opentelemetry/active-span.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
 
 /** Header values that must never reach a log line, wherever a user logs a request or response object. */
@@ -21,7 +22,7 @@ const DEFAULT_REDACT = [
  * The module's pino logger: JSON lines with `service`, and `request_id`/`trace_id` taken from the CLS context
  * on every line written inside one (the CLS context is the one source of truth for the id).
  */
-export function createPinoLogger(options: ResolvedOptions, internal: InternalErrors): Logger {
+export function createPinoLogger(options: ResolvedOptions, internal: InternalErrors, activeSpan?: ActiveSpanReader): Logger {
   const { logging, serviceName } = options;
   return pino(
     {
@@ -34,11 +35,15 @@ export function createPinoLogger(options: ResolvedOptions, internal: InternalErr
       mixin(mergeObject: object) {
         try {
           const correlation = currentCorrelation();
-          if (!correlation) return {};
+          // With an OpenTelemetry SDK, the active span's trace is the trace: its ids win over the incoming header's.
+          const span = activeSpan?.();
+          if (!correlation && !span) return {};
           const fields: Record<string, unknown> = {};
-          if (!('request_id' in mergeObject)) fields.request_id = correlation.requestId;
-          if (correlation.traceId && !('trace_id' in mergeObject)) fields.trace_id = correlation.traceId;
-          if (correlation.fields) {
+          if (correlation && !('request_id' in mergeObject)) fields.request_id = correlation.requestId;
+          if (span) {
+            for (const key of ['trace_id', 'span_id', 'trace_flags'] as const) if (!(key in mergeObject)) fields[key] = span[key];
+          } else if (correlation?.traceId && !('trace_id' in mergeObject)) fields.trace_id = correlation.traceId;
+          if (correlation?.fields) {
             for (const [key, value] of Object.entries(correlation.fields)) if (!(key in mergeObject)) fields[key] = value;
           }
           return fields;

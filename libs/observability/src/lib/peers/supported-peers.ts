@@ -26,4 +26,5 @@ export const OPTIONAL_PEERS: Readonly<Record<string, string>> = {
   '@nestjs/platform-express': '^11.0.8 || ^12.0.2',
   '@nestjs/platform-fastify': '^11.0.8 || ^12.0.0',
   '@willsoto/nestjs-prometheus': '^6.1.0',
+  '@opentelemetry/api': '^1.9.0',
 };
