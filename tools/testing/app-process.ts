@@ -20,6 +20,8 @@ export interface Launch {
   cwd?: string;
   /** The node binary; default: the one running the tests. */
   node?: string;
+  /** Options for node before the script, such as `--import` of an OpenTelemetry setup. */
+  nodeArgs?: string[];
   /** Polled until it answers 2xx; default `/health/live`. */
   readyPath?: string;
 }
@@ -68,7 +70,7 @@ export class AppProcess {
 
   private static async startOnce(app: string, env: Record<string, string>, launch: Launch): Promise<AppProcess> {
     const port = await freePort();
-    const child = spawn(launch.node ?? process.execPath, ['--enable-source-maps', launch.script], {
+    const child = spawn(launch.node ?? process.execPath, ['--enable-source-maps', ...(launch.nodeArgs ?? []), launch.script], {
       cwd: launch.cwd,
       env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'debug', ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
