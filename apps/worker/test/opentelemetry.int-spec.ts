@@ -46,6 +46,14 @@ describe('the api under OpenTelemetry', () => {
     expect(line.span_id).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it('puts the span’s trace id on the access line and the request-duration exemplar', async () => {
+    const line = await create('otel-exemplar', { 'X-Request-ID': 'otel-3' });
+    const access = await api.waitForLine((l) => l.request_id === 'otel-3' && l.msg === 'request completed', 'the access line');
+    expect(access.trace_id).toBe(line.trace_id);
+    const metrics = await (await fetch(`${api.url}/metrics`, { headers: { Accept: 'application/openmetrics-text' } })).text();
+    expect(metrics).toContain(`# {request_id="otel-3",trace_id="${line.trace_id}"}`);
+  });
+
   it('keeps lines outside any span free of span fields', () => {
     const started = api.find((l) => l.msg === 'Nest application successfully started');
     expect(started).toBeDefined();

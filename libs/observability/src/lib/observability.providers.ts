@@ -19,11 +19,11 @@ import { SqlCommentSettingsScope } from './database/sql-comment-settings.js';
 import { NestLoggerOverride } from './logging/nest-logger-override.js';
 import { MetricsExposure } from './metrics/metrics-exposure.js';
 import { QueueDiscovery } from './queue/queue-discovery.js';
-import { APP_PORT_METRICS, PINO_LOGGER, RESOLVED_OPTIONS, TRACKED_POOLS, USER_OPTIONS } from './core/tokens.js';
+import { ACTIVE_SPAN, APP_PORT_METRICS, PINO_LOGGER, RESOLVED_OPTIONS, TRACKED_POOLS, USER_OPTIONS } from './core/tokens.js';
 import { METRICS_REGISTRY } from './core/constants.js';
 import { currentRouteTemplate } from './http/route-template.js';
 import { createPinoLogger } from './logging/pino-logger.js';
-import { loadActiveSpanReader } from './opentelemetry/active-span.js';
+import { type ActiveSpanReader, loadActiveSpanReader } from './opentelemetry/active-span.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 import { MetricsEndpoint } from './metrics/metrics-endpoint.js';
 import type { ObservabilityAsyncOptions } from './options/observability.options.js';
@@ -50,9 +50,14 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
     },
     { provide: InternalErrors, useFactory: (r: Registry) => new InternalErrors(r), inject: [METRICS_REGISTRY] },
     {
+      // undefined without @opentelemetry/api: then nothing reads spans.
+      provide: ACTIVE_SPAN,
+      useFactory: () => loadActiveSpanReader(),
+    },
+    {
       provide: PINO_LOGGER,
-      useFactory: async (o: ResolvedOptions, internal: InternalErrors) => createPinoLogger(o, internal, await loadActiveSpanReader()),
-      inject: [RESOLVED_OPTIONS, InternalErrors],
+      useFactory: (o: ResolvedOptions, internal: InternalErrors, activeSpan?: ActiveSpanReader) => createPinoLogger(o, internal, activeSpan),
+      inject: [RESOLVED_OPTIONS, InternalErrors, ACTIVE_SPAN],
     },
     {
       provide: HttpMetrics,
@@ -118,9 +123,9 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
     },
     {
       provide: RequestOpener,
-      useFactory: (o: ResolvedOptions, logger: Logger, cls: ClsService, internal: InternalErrors, observer: HttpObserver) =>
-        o.observesRequests ? new RequestOpener(o, logger, cls, internal, observer) : undefined,
-      inject: [RESOLVED_OPTIONS, PINO_LOGGER, ClsService, InternalErrors, HttpObserver],
+      useFactory: (o: ResolvedOptions, logger: Logger, cls: ClsService, internal: InternalErrors, observer: HttpObserver, activeSpan?: ActiveSpanReader) =>
+        o.observesRequests ? new RequestOpener(o, logger, cls, internal, observer, activeSpan) : undefined,
+      inject: [RESOLVED_OPTIONS, PINO_LOGGER, ClsService, InternalErrors, HttpObserver, ACTIVE_SPAN],
     },
     {
       provide: APP_PORT_METRICS,

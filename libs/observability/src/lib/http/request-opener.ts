@@ -2,6 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { CLS_ID, type ClsService, type ClsStore } from 'nestjs-cls';
 import type { Logger } from 'pino';
 import type { InternalErrors } from '../core/internal-errors.js';
+import type { ActiveSpanReader } from '../opentelemetry/active-span.js';
 import { CONTEXT_SOURCE_KEY, REQUEST_RECORD_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
 import { resolveRequestId, type RequestIdResolution } from '../correlation/request-id.js';
 import { parseTraceparent, type TraceContext } from '../correlation/traceparent.js';
@@ -36,6 +37,8 @@ export class RequestOpener {
     private readonly cls: ClsService,
     private readonly internal: InternalErrors,
     private readonly observer: HttpObserver,
+    /** With an OpenTelemetry SDK, the server span (its instrumentation runs the 'request' listeners inside it). */
+    private readonly activeSpan?: ActiveSpanReader,
   ) {
     this.headerKey = options.correlation.header.toLowerCase();
   }
@@ -91,7 +94,8 @@ export class RequestOpener {
         opened.resolution = resolution;
         opened.trace = trace;
         record.requestId = resolution.id;
-        record.traceId = trace?.traceId;
+        // The span's trace is the trace when an SDK takes part (the same id when it continued the incoming one).
+        record.traceId = (this.activeSpan && this.activeSpan()?.trace_id) ?? trace?.traceId;
         res.setHeader(this.options.correlation.header, resolution.id);
       } catch (error) {
         this.internal.record('correlation', error);
