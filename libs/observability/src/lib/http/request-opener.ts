@@ -86,16 +86,18 @@ export class RequestOpener {
     // try/catch rather than guard(): this runs for every request, and closures cost.
     if (this.options.correlation.enabled) {
       try {
-        const resolution = resolveRequestId(req.headers[this.headerKey]);
+        const header = req.headers[this.headerKey];
+        let resolution = resolveRequestId(header);
         const trace = parseTraceparent(req.headers.traceparent);
         // tracestate means nothing without a valid traceparent, and is dropped with an invalid one.
         const tracestate = trace && parseTracestate(req.headers.tracestate);
         if (tracestate) trace.tracestate = tracestate;
+        // The span's trace is the trace when an SDK takes part (the same id when it continued the incoming one).
+        record.traceId = (this.activeSpan && this.activeSpan()?.trace_id) ?? trace?.traceId;
+        if (header === undefined && record.traceId && this.options.correlation.requestIdFromTrace) resolution = { id: record.traceId };
         opened.resolution = resolution;
         opened.trace = trace;
         record.requestId = resolution.id;
-        // The span's trace is the trace when an SDK takes part (the same id when it continued the incoming one).
-        record.traceId = (this.activeSpan && this.activeSpan()?.trace_id) ?? trace?.traceId;
         res.setHeader(this.options.correlation.header, resolution.id);
       } catch (error) {
         this.internal.record('correlation', error);

@@ -31,6 +31,12 @@ export interface CorrelationOptions {
    * a hybrid app (`connectMicroservice`) that wants ids on its messages sets `true`.
    */
   nonHttpContexts?: boolean;
+  /**
+   * When a request arrives without the id header, use its trace id (the OpenTelemetry server span's, else a valid
+   * incoming `traceparent`'s) as the request id, so one id serves both. An invalid header still gets a fresh id.
+   * Default: false (a fresh UUID).
+   */
+  requestIdFromTrace?: boolean;
 }
 
 export interface LoggingOptions {
@@ -122,7 +128,7 @@ export interface ObservabilityAsyncOptions {
 export const DEFAULTS = {
   serviceName: 'app',
   metricPrefix: 'app',
-  correlation: { enabled: true, header: DEFAULT_REQUEST_ID_HEADER },
+  correlation: { enabled: true, header: DEFAULT_REQUEST_ID_HEADER, requestIdFromTrace: false },
   logging: { enabled: true, level: 'info', accessLog: true, accessLogExclude: ['/health', '/health/*'], redact: [] as string[] },
   errors: { enabled: true, countClientErrors: false },
   metrics: { enabled: true, path: '/metrics', host: '0.0.0.0', defaultMetrics: true, durationBuckets: DEFAULT_HTTP_DURATION_BUCKETS },

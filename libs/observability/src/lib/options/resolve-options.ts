@@ -101,7 +101,12 @@ export function resolveOptions(options: ObservabilityOptions = {}, env: Env = pr
   return {
     serviceName: options.serviceName ?? env.SERVICE_NAME ?? DEFAULTS.serviceName,
     metricPrefix,
-    correlation: { enabled: correlationEnabled, header, nonHttpContexts: options.correlation?.nonHttpContexts },
+    correlation: {
+      enabled: correlationEnabled,
+      header,
+      nonHttpContexts: options.correlation?.nonHttpContexts,
+      requestIdFromTrace: options.correlation?.requestIdFromTrace ?? DEFAULTS.correlation.requestIdFromTrace,
+    },
     logging: {
       enabled: loggingEnabled,
       level,
