@@ -19,11 +19,11 @@ import { SqlCommentSettingsScope } from './database/sql-comment-settings.js';
 import { NestLoggerOverride } from './logging/nest-logger-override.js';
 import { MetricsExposure } from './metrics/metrics-exposure.js';
 import { QueueDiscovery } from './queue/queue-discovery.js';
-import { ACTIVE_SPAN, APP_PORT_METRICS, PINO_LOGGER, RESOLVED_OPTIONS, TRACKED_POOLS, USER_OPTIONS } from './core/tokens.js';
+import { APP_PORT_METRICS, OPENTELEMETRY, PINO_LOGGER, RESOLVED_OPTIONS, TRACKED_POOLS, USER_OPTIONS } from './core/tokens.js';
 import { METRICS_REGISTRY } from './core/constants.js';
 import { currentRouteTemplate } from './http/route-template.js';
 import { createPinoLogger } from './logging/pino-logger.js';
-import { type ActiveSpanReader, loadActiveSpanReader } from './opentelemetry/active-span.js';
+import { loadOpenTelemetry, type OpenTelemetryBridge } from './opentelemetry/active-span.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 import { MetricsEndpoint } from './metrics/metrics-endpoint.js';
 import type { ObservabilityAsyncOptions } from './options/observability.options.js';
@@ -50,14 +50,14 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
     },
     { provide: InternalErrors, useFactory: (r: Registry) => new InternalErrors(r), inject: [METRICS_REGISTRY] },
     {
-      // undefined without @opentelemetry/api: then nothing reads spans.
-      provide: ACTIVE_SPAN,
-      useFactory: () => loadActiveSpanReader(),
+      // undefined without @opentelemetry/api: then nothing reads or continues spans.
+      provide: OPENTELEMETRY,
+      useFactory: () => loadOpenTelemetry(),
     },
     {
       provide: PINO_LOGGER,
-      useFactory: (o: ResolvedOptions, internal: InternalErrors, activeSpan?: ActiveSpanReader) => createPinoLogger(o, internal, activeSpan),
-      inject: [RESOLVED_OPTIONS, InternalErrors, ACTIVE_SPAN],
+      useFactory: (o: ResolvedOptions, internal: InternalErrors, otel?: OpenTelemetryBridge) => createPinoLogger(o, internal, otel?.activeSpan),
+      inject: [RESOLVED_OPTIONS, InternalErrors, OPENTELEMETRY],
     },
     {
       provide: HttpMetrics,
@@ -78,7 +78,7 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
     },
     {
       provide: BullInstrumentation,
-      useFactory: async (o: ResolvedOptions, internal: InternalErrors, logger: Logger, registry: Registry) => {
+      useFactory: async (o: ResolvedOptions, internal: InternalErrors, logger: Logger, registry: Registry, otel?: OpenTelemetryBridge) => {
         if (!o.queue.enabled) return undefined;
         const Queue = await loadBull(o.queue.required);
         if (!Queue) return undefined;
@@ -89,11 +89,12 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
           internal,
           events: new BullJobEvents(logger, internal, metrics),
           currentRoute: currentRouteTemplate,
+          openTelemetry: otel,
         });
         instrumentation.install();
         return instrumentation;
       },
-      inject: [RESOLVED_OPTIONS, InternalErrors, PINO_LOGGER, METRICS_REGISTRY],
+      inject: [RESOLVED_OPTIONS, InternalErrors, PINO_LOGGER, METRICS_REGISTRY, OPENTELEMETRY],
     },
     { provide: TRACKED_POOLS, useValue: new Set<PoolLike>() },
     {
@@ -123,9 +124,9 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
     },
     {
       provide: RequestOpener,
-      useFactory: (o: ResolvedOptions, logger: Logger, cls: ClsService, internal: InternalErrors, observer: HttpObserver, activeSpan?: ActiveSpanReader) =>
-        o.observesRequests ? new RequestOpener(o, logger, cls, internal, observer, activeSpan) : undefined,
-      inject: [RESOLVED_OPTIONS, PINO_LOGGER, ClsService, InternalErrors, HttpObserver, ACTIVE_SPAN],
+      useFactory: (o: ResolvedOptions, logger: Logger, cls: ClsService, internal: InternalErrors, observer: HttpObserver, otel?: OpenTelemetryBridge) =>
+        o.observesRequests ? new RequestOpener(o, logger, cls, internal, observer, otel?.activeSpan) : undefined,
+      inject: [RESOLVED_OPTIONS, PINO_LOGGER, ClsService, InternalErrors, HttpObserver, OPENTELEMETRY],
     },
     {
       provide: APP_PORT_METRICS,

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { BullModule, InjectQueue, Process, Processor } from '@nestjs/bull';
+import { trace } from '@opentelemetry/api';
 import { Controller, Injectable, Logger, Module, Param, Post, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
@@ -12,14 +13,22 @@ export const QUEUE = 'observability-test';
 const log = new Logger('TestProcessor');
 
 /** What each processor invocation saw, in order. */
-export const seen: Array<{ jobId: string; kind: string; requestId: string | undefined; attempt: number }> = [];
+export const seen: Array<{
+  jobId: string;
+  kind: string;
+  requestId: string | undefined;
+  attempt: number;
+  /** The span context active in the processor (with an OpenTelemetry SDK registered). */
+  span?: { traceId: string; spanId: string; isRemote?: boolean };
+}> = [];
 
 @Processor(QUEUE)
 @Injectable()
 class TestProcessor {
   @Process({ name: 'work', concurrency: 4 })
   async work(job: Job<{ kind: string; ms?: number }>) {
-    seen.push({ jobId: String(job.id), kind: job.data.kind, requestId: getRequestId(), attempt: job.attemptsMade + 1 });
+    const span = trace.getActiveSpan()?.spanContext();
+    seen.push({ jobId: String(job.id), kind: job.data.kind, requestId: getRequestId(), attempt: job.attemptsMade + 1, span });
     log.log(`processing ${job.data.kind}`);
     await new Promise((r) => setTimeout(r, job.data.ms ?? 5));
     if (job.data.kind === 'fail') throw new Error(`cannot process ${job.id}`);

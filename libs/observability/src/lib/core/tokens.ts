@@ -6,7 +6,7 @@ export const USER_OPTIONS = Symbol('observability:user-options');
 export const TRACKED_POOLS = Symbol('observability:tracked-pools');
 /** DI token of the metrics endpoint when it is served on the application's port, else undefined (internal). */
 export const APP_PORT_METRICS = Symbol('observability:app-port-metrics');
-/** DI token of the active-span reader, undefined without @opentelemetry/api (internal). */
-export const ACTIVE_SPAN = Symbol('observability:active-span');
+/** DI token of the OpenTelemetry bridge, undefined without @opentelemetry/api (internal). */
+export const OPENTELEMETRY = Symbol('observability:opentelemetry');
 /** DI token of the module's pino logger (internal). */
 export const PINO_LOGGER = Symbol('observability:pino-logger');

@@ -10,7 +10,7 @@ import { runWithRequestId, TRACE_CONTEXT_KEY } from '../correlation/correlation-
 import { parseTraceparent } from '../correlation/traceparent.js';
 import { createPinoLogger } from '../logging/pino-logger.js';
 import { resolveOptions } from '../options/resolve-options.js';
-import { loadActiveSpanReader } from './active-span.js';
+import { loadOpenTelemetry } from './active-span.js';
 
 // The real OpenTelemetry SDK (tracer provider, AsyncLocalStorage context manager, in-memory exporter), registered
 // the way an app registers it, and the module's logger reading the active span.
@@ -24,7 +24,7 @@ describe('log lines inside an OpenTelemetry span', () => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     trace.setGlobalTracerProvider(provider);
     const options = resolveOptions({ serviceName: 'svc', logging: { destination: out, level: 'info' } }, {});
-    log = createPinoLogger(options, new InternalErrors(new Registry()), await loadActiveSpanReader());
+    log = createPinoLogger(options, new InternalErrors(new Registry()), (await loadOpenTelemetry())?.activeSpan);
   });
   afterAll(async () => {
     await provider.shutdown();
@@ -70,6 +70,6 @@ describe('log lines inside an OpenTelemetry span', () => {
   it('adds nothing outside a span, and nothing without the package', async () => {
     log.info('no span here');
     expect(out.lines.find((l) => l.msg === 'no span here')).not.toHaveProperty('trace_id');
-    await expect(loadActiveSpanReader(() => Promise.reject(new Error('Cannot find package')))).resolves.toBeUndefined();
+    await expect(loadOpenTelemetry(() => Promise.reject(new Error('Cannot find package')))).resolves.toBeUndefined();
   });
 });

@@ -9,12 +9,34 @@ export interface SpanFields {
 /** Reads the active span's fields; undefined when no span is active (or no SDK is registered). */
 export type ActiveSpanReader = () => SpanFields | undefined;
 
+/** A remote parent: the span that enqueued a job, as its traceparent named it. */
+export interface RemoteParent {
+  traceId: string;
+  parentId: string;
+  flags: string;
+}
+
+/** What the module uses of OpenTelemetry, when the app has it. */
+export interface OpenTelemetryBridge {
+  activeSpan: ActiveSpanReader;
+  /** Runs `fn` with `parent` as the active (remote) span context, so spans made inside continue its trace. */
+  runWithParent<T>(parent: RemoteParent, fn: () => T): T;
+}
+
 /** What the reader needs of `@opentelemetry/api` (a structural type: the package is an optional peer). */
+interface SpanContextLike {
+  traceId: string;
+  spanId: string;
+  traceFlags: number;
+  isRemote?: boolean;
+}
 interface OpenTelemetryApi {
   trace: {
-    getActiveSpan(): { spanContext(): { traceId: string; spanId: string; traceFlags: number } } | undefined;
-    isSpanContextValid(context: { traceId: string; spanId: string; traceFlags: number }): boolean;
+    getActiveSpan(): { spanContext(): SpanContextLike } | undefined;
+    isSpanContextValid(context: SpanContextLike): boolean;
+    setSpanContext(context: unknown, spanContext: SpanContextLike): unknown;
   };
+  context: { active(): unknown; with<T>(context: unknown, fn: () => T): T };
 }
 
 /**
@@ -22,20 +44,38 @@ interface OpenTelemetryApi {
  * that span's ids; without it, or without an SDK registered by the app (the API's no-op tracer makes no valid span),
  * nothing changes. The API keeps its state in one global, so the CommonJS and ES module copies agree.
  */
-export async function loadActiveSpanReader(importApi: () => Promise<unknown> = () => import('@opentelemetry/api')): Promise<ActiveSpanReader | undefined> {
+export async function loadOpenTelemetry(importApi: () => Promise<unknown> = () => import('@opentelemetry/api')): Promise<OpenTelemetryBridge | undefined> {
   let api: OpenTelemetryApi;
   try {
     const module = (await importApi()) as OpenTelemetryApi & { default?: OpenTelemetryApi };
     api = module.trace ? module : module.default!;
-    if (typeof api?.trace?.getActiveSpan !== 'function') return undefined;
+    if (typeof api?.trace?.getActiveSpan !== 'function' || typeof api.context?.with !== 'function') return undefined;
   } catch {
     return undefined;
   }
-  return () => {
-    const span = api.trace.getActiveSpan();
-    if (!span) return undefined;
-    const context = span.spanContext();
-    if (!api.trace.isSpanContextValid(context)) return undefined;
-    return { trace_id: context.traceId, span_id: context.spanId, trace_flags: context.traceFlags.toString(16).padStart(2, '0') };
+  return {
+    activeSpan: () => {
+      const span = api.trace.getActiveSpan();
+      if (!span) return undefined;
+      const context = span.spanContext();
+      if (!api.trace.isSpanContextValid(context)) return undefined;
+      return { trace_id: context.traceId, span_id: context.spanId, trace_flags: context.traceFlags.toString(16).padStart(2, '0') };
+    },
+    runWithParent: (parent, fn) => {
+      let withParent: unknown;
+      try {
+        const spanContext = { traceId: parent.traceId, spanId: parent.parentId, traceFlags: Number.parseInt(parent.flags, 16) & 0xff, isRemote: true };
+        withParent = api.trace.setSpanContext(api.context.active(), spanContext);
+      } catch {
+        // Tracing must never stop the job: without its parent, it still runs.
+        return fn();
+      }
+      return api.context.with(withParent, fn);
+    },
   };
+}
+
+/** The traceparent of the active span, to hand on (a job enqueued inside it continues from it). */
+export function traceparentOf(span: SpanFields): string {
+  return `00-${span.trace_id}-${span.span_id}-${span.trace_flags}`;
 }

@@ -2,6 +2,9 @@ import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
 import type { InternalErrors } from '../core/internal-errors.js';
 import { CONTEXT_SOURCE_KEY, currentCorrelation, LOG_FIELDS_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
 import { generateRequestId } from '../correlation/request-id.js';
+import type { TraceContext } from '../correlation/traceparent.js';
+import type { OpenTelemetryBridge } from '../opentelemetry/active-span.js';
+import { traceparentOf } from '../opentelemetry/active-span.js';
 import type { BullJobEvents } from './bull-job-events.js';
 import type { BullJobLike, BullQueueClass, BullQueueLike, BullQueuePrototype } from './bull-types.js';
 import { createJobContext, JOB_CONTEXT_OPTION, jobFields, readJobContext } from './job-context.js';
@@ -13,6 +16,8 @@ interface Dependencies {
   events: BullJobEvents;
   /** The route template of the current HTTP request, when there is one. */
   currentRoute: () => string | undefined;
+  /** With an OpenTelemetry SDK: a job continues the span that enqueued it. */
+  openTelemetry?: OpenTelemetryBridge;
 }
 
 const ORIGINALS = Symbol.for('observability:bull-originals');
@@ -112,7 +117,10 @@ export class BullInstrumentation {
     if (opts?.repeat) return opts;
     const correlation = currentCorrelation();
     if (!correlation) return opts;
-    const context = createJobContext(correlation.requestId, correlation, this.deps.serviceName, this.deps.currentRoute());
+    // Inside a span, the job's parent is that span, not the incoming header's.
+    const span = this.deps.openTelemetry?.activeSpan();
+    const trace = span ? { traceparent: traceparentOf(span), tracestate: correlation.tracestate } : correlation;
+    const context = createJobContext(correlation.requestId, trace, this.deps.serviceName, this.deps.currentRoute());
     return { ...opts, [JOB_CONTEXT_OPTION]: context };
   }
 
@@ -132,16 +140,20 @@ export class BullInstrumentation {
   private runInJobContext<T>(queue: BullQueueLike, job: BullJobLike, processor: () => T): T {
     const cls = ClsServiceManager.getClsService();
     return cls.run({ ifNested: 'override' }, () => {
+      let parent: TraceContext | undefined;
       try {
         const restored = job?.opts?.repeat ? undefined : readJobContext(job?.opts?.[JOB_CONTEXT_OPTION]);
         cls.set(CLS_ID, restored?.requestId ?? generateRequestId());
         cls.set(CONTEXT_SOURCE_KEY, 'job');
         if (restored?.trace) cls.set(TRACE_CONTEXT_KEY, restored.trace);
         cls.set(LOG_FIELDS_KEY, jobFields(queue, job, (job?.attemptsMade ?? 0) + 1));
+        parent = restored?.trace;
       } catch (error) {
         this.deps.internal.record('queue', error);
       }
-      return processor();
+      const otel = this.deps.openTelemetry;
+      // The processor's spans continue the trace of the span that enqueued the job (its parent, remote).
+      return otel && parent ? otel.runWithParent(parent, processor) : processor();
     });
   }
 
