@@ -147,9 +147,9 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
     {
       // Made with the providers, before TypeORM's first statement; the pg pool's clients read it on every statement.
       provide: SqlCommentSettingsScope,
-      useFactory: (o: ResolvedOptions, internal: InternalErrors) =>
-        new SqlCommentSettingsScope({ enabled: o.database.queryComments, application: o.serviceName, prepend: o.database.prependComments, internal }),
-      inject: [RESOLVED_OPTIONS, InternalErrors],
+      useFactory: (o: ResolvedOptions, internal: InternalErrors, openTelemetry?: OpenTelemetryBridge) =>
+        new SqlCommentSettingsScope({ enabled: o.database.queryComments, application: o.serviceName, prepend: o.database.prependComments, internal, openTelemetry }),
+      inject: [RESOLVED_OPTIONS, InternalErrors, OPENTELEMETRY],
     },
     {
       provide: QueueDiscovery,

@@ -5,6 +5,7 @@ import type { Client as PgClient } from 'pg';
 import { currentCorrelation } from '../correlation/correlation-context.js';
 import { currentRouteTemplate } from '../http/route-template.js';
 import { queryCommentsFlag } from '../options/resolve-options.js';
+import { type SpanFields, traceparentOf } from '../opentelemetry/active-span.js';
 import { sqlCommentSettings, type SqlCommentSettings } from './sql-comment-settings.js';
 import { addComment, serializeSqlComment, type SqlTags } from './sqlcommenter.js';
 
@@ -51,6 +52,8 @@ interface CachedComment {
   options: SqlCommentingClientOptions;
   settings: SqlCommentSettings | undefined;
   requestId: unknown;
+  /** The active span's id, when an SDK takes part: each span's statements name it. */
+  spanId: string | undefined;
   comment: string;
 }
 
@@ -65,22 +68,33 @@ function currentComment(options: SqlCommentingClientOptions, settings: SqlCommen
   const cls = ClsServiceManager.getClsService();
   const store = cls.isActive() ? (cls.get() as object | undefined) : undefined;
   const requestId = store ? cls.getId() : undefined;
+  const span = settings?.openTelemetry?.activeSpan();
   if (store) {
     const cached = commentsByStore.get(store);
-    if (cached && cached.options === options && cached.settings === settings && cached.requestId === requestId) return cached.comment;
+    if (
+      cached &&
+      cached.options === options &&
+      cached.settings === settings &&
+      cached.requestId === requestId &&
+      cached.spanId === span?.span_id
+    ) {
+      return cached.comment;
+    }
   }
-  const tags = currentTags(options, settings);
+  const tags = currentTags(options, settings, span);
   const comment = serializeSqlComment(tags);
-  if (store && tags.route !== UNMATCHED_ROUTE) commentsByStore.set(store, { options, settings, requestId, comment });
+  if (store && tags.route !== UNMATCHED_ROUTE) commentsByStore.set(store, { options, settings, requestId, spanId: span?.span_id, comment });
   return comment;
 }
 
-function currentTags(options: SqlCommentingClientOptions, settings: SqlCommentSettings | undefined): SqlTags {
+function currentTags(options: SqlCommentingClientOptions, settings: SqlCommentSettings | undefined, span: SpanFields | undefined): SqlTags {
   const tags: SqlTags = { application: options.application ?? settings?.application, source: options.source };
+  // The span that sends the statement is its parent in the trace, whether or not a request context exists.
+  if (span) tags.traceparent = traceparentOf(span);
   const correlation = currentCorrelation();
   if (!correlation) return tags;
   tags.request_id = correlation.requestId;
-  tags.traceparent = correlation.traceparent;
+  tags.traceparent ??= correlation.traceparent;
   tags.tracestate = correlation.tracestate;
   const fields = correlation.fields as { queue?: unknown; job_name?: unknown } | undefined;
   if (typeof fields?.queue === 'string') tags.job = `${fields.queue}:${String(fields.job_name)}`;

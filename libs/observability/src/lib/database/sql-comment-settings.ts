@@ -1,4 +1,5 @@
 import type { InternalErrors } from '../core/internal-errors.js';
+import type { OpenTelemetryBridge } from '../opentelemetry/active-span.js';
 
 /**
  * What the module tells the commenting pg client, which pg's pool creates outside Nest's DI: set when
@@ -9,6 +10,8 @@ export interface SqlCommentSettings {
   application?: string;
   prepend: boolean;
   internal?: InternalErrors;
+  /** With an OpenTelemetry SDK: the comment's traceparent names the span that sent the statement. */
+  openTelemetry?: OpenTelemetryBridge;
 }
 
 let settings: SqlCommentSettings | undefined;
