@@ -1,62 +1,93 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppProcess } from '../../../tools/testing/app-process.js';
 
 const root = join(import.meta.dirname, '../../..');
+const env = () => ({ DATABASE_URL: process.env.TEST_DATABASE_URL!, REDIS_URL: process.env.TEST_REDIS_URL! });
+// The real OpenTelemetry SDK, registered before the app loads (the bench's setup: http and express instrumentation,
+// AsyncLocalStorage context, W3C propagation, every span sampled).
+const underOpenTelemetry = (app: 'api' | 'worker') => ({
+  script: join(root, 'dist/apps', app, 'main.js'),
+  nodeArgs: ['--import', join(root, 'tools/bench/otel.mjs')],
+});
 
-// The built api with the real OpenTelemetry SDK registered before it loads (the bench's setup: http and express
-// instrumentation, AsyncLocalStorage context, W3C propagation, every span sampled): its log lines carry the span.
-describe('the api under OpenTelemetry', () => {
+async function create(api: AppProcess, name: string, headers: Record<string, string>): Promise<{ id: string; line: Record<string, any> }> {
+  const res = await fetch(`${api.url}/api/v1/repositories`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ name, url: `https://example.com/${name}` }),
+  });
+  expect(res.status).toBe(201);
+  const { id } = (await res.json()) as { id: string };
+  return { id, line: await api.waitForLine((l) => l.msg === `repository ${id} created`, 'the service line') };
+}
+
+describe.each(['express', 'fastify'] as const)('the api under OpenTelemetry (%s)', (adapter) => {
   let api: AppProcess;
 
   beforeAll(async () => {
-    api = await AppProcess.start(
-      'api',
-      { DATABASE_URL: process.env.TEST_DATABASE_URL!, REDIS_URL: process.env.TEST_REDIS_URL! },
-      { script: join(root, 'dist/apps/api/main.js'), nodeArgs: ['--import', join(root, 'tools/bench/otel.mjs')] },
-    );
+    api = await AppProcess.start('api', { ...env(), HTTP_ADAPTER: adapter }, underOpenTelemetry('api'));
   });
   afterAll(async () => {
     await api?.stop();
   });
 
-  async function create(name: string, headers: Record<string, string>): Promise<Record<string, any>> {
-    const res = await fetch(`${api.url}/api/v1/repositories`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ name, url: `https://example.com/${name}` }),
-    });
-    expect(res.status).toBe(201);
-    const { id } = (await res.json()) as { id: string };
-    return api.waitForLine((l) => l.msg === `repository ${id} created`, 'the service line');
-  }
-
   it('continues the incoming trace: the line has its trace id, a span id of its own and the flags', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const line = await create('otel-continued', { 'X-Request-ID': 'otel-1', traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
-    expect(line).toMatchObject({ request_id: 'otel-1', trace_id: traceId, trace_flags: '01' });
+    const { line } = await create(api, `otel-continued-${adapter}`, { 'X-Request-ID': `otel-1-${adapter}`, traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    expect(line).toMatchObject({ request_id: `otel-1-${adapter}`, trace_id: traceId, trace_flags: '01' });
     expect(line.span_id).toMatch(/^[0-9a-f]{16}$/);
     expect(line.span_id).not.toBe('00f067aa0ba902b7');
   });
 
-  it('gives a request without a traceparent the trace the SDK started', async () => {
-    const line = await create('otel-new', { 'X-Request-ID': 'otel-2' });
-    expect(line).toMatchObject({ request_id: 'otel-2', trace_flags: '01' });
+  it('puts the trace the SDK started on the service line, the access line and the request-duration exemplar', async () => {
+    const { line } = await create(api, `otel-new-${adapter}`, { 'X-Request-ID': `otel-2-${adapter}` });
     expect(line.trace_id).toMatch(/^[0-9a-f]{32}$/);
-    expect(line.span_id).toMatch(/^[0-9a-f]{16}$/);
-  });
-
-  it('puts the span’s trace id on the access line and the request-duration exemplar', async () => {
-    const line = await create('otel-exemplar', { 'X-Request-ID': 'otel-3' });
-    const access = await api.waitForLine((l) => l.request_id === 'otel-3' && l.msg === 'request completed', 'the access line');
+    const access = await api.waitForLine((l) => l.request_id === `otel-2-${adapter}` && l.msg === 'request completed', 'the access line');
     expect(access.trace_id).toBe(line.trace_id);
     const metrics = await (await fetch(`${api.url}/metrics`, { headers: { Accept: 'application/openmetrics-text' } })).text();
-    expect(metrics).toContain(`# {request_id="otel-3",trace_id="${line.trace_id}"}`);
+    expect(metrics).toContain(`# {request_id="otel-2-${adapter}",trace_id="${line.trace_id}"}`);
   });
 
   it('keeps lines outside any span free of span fields', () => {
     const started = api.find((l) => l.msg === 'Nest application successfully started');
     expect(started).toBeDefined();
     expect(started).not.toHaveProperty('span_id');
+  });
+});
+
+describe('api → Bull → worker under OpenTelemetry', () => {
+  let api: AppProcess;
+  let worker: AppProcess;
+
+  beforeAll(async () => {
+    [api, worker] = await Promise.all([
+      AppProcess.start('api', env(), underOpenTelemetry('api')),
+      AppProcess.start('worker', { ...env(), SYNC_WORK_MS: '0' }, underOpenTelemetry('worker')),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([api?.stop(), worker?.stop()]);
+  });
+
+  it('carries one trace from the request into the worker’s lines and the SQL it sends', async () => {
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const { id } = await create(api, 'otel-sync', {});
+    const res = await fetch(`${api.url}/api/v1/repositories/${id}/sync`, {
+      method: 'POST',
+      headers: { 'X-Request-ID': 'otel-sync-1', traceparent: `00-${traceId}-b7ad6b7169203331-01` },
+    });
+    expect(res.status).toBe(202);
+    const queued = await api.waitForLine((l) => l.request_id === 'otel-sync-1' && /queued as job/.test(l.msg), 'the queued line');
+    expect(queued.trace_id).toBe(traceId);
+    const started = await worker.waitForLine((l) => l.msg === `sync of repository ${id} started`, 'the worker line', 15_000);
+    // The worker runs the job under the api span that enqueued it.
+    expect(started).toMatchObject({ request_id: 'otel-sync-1', trace_id: traceId, span_id: queued.span_id });
+    await worker.waitForLine((l) => l.msg === 'job completed' && l.request_id === 'otel-sync-1', 'job completed', 15_000);
+    const insert = readFileSync(process.env.TEST_PG_LOG_FILE!, 'utf8')
+      .split('\n')
+      .find((l) => l.includes('INSERT INTO "sync_runs"') && l.includes("request_id='otel-sync-1'"));
+    expect(insert).toContain(`traceparent='00-${traceId}-`);
   });
 });
