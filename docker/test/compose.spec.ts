@@ -17,7 +17,7 @@ const dockerfile = readFileSync(join(dockerDir, 'app.Dockerfile'), 'utf8');
 describe('docker/compose.yml', () => {
   it('has every service of the stack', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['alertmanager', 'alloy', 'api', 'grafana', 'loki', 'migrate', 'node-exporter', 'postgres', 'postgres-exporter', 'prometheus', 'redis', 'worker'].sort(),
+      ['alertmanager', 'alloy', 'api', 'grafana', 'loki', 'migrate', 'node-exporter', 'postgres', 'postgres-exporter', 'prometheus', 'redis', 'tempo', 'worker'].sort(),
     );
   });
 
@@ -43,7 +43,7 @@ describe('docker/compose.yml', () => {
     );
     expect(published).toEqual({
       postgres: 5432, redis: 6379, api: 3000, worker: 3001, 'postgres-exporter': 9187, 'node-exporter': 9100,
-      prometheus: 9090, alertmanager: 9093, loki: 3100, grafana: 3030,
+      prometheus: 9090, alertmanager: 9093, loki: 3100, tempo: 3200, grafana: 3030,
     });
   });
 

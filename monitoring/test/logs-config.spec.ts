@@ -27,16 +27,32 @@ describe('log shipping and Grafana provisioning', () => {
     expect(alloy.split('{').length).toBe(alloy.split('}').length);
   });
 
-  it('Grafana links exemplars and log lines to every line of the same request', () => {
+  it('Grafana links exemplars and log lines to every line of the same request, and to its trace', () => {
     const { datasources } = parse(read('grafana/provisioning/datasources/datasources.yml'));
     const byUid = Object.fromEntries(datasources.map((d: { uid: string }) => [d.uid, d]));
-    expect(Object.keys(byUid).sort()).toEqual(['alertmanager', 'loki', 'prometheus']);
+    expect(Object.keys(byUid).sort()).toEqual(['alertmanager', 'loki', 'prometheus', 'tempo']);
     expect(byUid.prometheus.jsonData.exemplarTraceIdDestinations).toEqual([
       expect.objectContaining({ name: 'request_id', datasourceUid: 'loki' }),
+      expect.objectContaining({ name: 'trace_id', datasourceUid: 'tempo' }),
     ]);
-    const derived = byUid.loki.jsonData.derivedFields[0];
-    expect(new RegExp(derived.matcherRegex).exec('{"level":30,"request_id":"abc-123","msg":"x"}')?.[1]).toBe('abc-123');
-    expect(derived.url).toContain('| json | request_id = "${__value.raw}"');
+    const [requestId, traceId] = byUid.loki.jsonData.derivedFields;
+    const line = '{"level":30,"request_id":"abc-123","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","msg":"x"}';
+    expect(new RegExp(requestId.matcherRegex).exec(line)?.[1]).toBe('abc-123');
+    // Grafana expands ${...} in provisioning files as environment variables: its own variables must be escaped as $${...}.
+    expect(requestId.url).toContain('| json | request_id = "$${__value.raw}"');
+    expect(traceId).toMatchObject({ name: 'trace_id', datasourceUid: 'tempo', url: '$${__value.raw}' });
+    expect(read('grafana/provisioning/datasources/datasources.yml').match(/(?<!\$)\$\{__/g)).toBeNull();
+    expect(new RegExp(traceId.matcherRegex).exec(line)?.[1]).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    // Tempo's spans link back to the lines of their trace, by the field the module writes.
+    expect(byUid.tempo.jsonData.tracesToLogsV2).toMatchObject({ datasourceUid: 'loki', customQuery: true });
+    expect(byUid.tempo.jsonData.tracesToLogsV2.query).toContain('| json | trace_id = "$${__span.traceId}"');
+  });
+
+  it('Tempo takes OTLP over HTTP and gRPC, on the ports compose publishes', () => {
+    const tempo = parse(read('tempo/tempo.yml'));
+    expect(tempo.server.http_listen_port).toBe(3200);
+    expect(tempo.distributor.receivers.otlp.protocols.http.endpoint).toBe('0.0.0.0:4318');
+    expect(tempo.distributor.receivers.otlp.protocols.grpc.endpoint).toBe('0.0.0.0:4317');
   });
 
   it('Grafana loads the generated dashboards from files', () => {
