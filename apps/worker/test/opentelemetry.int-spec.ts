@@ -50,6 +50,16 @@ describe.each(['express', 'fastify'] as const)('the api under OpenTelemetry (%s)
     expect(metrics).toContain(`# {request_id="otel-2-${adapter}",trace_id="${line.trace_id}"}`);
   });
 
+  it('logs an error under the span that answered it', async () => {
+    const traceId = '5bf92f3577b34da6a3ce929d0e0e4736';
+    const res = await fetch(`${api.url}/api/v1/trigger-test-error`, { headers: { 'X-Request-ID': `otel-err-${adapter}`, traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+    expect(res.status).toBe(500);
+    const error = await api.waitForLine((l) => l.request_id === `otel-err-${adapter}` && l.level === 50, 'the error line');
+    expect(error).toMatchObject({ trace_id: traceId, trace_flags: '01' });
+    expect(error.span_id).toMatch(/^[0-9a-f]{16}$/);
+    expect(error.error_fingerprint).toBeTruthy();
+  });
+
   it('keeps lines outside any span free of span fields', () => {
     const started = api.find((l) => l.msg === 'Nest application successfully started');
     expect(started).toBeDefined();
