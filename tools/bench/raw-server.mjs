@@ -12,6 +12,7 @@ const server = createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
 });
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
-  process.stderr.write(`${JSON.stringify({ ready: server.address().port })}\n`);
+  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+  process.stderr.write(`${JSON.stringify({ ready: address.port })}\n`);
 });
 process.once('SIGTERM', () => server.close(() => process.exit(0)));

@@ -32,7 +32,13 @@ function cleanup() {
 process.on('exit', cleanup);
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 
-/** Spawns a server and resolves once it prints `{"ready":port}` on stderr (or answers `readyPath`). */
+/**
+ * Spawns a server and resolves once it prints `{"ready":port}` on stderr (or answers `readyUrl`).
+ * @param {string} name
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ env?: Record<string, string>, core?: number, readyUrl?: string }} [options]
+ */
 export async function startServer(name, command, args, { env = {}, core = 0, readyUrl } = {}) {
   const [cmd, ...rest] = [...pin(core), command, ...args];
   const child = spawn(cmd, rest, { env: { ...process.env, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
