@@ -3,7 +3,7 @@ import { formatTable, summarize } from '../stats.mjs';
 import { startServer, wrk, alternate, header, root } from '../runner.mjs';
 
 // 1. HTTP overhead on the bench app
-const HTTP_VARIANTS = ['bare', 'otel', 'off', 'correlation', 'metrics', 'errors', 'access-log', 'all-no-access-log', 'all'];
+const HTTP_VARIANTS = ['bare', 'otel', 'otel-all', 'off', 'correlation', 'metrics', 'errors', 'access-log', 'all-no-access-log', 'all'];
 
 export async function httpScenario(o, results) {
   const app = join(root, 'dist/tools/bench/bench-app.js');
@@ -15,7 +15,7 @@ export async function httpScenario(o, results) {
     const servers = {};
     if (adapter === 'express' && variants.includes('raw')) servers.raw = await startServer('raw node:http', process.execPath, [join(root, 'tools/bench/raw-server.mjs')]);
     for (const variant of HTTP_VARIANTS.filter((v) => variants.includes(v))) {
-      const pre = variant === 'otel' ? ['--import', join(root, 'tools/bench/otel.mjs')] : [];
+      const pre = variant.startsWith('otel') ? ['--import', join(root, 'tools/bench/otel.mjs')] : [];
       servers[variant] = await startServer(`bench app ${adapter}/${variant}`, process.execPath, [...pre, app], {
         env: { BENCH_VARIANT: variant, BENCH_ADAPTER: adapter },
       });

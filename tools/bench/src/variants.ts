@@ -2,10 +2,11 @@ import type { ObservabilityOptions } from '@commandcenter/observability';
 
 /**
  * The variants of the HTTP-overhead scenario. `bare` is Nest without the module; `otel` is bare Nest started with
- * OpenTelemetry's auto-instrumentation (the runner adds the `--import`); `off` imports the module with every
- * feature off; the others turn features on one at a time.
+ * OpenTelemetry's auto-instrumentation (the runner adds the `--import`); `otel-all` is that plus the module with
+ * everything on (what the module adds on top of OpenTelemetry); `off` imports the module with every feature off; the
+ * others turn features on one at a time.
  */
-export const VARIANTS = ['bare', 'otel', 'off', 'correlation', 'metrics', 'errors', 'access-log', 'all-no-access-log', 'all'] as const;
+export const VARIANTS = ['bare', 'otel', 'otel-all', 'off', 'correlation', 'metrics', 'errors', 'access-log', 'all-no-access-log', 'all'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 export function parseVariant(value: string | undefined): Variant {
@@ -17,7 +18,7 @@ export function parseVariant(value: string | undefined): Variant {
 /** Module options for a variant; undefined means the module is not imported at all. */
 export function observabilityOptionsFor(variant: Variant): ObservabilityOptions | undefined {
   if (variant === 'bare' || variant === 'otel') return undefined;
-  const on = (feature: Variant): boolean => variant === feature || variant === 'all' || variant === 'all-no-access-log';
+  const on = (feature: Variant): boolean => variant === feature || variant === 'all' || variant === 'otel-all' || variant === 'all-no-access-log';
   return {
     serviceName: 'bench',
     correlation: { enabled: on('correlation') },

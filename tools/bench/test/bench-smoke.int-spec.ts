@@ -47,7 +47,7 @@ describe('npm run bench -- --smoke', () => {
   });
 
   it('measured every HTTP variant on both adapters without a failed request, OpenTelemetry really tracing', () => {
-    const variants = ['bare', 'otel', 'off', 'correlation', 'metrics', 'errors', 'access-log', 'all-no-access-log', 'all'];
+    const variants = ['bare', 'otel', 'otel-all', 'off', 'correlation', 'metrics', 'errors', 'access-log', 'all-no-access-log', 'all'];
     expect(results.http.express.rows.map((r) => r.variant)).toEqual(['raw node:http', ...variants]);
     expect(results.http.fastify.rows.map((r) => r.variant)).toEqual(variants);
     for (const adapter of ['express', 'fastify']) {
@@ -84,7 +84,7 @@ describe('npm run bench -- --smoke', () => {
   });
 
   it('judged every target (met or missed, none left unjudged)', () => {
-    expect(results.targets).toHaveLength(8);
+    expect(results.targets).toHaveLength(9);
     for (const target of results.targets) expect(typeof target.met).toBe('boolean');
   });
 });
