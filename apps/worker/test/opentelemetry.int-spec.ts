@@ -58,6 +58,8 @@ describe.each(['express', 'fastify'] as const)('the api under OpenTelemetry (%s)
     expect(error).toMatchObject({ trace_id: traceId, trace_flags: '01' });
     expect(error.span_id).toMatch(/^[0-9a-f]{16}$/);
     expect(error.error_fingerprint).toBeTruthy();
+    const metrics = await (await fetch(`${api.url}/metrics`, { headers: { Accept: 'application/openmetrics-text' } })).text();
+    expect(metrics).toMatch(new RegExp(`commandcenter_errors_total\\{[^}]*\\} \\d+ # \\{request_id="otel-err-${adapter}",trace_id="${traceId}"\\}`));
   });
 
   it('keeps lines outside any span free of span fields', () => {

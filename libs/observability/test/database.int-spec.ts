@@ -10,6 +10,8 @@ import { startDatabaseApp, type DatabaseApp } from './support/database-app.js';
 
 const databaseUrl = () => process.env.TEST_DATABASE_URL!;
 const serverLog = () => readFileSync(process.env.TEST_PG_LOG_FILE!, 'utf8');
+/** A value as sqlcommenter encodes it: encodeURIComponent plus !'()*. */
+const encode = (v: string) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** The server's log lines (every statement is logged, with its comment) that carry `fragment`. */
 async function loggedStatements(fragment: string, atLeast = 1): Promise<string[]> {
@@ -49,7 +51,7 @@ describe('SQL comments on a real PostgreSQL', () => {
     const lines = await loggedStatements(`request_id='${id}'`);
     const line = lines.find((l) => l.includes(fragment));
     expect(line).toBeDefined();
-    const route = encodeURIComponent(path.replace(/\/a$/, '/:marker')).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    const route = encode(path.replace(/\/a$/, '/:marker'));
     expect(line).toContain(`/*application='db-test',request_id='${id}',route='${route}'*/`);
   });
 
@@ -60,7 +62,6 @@ describe('SQL comments on a real PostgreSQL', () => {
     });
     expect(res.status).toBe(200);
     const [line] = await loggedStatements(`request_id='sql-trace-1'`);
-    const encode = (v: string) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
     expect(line).toContain(`,traceparent='${traceparent}',tracestate='${encode('rojo=00f067aa0ba902b7,congo=t61rcWkgMzE')}'*/`);
   });
 

@@ -24,10 +24,6 @@ export class MetricsEndpoint {
     this.registries = [registry];
   }
 
-  get path(): string {
-    return this.options.path;
-  }
-
   /** Serves `registry` too, after the module's own (a name already served is not repeated). */
   alsoServe(registry: Registry): void {
     if (!this.registries.includes(registry)) this.registries.push(registry);
