@@ -9,8 +9,9 @@ import { ObservabilityMiddleware } from './nest-middleware.js';
 import type { Next, RequestOpener } from './request-opener.js';
 import { requestPath, requestRecord } from './request-record.js';
 
+type ExpressHandle = (req: IncomingMessage, res: ServerResponse, callback?: Next) => void;
 interface ExpressAppLike {
-  use(handler: (req: IncomingMessage, res: ServerResponse, next: Next) => void): unknown;
+  handle: ExpressHandle;
   get(path: string, handler: (req: IncomingMessage, res: ServerResponse) => void): unknown;
 }
 interface FastifyRequestLike {
@@ -29,8 +30,8 @@ interface FastifyAppLike {
 
 /**
  * Puts the module into the HTTP adapter: the opener as the server's first 'request' listener; in the adapter itself
- * (an Express middleware, a Fastify onRequest hook, a native route) the opener for requests that bypass the server,
- * Fastify's route template, and the metrics route. Not as Nest middleware on every path, which costs every request
+ * (around the Express app's entry point, a Fastify onRequest hook, a native route) the opener for requests that
+ * bypass the server, Fastify's route template, and the metrics route. Not as Nest middleware on every path, which costs every request
  * about 15 µs: only adapters other than Express and Fastify get the Nest middleware.
  */
 export class AdapterHooks implements OnModuleInit {
@@ -66,10 +67,14 @@ export class AdapterHooks implements OnModuleInit {
     // Registered before Nest's routes, the Express route answers before any controller on the same path.
     if (type === 'express') {
       const app = adapter.getInstance() as ExpressAppLike;
-      app.use((req, res, next) => {
-        if (requestRecord(req)) next();
-        else this.opener.openAndRun(req, res, next);
-      });
+      // Around the app's own entry point, not a middleware layer: it runs before every layer (body parsers too), and
+      // OpenTelemetry's express instrumentation, which makes a span of every layer, does not see it.
+      const handle = app.handle;
+      const opener = this.opener;
+      app.handle = function observedHandle(this: unknown, req, res, callback) {
+        if (requestRecord(req)) return handle.call(this, req, res, callback);
+        opener.openAndRun(req, res, () => handle.call(this, req, res, callback));
+      };
       // Express answers HEAD with the GET route; the endpoint leaves the body out itself.
       if (endpoint) app.get(metrics.path, (req, res) => endpoint.handle(req, res));
       return true;
