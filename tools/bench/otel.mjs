@@ -2,6 +2,9 @@
 // express instrumentations (Fastify has no instrumentation compatible with OpenTelemetry 3.x yet, so on Fastify
 // only http is instrumented: a lower bound of OpenTelemetry's cost), every span sampled, context in
 // AsyncLocalStorage, W3C trace context propagation, spans batched to an exporter that drops them.
+// For the tests: OTEL_SPANS_FILE also writes every ended span there as a JSON line; OTEL_INSTRUMENT_PG=sqlcommenter
+// adds the pg instrumentation with its own sqlcommenter comments on.
+import { appendFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -9,7 +12,8 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { BatchSpanProcessor, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 
 // ES modules (Nest 12 and the app) are patched through import-in-the-middle's loader hook.
 register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
@@ -24,9 +28,26 @@ const dropExporter = {
 };
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-const provider = new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter: dropExporter })] });
+const spansFile = process.env.OTEL_SPANS_FILE;
+const fileExporter = {
+  export(spans, done) {
+    const lines = spans.map((span) => {
+      const { traceId, spanId } = span.spanContext();
+      const statement = span.attributes['db.query.text'] ?? span.attributes['db.statement'];
+      return `${JSON.stringify({ name: span.name, traceId, spanId, parentSpanId: span.parentSpanContext?.spanId, statement })}\n`;
+    });
+    appendFileSync(spansFile, lines.join(''));
+    done({ code: 0 });
+  },
+  shutdown: async () => {},
+};
+const spanProcessors = [new BatchSpanProcessor({ exporter: dropExporter }), ...(spansFile ? [new SimpleSpanProcessor({ exporter: fileExporter })] : [])];
+const provider = new TracerProvider({ spanProcessors });
 trace.setGlobalTracerProvider(provider);
-registerInstrumentations({ tracerProvider: provider, instrumentations: [new HttpInstrumentation(), new ExpressInstrumentation()] });
+/** @type {import('@opentelemetry/instrumentation').Instrumentation[]} */
+const instrumentations = [new HttpInstrumentation(), new ExpressInstrumentation()];
+if (process.env.OTEL_INSTRUMENT_PG === 'sqlcommenter') instrumentations.push(new PgInstrumentation({ addSqlCommenterCommentToQueries: true }));
+registerInstrumentations({ tracerProvider: provider, instrumentations });
 // The runner reads this on exit to check that spans really were made.
 process.once('beforeExit', () => process.stderr.write(`${JSON.stringify({ otelSpansExported: exported })}\n`));
 process.on('SIGTERM', () => {

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppProcess } from '../../../tools/testing/app-process.js';
@@ -69,14 +70,30 @@ describe.each(['express', 'fastify'] as const)('the api under OpenTelemetry (%s)
   });
 });
 
-describe('api → Bull → worker under OpenTelemetry', () => {
+interface EndedSpan {
+  name: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  statement?: string;
+}
+
+// Here the pg instrumentation runs too, with its own sqlcommenter comments on, and each process writes its spans.
+describe('api → Bull → worker under OpenTelemetry, with the pg instrumentation', () => {
   let api: AppProcess;
   let worker: AppProcess;
+  const spansDir = mkdtempSync(join(tmpdir(), 'otel-spans-'));
+  const tracing = (app: string) => ({ OTEL_INSTRUMENT_PG: 'sqlcommenter', OTEL_SPANS_FILE: join(spansDir, `${app}.jsonl`) });
+  const spansOf = (app: string): EndedSpan[] =>
+    readFileSync(join(spansDir, `${app}.jsonl`), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as EndedSpan);
 
   beforeAll(async () => {
     [api, worker] = await Promise.all([
-      AppProcess.start('api', env(), underOpenTelemetry('api')),
-      AppProcess.start('worker', { ...env(), SYNC_WORK_MS: '0' }, underOpenTelemetry('worker')),
+      AppProcess.start('api', { ...env(), ...tracing('api') }, underOpenTelemetry('api')),
+      AppProcess.start('worker', { ...env(), ...tracing('worker'), SYNC_WORK_MS: '0' }, underOpenTelemetry('worker')),
     ]);
   });
   afterAll(async () => {
@@ -97,9 +114,28 @@ describe('api → Bull → worker under OpenTelemetry', () => {
     // The worker runs the job under the api span that enqueued it.
     expect(started).toMatchObject({ request_id: 'otel-sync-1', trace_id: traceId, span_id: queued.span_id });
     await worker.waitForLine((l) => l.msg === 'job completed' && l.request_id === 'otel-sync-1', 'job completed', 15_000);
-    const insert = readFileSync(process.env.TEST_PG_LOG_FILE!, 'utf8')
+    const statements = readFileSync(process.env.TEST_PG_LOG_FILE!, 'utf8')
       .split('\n')
-      .find((l) => l.includes('INSERT INTO "sync_runs"') && l.includes("request_id='otel-sync-1'"));
+      .filter((l) => l.includes("request_id='otel-sync-1'"));
+    const insert = statements.find((l) => l.includes('INSERT INTO "sync_runs"'));
     expect(insert).toContain(`traceparent='00-${traceId}-`);
+    // One comment each, in the api and the worker: the pg instrumentation adds none to a statement that has ours.
+    expect(statements.length).toBeGreaterThan(1);
+    for (const statement of statements) expect(statement.split('/*').length - 1).toBe(1);
+    // The comment names the span that sent the statement: the parent of the pg instrumentation's span for it.
+    const parentId = new RegExp(`traceparent='00-${traceId}-([0-9a-f]{16})-01'`).exec(insert!)?.[1];
+    expect(parentId).toBe(queued.span_id);
+    const querySpan = await waitForSpan(() => spansOf('worker').find((s) => s.statement?.includes('INSERT INTO "sync_runs"') && s.traceId === traceId));
+    expect(querySpan).toMatchObject({ traceId, parentSpanId: parentId });
   });
+
 });
+
+async function waitForSpan(find: () => EndedSpan | undefined): Promise<EndedSpan | undefined> {
+  for (let i = 0; i < 50; i++) {
+    const span = find();
+    if (span) return span;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
+}
