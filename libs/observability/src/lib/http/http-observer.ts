@@ -6,7 +6,7 @@ import { methodLabel } from '../core/labels.js';
 import { UNMATCHED_ROUTE } from '../core/constants.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
 import { writeInfoLine, type FixedFields } from '../logging/fixed-line.js';
-import { requestPath, type RequestRecord } from './request-record.js';
+import { releaseRequest, requestPath, type RequestRecord } from './request-record.js';
 import { routeTemplateOf } from './route-template.js';
 
 const MAX_LOGGED_PATH = 512;
@@ -42,6 +42,7 @@ export class HttpObserver {
 
   private finish(res: ServerResponse, record: RequestRecord): void {
     const req = record.req;
+    if (!req) return;
     const durationSeconds = Number(process.hrtime.bigint() - record.start) / 1e9;
     // writableEnded (the app ended the response), not writableFinished: Fastify's inject never flushes a socket.
     const statusCode = res.writableEnded ? res.statusCode : CLIENT_CLOSED_REQUEST;
@@ -57,6 +58,7 @@ export class HttpObserver {
     } catch (error) {
       this.internal.record('metrics', error);
     }
+    releaseRequest(record, route);
     const logger = this.accessLogger;
     if (!logger) return;
     try {

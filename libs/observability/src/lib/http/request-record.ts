@@ -8,7 +8,8 @@ import { REQUEST_RECORD_KEY } from '../correlation/correlation-context.js';
  * its id). Read it through `requestRecord()`.
  */
 export interface RequestRecord {
-  req: IncomingMessage;
+  /** Dropped once the response is observed (see `releaseRequest`). */
+  req?: IncomingMessage;
   requestId?: string;
   traceId?: string;
   /** process.hrtime.bigint() when the request was opened. */
@@ -28,7 +29,18 @@ export function rawRequest(request: AnyRequest): IncomingMessage & { [RECORD]?: 
 }
 
 export function attachRecord(record: RequestRecord): void {
-  (record.req as IncomingMessage & { [RECORD]?: RequestRecord })[RECORD] = record;
+  if (record.req) (record.req as IncomingMessage & { [RECORD]?: RequestRecord })[RECORD] = record;
+}
+
+/**
+ * Once the response is observed, the record keeps the route template and lets go of the request. The record outlives
+ * the request in the CLS store; with OpenTelemetry, objects V8 pretenures can reach that store, and a request still
+ * hanging off it would promote the request, its response and socket (about 10 KB) to the old generation on every
+ * request (docs/performance.md, "The module on top of OpenTelemetry").
+ */
+export function releaseRequest(record: RequestRecord, routeTemplate: string): void {
+  record.routeTemplate = routeTemplate;
+  record.req = undefined;
 }
 
 /** The record of `request` when given (undefined if it was never opened), else of the current context's request. */

@@ -36,5 +36,6 @@ export function routeTemplateOf(request: IncomingMessage | FastifyLike): string 
 /** Route template of the HTTP request the current context belongs to; undefined outside one. */
 export function currentRouteTemplate(): string | undefined {
   const record = requestRecord();
-  return record ? routeTemplateOf(record.req) : undefined;
+  if (!record) return undefined;
+  return record.req ? routeTemplateOf(record.req) : (record.routeTemplate ?? UNMATCHED_ROUTE);
 }
