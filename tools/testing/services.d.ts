@@ -18,3 +18,8 @@ export interface StartedRedis extends StartedService {
   resume(): void;
 }
 export function startRedis(options?: { port?: number }): Promise<StartedRedis>;
+export interface StartedRedisCluster {
+  nodes: Array<{ host: string; port: number }>;
+  stop(): void;
+}
+export function startRedisCluster(options?: { masters?: number }): Promise<StartedRedisCluster>;

@@ -155,6 +155,51 @@ export async function startRedis({ port: wantedPort } = {}) {
   };
 }
 
+/**
+ * A throwaway Redis Cluster of `masters` masters and no replicas (the same redis-server binary, each node in its own
+ * temp dir, bus ports chosen free rather than port + 10000), created with `redis-cli --cluster create`; resolves once
+ * every node reports cluster_state:ok.
+ */
+export async function startRedisCluster({ masters = 3 } = {}) {
+  const bin = process.env.REDIS_SERVER_BIN || which('redis-server');
+  const cli = which('redis-cli');
+  if (!bin || !existsSync(bin) || !cli) throw new Error(`redis-server and redis-cli not found: ${REDIS_HINT}`);
+  const dir = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
+  const nodes = [];
+  const children = [];
+  const stop = () => {
+    for (const child of children) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < masters; i++) {
+      const [port, busPort] = [await freePort(), await freePort()];
+      const nodeDir = join(dir, String(port));
+      mkdirSync(nodeDir);
+      const args = ['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--cluster-enabled', 'yes'];
+      args.push('--cluster-config-file', 'nodes.conf', '--dir', nodeDir, '--save', '', '--appendonly', 'no', '--daemonize', 'no');
+      const child = spawn(bin, args, { stdio: 'ignore' });
+      children.push(child);
+      await waitForPort(port, child);
+      nodes.push({ host: '127.0.0.1', port });
+    }
+    execFileSync(cli, ['--cluster', 'create', ...nodes.map((n) => `${n.host}:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      stdio: 'ignore',
+      timeout: 30_000,
+    });
+    const deadline = Date.now() + 20_000;
+    const ok = (n) => execFileSync(cli, ['-p', String(n.port), 'cluster', 'info'], { encoding: 'utf8' }).includes('cluster_state:ok');
+    while (!nodes.every(ok)) {
+      if (Date.now() > deadline) throw new Error('the Redis Cluster did not reach cluster_state:ok within 20 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  return { nodes, stop };
+}
+
 async function waitForPort(port, child) {
   const { connect } = await import('node:net');
   const deadline = Date.now() + 10_000;

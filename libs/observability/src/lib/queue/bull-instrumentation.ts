@@ -76,7 +76,7 @@ export class BullInstrumentation {
   }
 
   /** Some providers throw on any inspection outside a request (nestjs-cls proxy providers): not queues. */
-  private isQueue(value: unknown): boolean {
+  isQueue(value: unknown): boolean {
     try {
       return value instanceof this.Queue;
     } catch {
