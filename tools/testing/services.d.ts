@@ -23,3 +23,11 @@ export interface StartedRedisCluster {
   stop(): void;
 }
 export function startRedisCluster(options?: { masters?: number }): Promise<StartedRedisCluster>;
+export interface StartedRedisSentinel {
+  sentinels: Array<{ host: string; port: number }>;
+  /** The monitored master's name. */
+  name: string;
+  masterPort: number;
+  stop(): void;
+}
+export function startRedisSentinel(options?: { name?: string }): Promise<StartedRedisSentinel>;

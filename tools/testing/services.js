@@ -200,6 +200,40 @@ export async function startRedisCluster({ masters = 3 } = {}) {
   return { nodes, stop };
 }
 
+/**
+ * A throwaway Redis behind one Sentinel (the same redis-server binary with `--sentinel`) that monitors it as `name`;
+ * resolves once the Sentinel answers with the master's address.
+ */
+export async function startRedisSentinel({ name = 'observability' } = {}) {
+  const bin = process.env.REDIS_SERVER_BIN || which('redis-server');
+  const cli = which('redis-cli');
+  if (!bin || !existsSync(bin) || !cli) throw new Error(`redis-server and redis-cli not found: ${REDIS_HINT}`);
+  const master = await startRedis();
+  const dir = mkdtempSync(join(tmpdir(), 'redis-sentinel-'));
+  const port = await freePort();
+  const conf = join(dir, 'sentinel.conf');
+  writeFileSync(conf, `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${name} 127.0.0.1 ${master.port} 1\n`);
+  const child = spawn(bin, [conf, '--sentinel'], { stdio: 'ignore' });
+  const stop = () => {
+    child.kill('SIGKILL');
+    master.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, child);
+    const deadline = Date.now() + 10_000;
+    const address = () => execFileSync(cli, ['-p', String(port), 'sentinel', 'get-master-addr-by-name', name], { encoding: 'utf8' });
+    while (!address().includes(String(master.port))) {
+      if (Date.now() > deadline) throw new Error(`the Sentinel did not report master ${name} within 10 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  return { sentinels: [{ host: '127.0.0.1', port }], name, masterPort: master.port, stop };
+}
+
 async function waitForPort(port, child) {
   const { connect } = await import('node:net');
   const deadline = Date.now() + 10_000;
