@@ -1,23 +1,10 @@
-import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
-import type { InternalErrors } from '../core/internal-errors.js';
-import { CONTEXT_SOURCE_KEY, currentCorrelation, LOG_FIELDS_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
-import { generateRequestId } from '../correlation/request-id.js';
-import type { TraceContext } from '../correlation/traceparent.js';
-import type { OpenTelemetryBridge } from '../opentelemetry/active-span.js';
-import { traceparentOf } from '../opentelemetry/active-span.js';
 import type { BullJobEvents } from './bull-job-events.js';
 import type { BullJobLike, BullQueueClass, BullQueueLike, BullQueuePrototype } from './bull-types.js';
-import { createJobContext, JOB_CONTEXT_OPTION, jobFields, readJobContext } from './job-context.js';
+import { JobPropagation, type JobPropagationDeps } from './job-propagation.js';
 
-interface Dependencies {
-  serviceName: string;
-  internal: InternalErrors;
+interface Dependencies extends JobPropagationDeps {
   /** Job lines and metrics for the queues this process touches. */
   events: BullJobEvents;
-  /** The route template of the current HTTP request, when there is one. */
-  currentRoute: () => string | undefined;
-  /** With an OpenTelemetry SDK: a job continues the span that enqueued it. */
-  openTelemetry?: OpenTelemetryBridge;
 }
 
 const ORIGINALS = Symbol.for('observability:bull-originals');
@@ -34,11 +21,14 @@ type Patched = BullQueuePrototype & { [ORIGINALS]?: Pick<BullQueuePrototype, 'ad
  */
 export class BullInstrumentation {
   readonly queues = new Set<BullQueueLike>();
+  private readonly propagation: JobPropagation;
 
   constructor(
     private readonly Queue: BullQueueClass,
     private readonly deps: Dependencies,
-  ) {}
+  ) {
+    this.propagation = new JobPropagation(deps);
+  }
 
   install(): void {
     const proto = this.Queue.prototype as Patched;
@@ -89,7 +79,7 @@ export class BullInstrumentation {
     this.queues.add(queue);
     try {
       const optsIndex = typeof args[0] === 'string' ? 2 : 1;
-      const opts = this.stamp(args[optsIndex] as Record<string, unknown> | undefined);
+      const opts = this.propagation.stamp(args[optsIndex] as Record<string, unknown> | undefined);
       if (opts === args[optsIndex]) return args;
       const stamped = [...args];
       while (stamped.length < optsIndex) stamped.push(undefined);
@@ -104,24 +94,11 @@ export class BullInstrumentation {
   stampBulk<J extends { opts?: Record<string, unknown> }>(queue: BullQueueLike, jobs: J[]): J[] {
     this.queues.add(queue);
     try {
-      return Array.isArray(jobs) ? jobs.map((job) => ({ ...job, opts: this.stamp(job.opts) })) : jobs;
+      return Array.isArray(jobs) ? jobs.map((job) => ({ ...job, opts: this.propagation.stamp(job.opts) })) : jobs;
     } catch (error) {
       this.deps.internal.record('queue', error);
       return jobs;
     }
-  }
-
-  /** Options with the current context added; the same object when there is nothing to add. */
-  private stamp(opts: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-    // A repeatable job is the template of many future jobs: they must not all claim today's request.
-    if (opts?.repeat) return opts;
-    const correlation = currentCorrelation();
-    if (!correlation) return opts;
-    // Inside a span, the job's parent is that span, not the incoming header's.
-    const span = this.deps.openTelemetry?.activeSpan();
-    const trace = span ? { traceparent: traceparentOf(span), tracestate: correlation.tracestate } : correlation;
-    const context = createJobContext(correlation.requestId, trace, this.deps.serviceName, this.deps.currentRoute());
-    return { ...opts, [JOB_CONTEXT_OPTION]: context };
   }
 
   wrapHandler(queue: BullQueueLike, handler: unknown): unknown {
@@ -130,32 +107,10 @@ export class BullInstrumentation {
     if (typeof handler !== 'function') return handler; // sandboxed processors run in child processes: not covered
     const instrumentation = this;
     const wrapped = function (this: unknown, ...args: unknown[]) {
-      return instrumentation.runInJobContext(queue, args[0] as BullJobLike, () => handler.apply(this, args));
+      return instrumentation.propagation.run(queue, args[0] as BullJobLike, () => handler.apply(this, args));
     };
     // Bull picks callback style or promise style from the handler's arity.
     Object.defineProperty(wrapped, 'length', { value: handler.length });
     return wrapped;
   }
-
-  private runInJobContext<T>(queue: BullQueueLike, job: BullJobLike, processor: () => T): T {
-    const cls = ClsServiceManager.getClsService();
-    return cls.run({ ifNested: 'override' }, () => {
-      let parent: TraceContext | undefined;
-      try {
-        const restored = job?.opts?.repeat ? undefined : readJobContext(job?.opts?.[JOB_CONTEXT_OPTION]);
-        cls.set(CLS_ID, restored?.requestId ?? generateRequestId());
-        cls.set(CONTEXT_SOURCE_KEY, 'job');
-        if (restored?.trace) cls.set(TRACE_CONTEXT_KEY, restored.trace);
-        cls.set(LOG_FIELDS_KEY, jobFields(queue, job, (job?.attemptsMade ?? 0) + 1));
-        parent = restored?.trace;
-      } catch (error) {
-        this.deps.internal.record('queue', error);
-      }
-      const otel = this.deps.openTelemetry;
-      // The processor's spans continue the trace of the span that enqueued the job (its parent, remote).
-      return otel && parent ? otel.runWithParent(parent, processor) : processor();
-    });
-  }
-
-
 }

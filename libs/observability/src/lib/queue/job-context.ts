@@ -1,7 +1,6 @@
 import { isValidRequestId } from '../correlation/request-id.js';
 import { parseTraceparent, type TraceContext } from '../correlation/traceparent.js';
 import { parseTracestate } from '../correlation/tracestate.js';
-import type { BullJobLike, BullQueueLike } from './bull-types.js';
 
 /**
  * The reserved job option that carries the producer's context. It lives in the job's options, never in its data,
@@ -67,6 +66,6 @@ export interface JobFields {
   attempt: number;
 }
 
-export function jobFields(queue: BullQueueLike, job: BullJobLike, attempt: number): JobFields {
-  return { job_id: String(job?.id), queue: queue.name, job_name: job?.name, attempt };
+export function jobFields(queue: { name: string }, job: { id?: string | number; name?: string } | undefined, attempt: number): JobFields {
+  return { job_id: String(job?.id), queue: queue.name, job_name: job?.name ?? '', attempt };
 }
