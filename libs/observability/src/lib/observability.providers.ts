@@ -29,6 +29,7 @@ import { MetricsEndpoint } from './metrics/metrics-endpoint.js';
 import type { ObservabilityAsyncOptions } from './options/observability.options.js';
 import { BullInstrumentation } from './queue/bull-instrumentation.js';
 import { BullJobEvents } from './queue/bull-job-events.js';
+import { BullMqInstrumentation, loadBullMq } from './queue/bullmq-instrumentation.js';
 import type { BullQueueLike } from './queue/bull-types.js';
 import { loadBull } from './queue/load-bull.js';
 import { QueueMetrics } from './queue/queue-metrics.js';
@@ -80,7 +81,8 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
       provide: BullInstrumentation,
       useFactory: async (o: ResolvedOptions, internal: InternalErrors, logger: Logger, registry: Registry, otel?: OpenTelemetryBridge) => {
         if (!o.queue.enabled) return undefined;
-        const Queue = await loadBull(o.queue.required);
+        // queue.enabled: true asks for a queue library: Bull, unless BullMQ is there.
+        const Queue = await loadBull(o.queue.required && !(await loadBullMq()));
         if (!Queue) return undefined;
         const queues = (): Iterable<BullQueueLike> => instrumentation.queues;
         const metrics = o.metrics.enabled ? new QueueMetrics(registry, queues, o.queue.scrapeTimeoutMs) : undefined;
@@ -95,6 +97,17 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
         return instrumentation;
       },
       inject: [RESOLVED_OPTIONS, InternalErrors, PINO_LOGGER, METRICS_REGISTRY, OPENTELEMETRY],
+    },
+    {
+      provide: BullMqInstrumentation,
+      useFactory: async (o: ResolvedOptions, internal: InternalErrors, otel?: OpenTelemetryBridge) => {
+        const classes = o.queue.enabled ? await loadBullMq() : undefined;
+        if (!classes) return undefined;
+        const instrumentation = new BullMqInstrumentation(classes, { serviceName: o.serviceName, internal, currentRoute: currentRouteTemplate, openTelemetry: otel });
+        instrumentation.install();
+        return instrumentation;
+      },
+      inject: [RESOLVED_OPTIONS, InternalErrors, OPENTELEMETRY],
     },
     { provide: TRACKED_POOLS, useValue: new Set<PoolLike>() },
     {

@@ -91,8 +91,9 @@ export interface MetricsOptions {
 
 export interface QueueOptions {
   /**
-   * Bull integration: context from `queue.add()` into processors, job log fields, queue metrics. Default: on when
-   * `bull` can be loaded, off otherwise; `true` makes a missing `bull` a start-up error.
+   * Queue integration: with Bull, context from `queue.add()` into processors, job log fields, queue metrics; with
+   * BullMQ, context and job log fields. Default: on for each library that can be loaded; `true` makes it a start-up
+   * error when neither `bull` nor `bullmq` can be.
    * `OBSERVABILITY_QUEUE_PROPAGATION_ENABLED=false` turns it off.
    */
   enabled?: boolean;

@@ -21,6 +21,7 @@ export const REQUIRED_PEERS: Readonly<Record<string, string>> = {
 export const OPTIONAL_PEERS: Readonly<Record<string, string>> = {
   '@nestjs/bull': '^11.0.0 || ^12.0.0',
   bull: '^4.16.0',
+  bullmq: '^6.0.0',
   typeorm: '^0.3.20 || ^1.0.0',
   pg: '^8.11.0',
   '@nestjs/platform-express': '^11.0.8 || ^12.0.2',

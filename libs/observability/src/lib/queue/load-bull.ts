@@ -14,6 +14,6 @@ export async function loadBull(
   } catch (error) {
     if (!required) return undefined;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`ObservabilityModule: queue.enabled needs Bull: npm install @nestjs/bull bull (${reason})`);
+    throw new Error(`ObservabilityModule: queue.enabled needs Bull or BullMQ: npm install @nestjs/bull bull (or @nestjs/bullmq bullmq) (${reason})`);
   }
 }

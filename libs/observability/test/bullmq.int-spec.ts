@@ -1,0 +1,87 @@
+import 'reflect-metadata';
+import { BullModule, getQueueToken, Processor, WorkerHost } from '@nestjs/bullmq';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Injectable, Logger, Module, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import type { Job, Queue } from 'bullmq';
+import { Registry } from 'prom-client';
+import { CaptureStream, waitFor } from '../../../tools/testing/log-capture.js';
+import { getRequestId, ObservabilityModule, runWithRequestId } from '../src/index.js';
+
+const QUEUE = 'bullmq-test';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const seen: Array<{ kind: string; requestId: string | undefined; attempt: number }> = [];
+const log = new Logger('BullMqProcessor');
+
+@Processor(QUEUE, { concurrency: 4 })
+@Injectable()
+class BullMqProcessor extends WorkerHost {
+  async process(job: Job<{ kind: string }>): Promise<void> {
+    seen.push({ kind: job.data.kind, requestId: getRequestId(), attempt: job.attemptsMade + 1 });
+    log.log(`processing ${job.data.kind}`);
+    if (job.data.kind === 'fail-once' && job.attemptsMade === 0) throw new Error('first attempt fails');
+  }
+}
+
+// Real BullMQ (with @nestjs/bullmq's WorkerHost) on Redis: the context goes from add() into the processor.
+describe('BullMQ: the context from add() into the processor', () => {
+  const logs = new CaptureStream();
+  let app: INestApplication;
+  let queue: Queue;
+  const processed = (kind: string, count = 1) =>
+    waitFor(() => (seen.filter((s) => s.kind === kind).length >= count ? seen.filter((s) => s.kind === kind) : undefined), `${kind} processed`, 15_000);
+
+  beforeAll(async () => {
+    const redis = new URL(process.env.TEST_REDIS_URL!);
+    @Module({
+      imports: [
+        ObservabilityModule.forRoot({ serviceName: 'bullmq-test', logging: { level: 'debug', destination: logs }, metrics: { registry: new Registry() } }),
+        BullModule.forRoot({ connection: { host: redis.hostname, port: Number(redis.port) }, prefix: `mq${Date.now()}` }),
+        BullModule.registerQueue({ name: QUEUE }),
+      ],
+      providers: [BullMqProcessor],
+    })
+    class BullMqTestModule {}
+    app = await NestFactory.create(BullMqTestModule, new ExpressAdapter(), { logger: false, abortOnError: false });
+    await app.init();
+    queue = app.get<Queue>(getQueueToken(QUEUE));
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('runs the processor under the id of the context that added the job, and its lines carry the job fields', async () => {
+    await runWithRequestId('mq-req-1', () => queue.add('work', { kind: 'single' }));
+    const [job] = await processed('single');
+    expect(job.requestId).toBe('mq-req-1');
+    const line = await waitFor(() => logs.lines.find((l) => l.msg === 'processing single'), 'the processor line');
+    expect(line).toMatchObject({ request_id: 'mq-req-1', queue: QUEUE, job_name: 'work', attempt: 1 });
+    expect(line.job_id).toBeTruthy();
+  });
+
+  it('carries it through addBulk and through a retry', async () => {
+    await runWithRequestId('mq-req-2', () =>
+      queue.addBulk([
+        { name: 'work', data: { kind: 'bulk' } },
+        { name: 'work', data: { kind: 'bulk' } },
+      ]),
+    );
+    await runWithRequestId('mq-req-3', () => queue.add('work', { kind: 'fail-once' }, { attempts: 2, backoff: 10 }));
+    expect((await processed('bulk', 2)).map((s) => s.requestId)).toEqual(['mq-req-2', 'mq-req-2']);
+    const attempts = await processed('fail-once', 2);
+    expect(attempts.map((s) => [s.requestId, s.attempt])).toEqual([
+      ['mq-req-3', 1],
+      ['mq-req-3', 2],
+    ]);
+  });
+
+  it('gives a job added outside any context, or with a forged one, a fresh id', async () => {
+    await queue.add('work', { kind: 'no-context' });
+    await queue.add('work', { kind: 'forged' }, { observabilityContext: { v: 1, request_id: 'x y' } } as never);
+    const [plain] = await processed('no-context');
+    const [forged] = await processed('forged');
+    expect(plain.requestId).toMatch(UUID);
+    expect(forged.requestId).toMatch(UUID);
+  });
+});
