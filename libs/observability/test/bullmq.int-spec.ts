@@ -76,6 +76,14 @@ describe('BullMQ: the context from add() into the processor', () => {
     ]);
   });
 
+  it('gives the jobs of a job scheduler (a repeat) a fresh id each: the template is not the request', async () => {
+    await runWithRequestId('mq-req-4', () => queue.upsertJobScheduler('repeat', { every: 50, limit: 2 }, { name: 'work', data: { kind: 'repeated' } }));
+    const runs = await processed('repeated', 2);
+    await queue.removeJobScheduler('repeat');
+    for (const run of runs) expect(run.requestId).toMatch(UUID);
+    expect(runs[0].requestId).not.toBe(runs[1].requestId);
+  });
+
   it('gives a job added outside any context, or with a forged one, a fresh id', async () => {
     await queue.add('work', { kind: 'no-context' });
     await queue.add('work', { kind: 'forged' }, { observabilityContext: { v: 1, request_id: 'x y' } } as never);
