@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Injectable, Logger, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import type { Job, Queue } from 'bullmq';
+import { FlowProducer, type Job, type Queue } from 'bullmq';
 import { Registry } from 'prom-client';
 import { CaptureStream, waitFor } from '../../../tools/testing/log-capture.js';
 import { getRequestId, ObservabilityModule, runWithRequestId } from '../src/index.js';
@@ -29,15 +29,17 @@ describe('BullMQ: the context from add() into the processor', () => {
   const logs = new CaptureStream();
   let app: INestApplication;
   let queue: Queue;
+  const redis = new URL(process.env.TEST_REDIS_URL!);
+  const connection = { host: redis.hostname, port: Number(redis.port) };
+  const prefix = `mq${Date.now()}`;
   const processed = (kind: string, count = 1) =>
     waitFor(() => (seen.filter((s) => s.kind === kind).length >= count ? seen.filter((s) => s.kind === kind) : undefined), `${kind} processed`, 15_000);
 
   beforeAll(async () => {
-    const redis = new URL(process.env.TEST_REDIS_URL!);
     @Module({
       imports: [
         ObservabilityModule.forRoot({ serviceName: 'bullmq-test', logging: { level: 'debug', destination: logs }, metrics: { registry: new Registry() } }),
-        BullModule.forRoot({ connection: { host: redis.hostname, port: Number(redis.port) }, prefix: `mq${Date.now()}` }),
+        BullModule.forRoot({ connection, prefix }),
         BullModule.registerQueue({ name: QUEUE }),
       ],
       providers: [BullMqProcessor],
@@ -74,6 +76,28 @@ describe('BullMQ: the context from add() into the processor', () => {
       ['mq-req-3', 1],
       ['mq-req-3', 2],
     ]);
+  });
+
+  it('carries it into every job of a flow, the parent and its children', async () => {
+    const flows = new FlowProducer({ connection, prefix });
+    try {
+      await runWithRequestId('mq-req-5', () =>
+        flows.add({
+          name: 'work',
+          queueName: QUEUE,
+          data: { kind: 'flow-parent' },
+          children: [
+            { name: 'work', queueName: QUEUE, data: { kind: 'flow-child' } },
+            { name: 'work', queueName: QUEUE, data: { kind: 'flow-child' }, children: [{ name: 'work', queueName: QUEUE, data: { kind: 'flow-child' } }] },
+          ],
+        }),
+      );
+      const children = await processed('flow-child', 3);
+      const [parent] = await processed('flow-parent');
+      expect([...children, parent].map((s) => s.requestId)).toEqual(['mq-req-5', 'mq-req-5', 'mq-req-5', 'mq-req-5']);
+    } finally {
+      await flows.close();
+    }
   });
 
   it('gives the jobs of a job scheduler (a repeat) a fresh id each: the template is not the request', async () => {

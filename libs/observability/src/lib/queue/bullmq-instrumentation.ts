@@ -9,12 +9,22 @@ interface BullMqQueuePrototype {
   add(this: BullMqQueueLike, name: string, data: unknown, opts?: Record<string, unknown>): Promise<unknown>;
   addBulk(this: BullMqQueueLike, jobs: Array<{ name: string; data: unknown; opts?: Record<string, unknown> }>): Promise<unknown>;
 }
+/** A node of a flow: a job and the jobs it waits for. */
+interface FlowNode {
+  opts?: Record<string, unknown>;
+  children?: FlowNode[];
+}
+interface BullMqFlowProducerPrototype {
+  add(this: unknown, flow: FlowNode, opts?: unknown): Promise<unknown>;
+  addBulk(this: unknown, flows: FlowNode[]): Promise<unknown>;
+}
 interface BullMqWorkerPrototype {
   callProcessJob(this: BullMqQueueLike, job: PropagatedJob, token: string, signal?: unknown): Promise<unknown>;
 }
 export interface BullMqClasses {
   Queue: { prototype: BullMqQueuePrototype };
   Worker: { prototype: BullMqWorkerPrototype };
+  FlowProducer?: { prototype: BullMqFlowProducerPrototype };
 }
 
 const ORIGINALS = Symbol.for('observability:bullmq-originals');
@@ -23,10 +33,11 @@ type Patched<P> = P & { [ORIGINALS]?: P };
 let active: BullMqInstrumentation | undefined;
 
 /**
- * Carries the context from `queue.add()` / `addBulk()` into BullMQ's processors, as for Bull: the options get the
- * context, and `Worker.callProcessJob` (the one call every processor goes through, a function or a `WorkerHost`)
- * runs it restored. Wrapping rather than BullMQ's `telemetry` option: that slot takes one implementation, and a
- * team's bullmq-otel keeps it. A sandboxed processor (a file) runs in a child process: not covered.
+ * Carries the context from `queue.add()` / `addBulk()` and `FlowProducer` flows into BullMQ's processors, as for
+ * Bull: the options of every job get the context, and `Worker.callProcessJob` (the one call every processor goes
+ * through, a function or a `WorkerHost`) runs it restored. Wrapping rather than BullMQ's `telemetry` option: that
+ * slot takes one implementation, and a team's bullmq-otel keeps it. A sandboxed processor (a file) runs in a child
+ * process: not covered.
  */
 export class BullMqInstrumentation implements OnModuleDestroy {
   private readonly propagation: JobPropagation;
@@ -50,6 +61,17 @@ export class BullMqInstrumentation implements OnModuleDestroy {
         return originals.addBulk.call(this, active && Array.isArray(jobs) ? jobs.map((job) => ({ ...job, opts: active!.propagation.stamp(job.opts) })) : jobs);
       };
     }
+    const flows = this.classes.FlowProducer?.prototype as Patched<BullMqFlowProducerPrototype> | undefined;
+    if (flows && !flows[ORIGINALS]) {
+      const originals = { add: flows.add, addBulk: flows.addBulk };
+      flows[ORIGINALS] = originals;
+      flows.add = function add(flow, opts) {
+        return originals.add.call(this, active ? active.stampFlow(flow) : flow, opts);
+      };
+      flows.addBulk = function addBulk(nodes) {
+        return originals.addBulk.call(this, active && Array.isArray(nodes) ? nodes.map((node) => active!.stampFlow(node)) : nodes);
+      };
+    }
     const worker = this.classes.Worker.prototype as Patched<BullMqWorkerPrototype>;
     if (!worker[ORIGINALS]) {
       const originals = { callProcessJob: worker.callProcessJob };
@@ -62,6 +84,13 @@ export class BullMqInstrumentation implements OnModuleDestroy {
     active = this;
   }
 
+  /** Every job of a flow, the parent and all its children, carries the context. */
+  private stampFlow(node: FlowNode): FlowNode {
+    if (!node || typeof node !== 'object') return node;
+    const children = Array.isArray(node.children) ? node.children.map((child) => this.stampFlow(child)) : node.children;
+    return { ...node, opts: this.propagation.stamp(node.opts), ...(children ? { children } : {}) };
+  }
+
   onModuleDestroy(): void {
     this.uninstall();
   }
@@ -69,7 +98,9 @@ export class BullMqInstrumentation implements OnModuleDestroy {
   uninstall(): void {
     if (active !== this) return;
     active = undefined;
-    for (const proto of [this.classes.Queue.prototype, this.classes.Worker.prototype] as Array<Patched<object>>) {
+    const { Queue, Worker, FlowProducer } = this.classes;
+    for (const proto of [Queue.prototype, Worker.prototype, FlowProducer?.prototype] as Array<Patched<object> | undefined>) {
+      if (!proto) continue;
       const originals = proto[ORIGINALS];
       if (!originals) continue;
       Object.assign(proto, originals);
