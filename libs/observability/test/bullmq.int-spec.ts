@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Injectable, Logger, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import { FlowProducer, type Job, type Queue } from 'bullmq';
+import { FlowProducer, Queue as PlainQueue, Worker, type Job, type Queue } from 'bullmq';
 import { Registry } from 'prom-client';
 import { CaptureStream, waitFor } from '../../../tools/testing/log-capture.js';
 import { getRequestId, ObservabilityModule, runWithRequestId } from '../src/index.js';
@@ -97,6 +97,21 @@ describe('BullMQ: the context from add() into the processor', () => {
       expect([...children, parent].map((s) => s.requestId)).toEqual(['mq-req-5', 'mq-req-5', 'mq-req-5', 'mq-req-5']);
     } finally {
       await flows.close();
+    }
+  });
+
+  it('carries it into a processor function given to new Worker() as well', async () => {
+    const name = 'bullmq-plain';
+    const plainQueue = new PlainQueue(name, { connection, prefix });
+    let resolveSeen: (id: string | undefined) => void = () => undefined;
+    const seenId = new Promise<string | undefined>((resolve) => (resolveSeen = resolve));
+    const worker = new Worker(name, async () => resolveSeen(getRequestId()), { connection, prefix });
+    try {
+      await runWithRequestId('mq-req-6', () => plainQueue.add('work', {}));
+      expect(await seenId).toBe('mq-req-6');
+    } finally {
+      await worker.close();
+      await plainQueue.close();
     }
   });
 

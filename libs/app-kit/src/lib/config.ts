@@ -5,26 +5,26 @@ export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
+/** The URL in `env[name]`, which must be set, parse and use one of `protocols` (each without its colon). */
+function requireUrl(env: Env, name: string, example: string, protocols: [string, string]): { value: string; url: URL } {
+  const value = env[name];
+  if (!value) throw new ConfigError(`${name} is not set: expected ${example}`);
+  const url = parseUrl(value, name, example);
+  if (!protocols.includes(url.protocol.slice(0, -1))) {
+    throw new ConfigError(`${name} must use ${protocols[0]}:// or ${protocols[1]}://, not ${url.protocol}//`);
+  }
+  return { value, url };
+}
+
 export function requireDatabaseUrl(env: Env): string {
-  const value = env.DATABASE_URL;
-  if (!value) throw new ConfigError('DATABASE_URL is not set: expected postgres://user:password@host:port/database');
-  const url = parseUrl(value, 'DATABASE_URL', 'postgres://user:password@host:port/database');
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(`DATABASE_URL must use postgres:// or postgresql://, not ${url.protocol}//`);
-  }
-  if (!url.hostname || url.pathname.length <= 1) {
-    throw new ConfigError('DATABASE_URL must name a host and a database: postgres://user:password@host:port/database');
-  }
+  const example = 'postgres://user:password@host:port/database';
+  const { value, url } = requireUrl(env, 'DATABASE_URL', example, ['postgres', 'postgresql']);
+  if (!url.hostname || url.pathname.length <= 1) throw new ConfigError(`DATABASE_URL must name a host and a database: ${example}`);
   return value;
 }
 
 export function requireRedisUrl(env: Env): string {
-  const value = env.REDIS_URL;
-  if (!value) throw new ConfigError('REDIS_URL is not set: expected redis://host:port');
-  const url = parseUrl(value, 'REDIS_URL', 'redis://host:port');
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new ConfigError(`REDIS_URL must use redis:// or rediss://, not ${url.protocol}//`);
-  }
+  const { value, url } = requireUrl(env, 'REDIS_URL', 'redis://host:port', ['redis', 'rediss']);
   if (!url.hostname) throw new ConfigError('REDIS_URL must name a host: redis://host:port');
   return value;
 }

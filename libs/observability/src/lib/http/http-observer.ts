@@ -41,8 +41,8 @@ export class HttpObserver {
   }
 
   private finish(res: ServerResponse, record: RequestRecord): void {
-    const req = record.req;
-    if (!req) return;
+    // The record lets go of its request at the end of this step (releaseRequest); the response knows it too.
+    const req = record.req ?? res.req;
     const durationSeconds = Number(process.hrtime.bigint() - record.start) / 1e9;
     // writableEnded (the app ended the response), not writableFinished: Fastify's inject never flushes a socket.
     const statusCode = res.writableEnded ? res.statusCode : CLIENT_CLOSED_REQUEST;
