@@ -19,7 +19,7 @@ import { SqlCommentSettingsScope } from './database/sql-comment-settings.js';
 import { NestLoggerOverride } from './logging/nest-logger-override.js';
 import { MetricsExposure } from './metrics/metrics-exposure.js';
 import { QueueDiscovery } from './queue/queue-discovery.js';
-import { APP_PORT_METRICS, OPENTELEMETRY, PINO_LOGGER, RESOLVED_OPTIONS, TRACKED_POOLS, USER_OPTIONS } from './core/tokens.js';
+import { APP_PORT_METRICS, OPENTELEMETRY, PINO_LOGGER, QUEUE_LIBRARIES, RESOLVED_OPTIONS, TRACKED_POOLS, USER_OPTIONS } from './core/tokens.js';
 import { METRICS_REGISTRY } from './core/constants.js';
 import { currentRouteTemplate } from './http/route-template.js';
 import { createPinoLogger } from './logging/pino-logger.js';
@@ -29,10 +29,12 @@ import { MetricsEndpoint } from './metrics/metrics-endpoint.js';
 import type { ObservabilityAsyncOptions } from './options/observability.options.js';
 import { BullInstrumentation } from './queue/bull-instrumentation.js';
 import { BullJobEvents } from './queue/bull-job-events.js';
-import { BullMqInstrumentation, loadBullMq } from './queue/bullmq-instrumentation.js';
-import type { BullQueueLike } from './queue/bull-types.js';
-import { loadBull } from './queue/load-bull.js';
+import { BullMqInstrumentation } from './queue/bullmq-instrumentation.js';
+import { BullMqJobEvents } from './queue/bullmq-job-events.js';
+import { JobEvents } from './queue/job-events.js';
+import { loadQueueLibraries, type QueueLibraries } from './queue/load-queue-libraries.js';
 import { QueueMetrics } from './queue/queue-metrics.js';
+import { QueueSizes } from './queue/queue-sizes.js';
 import { resolveOptions, type ResolvedOptions } from './options/resolve-options.js';
 
 /**
@@ -78,36 +80,47 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
       inject: [RESOLVED_OPTIONS, InternalErrors, HttpMetrics, PINO_LOGGER],
     },
     {
+      provide: QUEUE_LIBRARIES,
+      useFactory: async (o: ResolvedOptions): Promise<QueueLibraries> => (o.queue.enabled ? loadQueueLibraries(o.queue.required) : {}),
+      inject: [RESOLVED_OPTIONS],
+    },
+    {
+      provide: JobEvents,
+      useFactory: (o: ResolvedOptions, libs: QueueLibraries, internal: InternalErrors, logger: Logger, registry: Registry) =>
+        libs.bull || libs.bullmq ? new JobEvents(logger, internal, o.metrics.enabled ? new QueueMetrics(registry) : undefined) : undefined,
+      inject: [RESOLVED_OPTIONS, QUEUE_LIBRARIES, InternalErrors, PINO_LOGGER, METRICS_REGISTRY],
+    },
+    {
+      provide: QueueSizes,
+      useFactory: (o: ResolvedOptions, libs: QueueLibraries, registry: Registry) =>
+        (libs.bull || libs.bullmq) && o.metrics.enabled
+          ? new QueueSizes(registry, { mode: o.queue.sizes, timeoutMs: o.queue.scrapeTimeoutMs, leaseMs: o.queue.sizesLeaseMs })
+          : undefined,
+      inject: [RESOLVED_OPTIONS, QUEUE_LIBRARIES, METRICS_REGISTRY],
+    },
+    {
       provide: BullInstrumentation,
-      useFactory: async (o: ResolvedOptions, internal: InternalErrors, logger: Logger, registry: Registry, otel?: OpenTelemetryBridge) => {
-        if (!o.queue.enabled) return undefined;
-        // queue.enabled: true asks for a queue library: Bull, unless BullMQ is there.
-        const Queue = await loadBull(o.queue.required && !(await loadBullMq()));
-        if (!Queue) return undefined;
-        const queues = (): Iterable<BullQueueLike> => instrumentation.queues;
-        const metrics = o.metrics.enabled ? new QueueMetrics(registry, queues, o.queue.scrapeTimeoutMs) : undefined;
-        const instrumentation: BullInstrumentation = new BullInstrumentation(Queue, {
-          serviceName: o.serviceName,
-          internal,
-          events: new BullJobEvents(logger, internal, metrics),
-          currentRoute: currentRouteTemplate,
-          openTelemetry: otel,
-        });
+      useFactory: (o: ResolvedOptions, libs: QueueLibraries, internal: InternalErrors, events?: JobEvents, sizes?: QueueSizes, otel?: OpenTelemetryBridge) => {
+        if (!libs.bull || !events) return undefined;
+        const deps = { serviceName: o.serviceName, internal, currentRoute: currentRouteTemplate, openTelemetry: otel, sizes };
+        const instrumentation = new BullInstrumentation(libs.bull, { ...deps, events: new BullJobEvents(events, internal) });
         instrumentation.install();
         return instrumentation;
       },
-      inject: [RESOLVED_OPTIONS, InternalErrors, PINO_LOGGER, METRICS_REGISTRY, OPENTELEMETRY],
+      inject: [RESOLVED_OPTIONS, QUEUE_LIBRARIES, InternalErrors, JobEvents, QueueSizes, OPENTELEMETRY],
     },
     {
       provide: BullMqInstrumentation,
-      useFactory: async (o: ResolvedOptions, internal: InternalErrors, otel?: OpenTelemetryBridge) => {
-        const classes = o.queue.enabled ? await loadBullMq() : undefined;
-        if (!classes) return undefined;
-        const instrumentation = new BullMqInstrumentation(classes, { serviceName: o.serviceName, internal, currentRoute: currentRouteTemplate, openTelemetry: otel });
+      useFactory: (o: ResolvedOptions, libs: QueueLibraries, internal: InternalErrors, events?: JobEvents, sizes?: QueueSizes, otel?: OpenTelemetryBridge) => {
+        const classes = libs.bullmq;
+        if (!classes || !events) return undefined;
+        const fetchJob = classes.Job ? (worker: unknown, id: string) => classes.Job!.fromId(worker, id) : undefined;
+        const deps = { serviceName: o.serviceName, internal, currentRoute: currentRouteTemplate, openTelemetry: otel, sizes };
+        const instrumentation = new BullMqInstrumentation(classes, { ...deps, events: new BullMqJobEvents(events, internal, fetchJob) });
         instrumentation.install();
         return instrumentation;
       },
-      inject: [RESOLVED_OPTIONS, InternalErrors, OPENTELEMETRY],
+      inject: [RESOLVED_OPTIONS, QUEUE_LIBRARIES, InternalErrors, JobEvents, QueueSizes, OPENTELEMETRY],
     },
     { provide: TRACKED_POOLS, useValue: new Set<PoolLike>() },
     {
@@ -166,9 +179,11 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
     },
     {
       provide: QueueDiscovery,
-      useFactory: (bull: BullInstrumentation | undefined, discovery: DiscoveryService, internal: InternalErrors) =>
-        bull ? new QueueDiscovery(discovery, bull, internal) : undefined,
-      inject: [BullInstrumentation, DiscoveryService, InternalErrors],
+      useFactory: (discovery: DiscoveryService, internal: InternalErrors, bull?: BullInstrumentation, bullmq?: BullMqInstrumentation, sizes?: QueueSizes) => {
+        const libraries = [bull, bullmq].filter((l) => l !== undefined);
+        return libraries.length > 0 ? new QueueDiscovery(discovery, libraries, internal, sizes) : undefined;
+      },
+      inject: [DiscoveryService, InternalErrors, BullInstrumentation, BullMqInstrumentation, QueueSizes],
     },
     {
       provide: DataSourceWatcher,

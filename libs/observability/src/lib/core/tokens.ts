@@ -10,3 +10,5 @@ export const APP_PORT_METRICS = Symbol('observability:app-port-metrics');
 export const OPENTELEMETRY = Symbol('observability:opentelemetry');
 /** DI token of the module's pino logger (internal). */
 export const PINO_LOGGER = Symbol('observability:pino-logger');
+/** DI token of the queue libraries that could be loaded, Bull and/or BullMQ (internal). */
+export const QUEUE_LIBRARIES = Symbol('observability:queue-libraries');

@@ -91,14 +91,26 @@ export interface MetricsOptions {
 
 export interface QueueOptions {
   /**
-   * Queue integration: with Bull, context from `queue.add()` into processors, job log fields, queue metrics; with
-   * BullMQ, context and job log fields. Default: on for each library that can be loaded; `true` makes it a start-up
-   * error when neither `bull` nor `bullmq` can be.
+   * Queue integration, for Bull and BullMQ alike: context from `queue.add()` (and flows) into processors, job log
+   * fields and event lines, job metrics, queue sizes. Default: on for each library that can be loaded; `true` makes
+   * it a start-up error when neither `bull` nor `bullmq` can be.
    * `OBSERVABILITY_QUEUE_PROPAGATION_ENABLED=false` turns it off.
    */
   enabled?: boolean;
   /** Longest wait for Redis when `/metrics` reads queue sizes; a slower answer leaves those series out. Default: 500. */
   scrapeTimeoutMs?: number;
+  /**
+   * Who reads `bull_queue_jobs` and `bull_queue_workers` from Redis at scrape time. `'one-replica'`: the replica
+   * holding a lease key beside the queue's keys (taken when free, renewed at each of its scrapes), so N replicas
+   * cost one reading per queue and N lease checks; `'each-replica'`: every replica reads every queue it knows;
+   * `'off'`: nobody (sizes come from another exporter). Default: `'one-replica'`.
+   */
+  sizes?: 'one-replica' | 'each-replica' | 'off';
+  /**
+   * With `sizes: 'one-replica'`: how long the reader keeps the lease without a scrape; after a crash another replica
+   * reads once it runs out (a clean shutdown gives it back at once). About twice the scrape interval. Default: 30000.
+   */
+  sizesLeaseMs?: number;
 }
 
 export interface DatabaseOptions {
@@ -133,6 +145,6 @@ export const DEFAULTS = {
   logging: { enabled: true, level: 'info', accessLog: true, accessLogExclude: ['/health', '/health/*'], redact: [] as string[] },
   errors: { enabled: true, countClientErrors: false },
   metrics: { enabled: true, path: '/metrics', host: '0.0.0.0', defaultMetrics: true, durationBuckets: DEFAULT_HTTP_DURATION_BUCKETS },
-  queue: { scrapeTimeoutMs: 500 },
+  queue: { scrapeTimeoutMs: 500, sizes: 'one-replica', sizesLeaseMs: 30_000 },
   database: { enabled: true, queryComments: true, prependComments: false, slowQueryMs: 200 },
 } as const;

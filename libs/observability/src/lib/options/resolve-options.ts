@@ -81,6 +81,14 @@ export function resolveOptions(options: ObservabilityOptions = {}, env: Env = pr
   if (!Number.isInteger(scrapeTimeoutMs) || scrapeTimeoutMs < 1 || scrapeTimeoutMs > 10_000) {
     throw new Error('ObservabilityModule: queue.scrapeTimeoutMs must be an integer from 1 to 10000');
   }
+  const sizes = options.queue?.sizes ?? DEFAULTS.queue.sizes;
+  if (!['one-replica', 'each-replica', 'off'].includes(sizes)) {
+    throw new Error(`ObservabilityModule: queue.sizes "${sizes}" must be 'one-replica', 'each-replica' or 'off'`);
+  }
+  const sizesLeaseMs = options.queue?.sizesLeaseMs ?? DEFAULTS.queue.sizesLeaseMs;
+  if (!Number.isInteger(sizesLeaseMs) || sizesLeaseMs < 1000 || sizesLeaseMs > 3_600_000) {
+    throw new Error('ObservabilityModule: queue.sizesLeaseMs must be an integer from 1000 to 3600000');
+  }
 
   const rawPort = options.metrics?.port ?? (env.OBSERVABILITY_METRICS_PORT ? Number(env.OBSERVABILITY_METRICS_PORT) : undefined);
   if (rawPort !== undefined && (!Number.isInteger(rawPort) || rawPort < 0 || rawPort > 65535)) {
@@ -123,6 +131,8 @@ export function resolveOptions(options: ObservabilityOptions = {}, env: Env = pr
       enabled: (options.queue?.enabled ?? true) && featureFlag(env, 'QUEUE_PROPAGATION'),
       required: options.queue?.enabled === true,
       scrapeTimeoutMs,
+      sizes,
+      sizesLeaseMs,
     },
     database: {
       enabled: options.database?.enabled ?? DEFAULTS.database.enabled,

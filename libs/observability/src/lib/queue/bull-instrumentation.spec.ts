@@ -5,6 +5,7 @@ import { getRequestId, runWithRequestId } from '../correlation/correlation-conte
 import { InternalErrors } from '../core/internal-errors.js';
 import { BullInstrumentation } from './bull-instrumentation.js';
 import { BullJobEvents } from './bull-job-events.js';
+import { JobEvents } from './job-events.js';
 import type { BullQueueClass } from './bull-types.js';
 
 /** A stand-in for Bull's Queue with the three methods the instrumentation patches, recording what they got. */
@@ -49,7 +50,7 @@ describe('BullInstrumentation', () => {
     instrumentation = new BullInstrumentation(Queue as unknown as BullQueueClass, {
       serviceName: 'api',
       internal,
-      events: new BullJobEvents(pino({ level: 'silent' }), internal),
+      events: new BullJobEvents(new JobEvents(pino({ level: 'silent' }), internal), internal),
       currentRoute: () => '/things/:id',
     });
     instrumentation.install();
@@ -120,7 +121,7 @@ describe('BullInstrumentation', () => {
     const inst = new BullInstrumentation(Queue as unknown as BullQueueClass, {
       serviceName: 'x',
       internal,
-      events: new BullJobEvents(pino({ level: 'silent' }), internal),
+      events: new BullJobEvents(new JobEvents(pino({ level: 'silent' }), internal), internal),
       currentRoute: () => undefined,
     });
     inst.install();

@@ -1,10 +1,15 @@
 import type { BullJobEvents } from './bull-job-events.js';
 import type { BullJobLike, BullQueueClass, BullQueueLike, BullQueuePrototype } from './bull-types.js';
+import type { QueueKeyLayout } from './cluster-prefix.js';
 import { JobPropagation, type JobPropagationDeps } from './job-propagation.js';
+import { isInstanceOf, type QueueLibraryInstrumentation } from './queue-library.js';
+import type { QueueSizes } from './queue-sizes.js';
 
 interface Dependencies extends JobPropagationDeps {
-  /** Job lines and metrics for the queues this process touches. */
+  /** Job lines and metrics for the queues this process processes. */
   events: BullJobEvents;
+  /** Queue sizes at scrape time, for the queues this process touches (with metrics on). */
+  sizes?: QueueSizes;
 }
 
 const ORIGINALS = Symbol.for('observability:bull-originals');
@@ -19,8 +24,7 @@ type Patched = BullQueuePrototype & { [ORIGINALS]?: Pick<BullQueuePrototype, 'ad
  * job's options, `setHandler` (which every `process()`, and so every `@Process` method, goes through) wraps the
  * processor to restore it. The queues it sees are handed to BullJobEvents for job lines and metrics.
  */
-export class BullInstrumentation {
-  readonly queues = new Set<BullQueueLike>();
+export class BullInstrumentation implements QueueLibraryInstrumentation {
   private readonly propagation: JobPropagation;
 
   constructor(
@@ -61,22 +65,26 @@ export class BullInstrumentation {
   /** Queues known from DI (registered with BullModule) are read at scrape time even before their first job. */
   track(queue: unknown): void {
     if (!this.isQueue(queue)) return;
-    this.queues.add(queue as unknown as BullQueueLike);
-    this.deps.events.listenForErrors(queue as unknown as BullQueueLike);
+    this.seen(queue as BullQueueLike);
+    this.deps.events.events.listenForErrors(queue as BullQueueLike);
   }
 
-  /** Some providers throw on any inspection outside a request (nestjs-cls proxy providers): not queues. */
   isQueue(value: unknown): boolean {
-    try {
-      return value instanceof this.Queue;
-    } catch {
-      return false;
-    }
+    return isInstanceOf(value, this.Queue);
+  }
+
+  keyLayout(queue: unknown): QueueKeyLayout {
+    const q = queue as BullQueueLike & { keyPrefix?: string; client?: { isCluster?: boolean } };
+    return { library: 'Bull', name: q.name, prefix: q.keyPrefix, isCluster: Boolean(q.client?.isCluster) };
+  }
+
+  private seen(queue: BullQueueLike): void {
+    if (this.deps.sizes) this.deps.internal.guard('queue', () => this.deps.sizes!.track(queue));
   }
 
   /** add(data), add(data, opts), add(name, data), add(name, data, opts) */
   stampAdd(queue: BullQueueLike, args: unknown[]): unknown[] {
-    this.queues.add(queue);
+    this.seen(queue);
     try {
       const optsIndex = typeof args[0] === 'string' ? 2 : 1;
       const opts = this.propagation.stamp(args[optsIndex] as Record<string, unknown> | undefined);
@@ -92,7 +100,7 @@ export class BullInstrumentation {
   }
 
   stampBulk<J extends { opts?: Record<string, unknown> }>(queue: BullQueueLike, jobs: J[]): J[] {
-    this.queues.add(queue);
+    this.seen(queue);
     try {
       return Array.isArray(jobs) ? jobs.map((job) => ({ ...job, opts: this.propagation.stamp(job.opts) })) : jobs;
     } catch (error) {
@@ -102,7 +110,7 @@ export class BullInstrumentation {
   }
 
   wrapHandler(queue: BullQueueLike, handler: unknown): unknown {
-    this.queues.add(queue);
+    this.seen(queue);
     this.deps.events.watch(queue);
     if (typeof handler !== 'function') return handler; // sandboxed processors run in child processes: not covered
     const instrumentation = this;

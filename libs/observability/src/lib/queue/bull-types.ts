@@ -16,6 +16,9 @@ export interface BullQueueLike {
   getJobCounts(): Promise<Record<string, number>>;
   getWorkers(): Promise<unknown[]>;
   isPaused?(): Promise<boolean>;
+  toKey(type: string): string;
+  /** The command connection (a getter that connects on first use). */
+  client: unknown;
 }
 
 export interface BullQueuePrototype {

@@ -1,10 +1,12 @@
-import type { OnModuleDestroy } from '@nestjs/common';
+import type { BullMqJobEvents, BullMqWorkerLike } from './bullmq-job-events.js';
+import type { QueueKeyLayout } from './cluster-prefix.js';
+import type { ErrorEmitter } from './job-events.js';
 import { JobPropagation, type JobPropagationDeps, type PropagatedJob } from './job-propagation.js';
+import { isInstanceOf, type QueueLibraryInstrumentation } from './queue-library.js';
+import type { QueueSizes, SizedQueue } from './queue-sizes.js';
 
-/** What the instrumentation needs of BullMQ (a structural type: the package is an optional peer). */
-interface BullMqQueueLike {
-  name: string;
-}
+/** What the instrumentation needs of BullMQ (structural types: the package is an optional peer). */
+type BullMqQueueLike = SizedQueue & ErrorEmitter & { opts?: { prefix?: string; connection?: { isCluster?: boolean } } };
 interface BullMqQueuePrototype {
   add(this: BullMqQueueLike, name: string, data: unknown, opts?: Record<string, unknown>): Promise<unknown>;
   addBulk(this: BullMqQueueLike, jobs: Array<{ name: string; data: unknown; opts?: Record<string, unknown> }>): Promise<unknown>;
@@ -19,12 +21,21 @@ interface BullMqFlowProducerPrototype {
   addBulk(this: unknown, flows: FlowNode[]): Promise<unknown>;
 }
 interface BullMqWorkerPrototype {
-  callProcessJob(this: BullMqQueueLike, job: PropagatedJob, token: string, signal?: unknown): Promise<unknown>;
+  run(this: BullMqWorkerLike): Promise<unknown>;
+  callProcessJob(this: BullMqWorkerLike, job: PropagatedJob, token: string, signal?: unknown): Promise<unknown>;
 }
 export interface BullMqClasses {
-  Queue: { prototype: BullMqQueuePrototype };
+  Queue: (abstract new (...args: any[]) => unknown) & { prototype: BullMqQueuePrototype };
   Worker: { prototype: BullMqWorkerPrototype };
   FlowProducer?: { prototype: BullMqFlowProducerPrototype };
+  Job?: { fromId(queue: unknown, jobId: string): Promise<any> };
+}
+
+interface Dependencies extends JobPropagationDeps {
+  /** Job lines and metrics for the workers of this process. */
+  events: BullMqJobEvents;
+  /** Queue sizes at scrape time, for the queues this process touches (with metrics on). */
+  sizes?: QueueSizes;
 }
 
 const ORIGINALS = Symbol.for('observability:bullmq-originals');
@@ -33,18 +44,18 @@ type Patched<P> = P & { [ORIGINALS]?: P };
 let active: BullMqInstrumentation | undefined;
 
 /**
- * Carries the context from `queue.add()` / `addBulk()` and `FlowProducer` flows into BullMQ's processors, as for
- * Bull: the options of every job get the context, and `Worker.callProcessJob` (the one call every processor goes
- * through, a function or a `WorkerHost`) runs it restored. Wrapping rather than BullMQ's `telemetry` option: that
- * slot takes one implementation, and a team's bullmq-otel keeps it. A sandboxed processor (a file) runs in a child
- * process: not covered.
+ * BullMQ's part, as Bull's: the options of every job added with `Queue.add`/`addBulk` or in a `FlowProducer` flow
+ * get the context, and `Worker.callProcessJob` (the one call every processor goes through, a function or a
+ * `WorkerHost`) runs it restored. A Worker's events are watched from its `run()`. Wrapping rather than BullMQ's
+ * `telemetry` option: that slot takes one implementation, and a team's bullmq-otel keeps it. A sandboxed
+ * processor (a file) runs in a child process or thread: its context is not restored.
  */
-export class BullMqInstrumentation implements OnModuleDestroy {
+export class BullMqInstrumentation implements QueueLibraryInstrumentation {
   private readonly propagation: JobPropagation;
 
   constructor(
     private readonly classes: BullMqClasses,
-    deps: JobPropagationDeps,
+    private readonly deps: Dependencies,
   ) {
     this.propagation = new JobPropagation(deps);
   }
@@ -55,9 +66,11 @@ export class BullMqInstrumentation implements OnModuleDestroy {
       const originals = { add: queue.add, addBulk: queue.addBulk };
       queue[ORIGINALS] = originals;
       queue.add = function add(name, data, opts) {
+        active?.seen(this);
         return originals.add.call(this, name, data, active ? active.propagation.stamp(opts) : opts);
       };
       queue.addBulk = function addBulk(jobs) {
+        active?.seen(this);
         return originals.addBulk.call(this, active && Array.isArray(jobs) ? jobs.map((job) => ({ ...job, opts: active!.propagation.stamp(job.opts) })) : jobs);
       };
     }
@@ -74,14 +87,43 @@ export class BullMqInstrumentation implements OnModuleDestroy {
     }
     const worker = this.classes.Worker.prototype as Patched<BullMqWorkerPrototype>;
     if (!worker[ORIGINALS]) {
-      const originals = { callProcessJob: worker.callProcessJob };
+      const originals = { run: worker.run, callProcessJob: worker.callProcessJob };
       worker[ORIGINALS] = originals;
+      // run() starts every worker (autorun calls it from the constructor); callProcessJob catches one started earlier.
+      worker.run = function run() {
+        active?.watch(this);
+        return originals.run.call(this);
+      };
       worker.callProcessJob = function callProcessJob(job, token, signal) {
         if (!active) return originals.callProcessJob.call(this, job, token, signal);
+        active.watch(this);
         return active.propagation.run(this, job, () => originals.callProcessJob.call(this, job, token, signal));
       };
     }
     active = this;
+  }
+
+  isQueue(value: unknown): boolean {
+    return isInstanceOf(value, this.classes.Queue);
+  }
+
+  keyLayout(queue: unknown): QueueKeyLayout {
+    const q = queue as BullMqQueueLike;
+    return { library: 'BullMQ', name: q.name, prefix: q.opts?.prefix, isCluster: Boolean(q.opts?.connection?.isCluster) };
+  }
+
+  track(queue: unknown): void {
+    if (!this.isQueue(queue)) return;
+    this.seen(queue as BullMqQueueLike);
+    this.deps.internal.guard('queue', () => this.deps.events.events.listenForErrors(queue as BullMqQueueLike));
+  }
+
+  private seen(queue: BullMqQueueLike): void {
+    if (this.deps.sizes) this.deps.internal.guard('queue', () => this.deps.sizes!.track(queue));
+  }
+
+  private watch(worker: BullMqWorkerLike): void {
+    this.deps.internal.guard('queue', () => this.deps.events.watch(worker));
   }
 
   /** Every job of a flow, the parent and all its children, carries the context. */
@@ -89,10 +131,6 @@ export class BullMqInstrumentation implements OnModuleDestroy {
     if (!node || typeof node !== 'object') return node;
     const children = Array.isArray(node.children) ? node.children.map((child) => this.stampFlow(child)) : node.children;
     return { ...node, opts: this.propagation.stamp(node.opts), ...(children ? { children } : {}) };
-  }
-
-  onModuleDestroy(): void {
-    this.uninstall();
   }
 
   uninstall(): void {
@@ -106,16 +144,5 @@ export class BullMqInstrumentation implements OnModuleDestroy {
       Object.assign(proto, originals);
       delete proto[ORIGINALS];
     }
-  }
-}
-
-/** BullMQ is an optional peer: absent, the BullMQ part stays off. */
-export async function loadBullMq(importBullMq: () => Promise<unknown> = () => import('bullmq')): Promise<BullMqClasses | undefined> {
-  try {
-    const module = (await importBullMq()) as Partial<BullMqClasses> & { default?: Partial<BullMqClasses> };
-    const classes = module.Queue ? module : module.default;
-    return classes?.Queue && classes.Worker ? (classes as BullMqClasses) : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { assertClusterSafePrefix, QueueConfigurationError } from './cluster-prefix.js';
 
-const onCluster = { isCluster: true };
 
 describe('assertClusterSafePrefix', () => {
   it.each([
@@ -10,7 +9,7 @@ describe('assertClusterSafePrefix', () => {
     ['bull', '{sync}'],
     [undefined, '{sync}'],
   ])('accepts prefix %s with queue %s: one hash tag for all of the queue’s keys', (keyPrefix, name) => {
-    expect(() => assertClusterSafePrefix({ name, keyPrefix, client: onCluster })).not.toThrow();
+    expect(() => assertClusterSafePrefix({ library: 'Bull', name, prefix: keyPrefix, isCluster: true })).not.toThrow();
   });
 
   it.each([
@@ -19,11 +18,16 @@ describe('assertClusterSafePrefix', () => {
     ['{}bull', 'sync'],
     ['bull}{', 'sync'],
   ])('refuses prefix %s with queue %s: no hash tag, or an empty one', (keyPrefix, name) => {
-    expect(() => assertClusterSafePrefix({ name, keyPrefix, client: onCluster })).toThrow(QueueConfigurationError);
+    expect(() => assertClusterSafePrefix({ library: 'Bull', name, prefix: keyPrefix, isCluster: true })).toThrow(QueueConfigurationError);
+  });
+
+  it("names the library and the braces to write", () => {
+    expect(() => assertClusterSafePrefix({ library: 'BullMQ', name: 'sync', isCluster: true })).toThrow(
+      `queue "sync" is on a Redis Cluster connection but its keys have no hash tag (prefix "bull"): BullMQ's multi-key commands would fail with CROSSSLOT. Wrap the prefix in braces: prefix: '{bull}'`,
+    );
   });
 
   it('leaves queues on a single Redis alone', () => {
-    expect(() => assertClusterSafePrefix({ name: 'sync', keyPrefix: 'bull', client: {} })).not.toThrow();
-    expect(() => assertClusterSafePrefix({ name: 'sync' })).not.toThrow();
+    expect(() => assertClusterSafePrefix({ library: 'BullMQ', name: 'sync', prefix: 'bull', isCluster: false })).not.toThrow();
   });
 });

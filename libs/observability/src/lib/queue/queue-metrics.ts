@@ -1,13 +1,8 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import { exemplarLabels } from '../core/exemplars.js';
 import { getOrCreateMetric } from '../core/metric-factory.js';
-import { withTimeout } from '../core/with-timeout.js';
-import type { BullQueueLike } from './bull-types.js';
 
 type JobLabel = 'queue' | 'job_name';
-
-/** Job states of `bull_queue_jobs`, as Bull's getJobCounts() names them. */
-export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'paused'] as const;
 
 /** Buckets in seconds from 10 ms to 10 minutes: jobs are slower than requests and wait behind each other. */
 export const DEFAULT_JOB_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -20,7 +15,10 @@ export interface JobTiming {
   requestId?: string;
 }
 
-/** The queue metrics (docs/architecture.md, "Metric names"). Counters and histograms follow Bull's events; the gauges read Redis at scrape time. */
+/**
+ * The job metrics (docs/architecture.md, "Metric names"), the same names for Bull and BullMQ: counters and histograms
+ * follow the job events of this process. The queue sizes are QueueSizes'.
+ */
 export class QueueMetrics {
   private readonly completed: Counter<JobLabel>;
   private readonly failed: Counter<JobLabel | 'error_type'>;
@@ -28,11 +26,7 @@ export class QueueMetrics {
   private readonly duration: Histogram<JobLabel>;
   private readonly wait: Histogram<JobLabel>;
 
-  constructor(
-    registry: Registry,
-    queues: () => Iterable<BullQueueLike>,
-    scrapeTimeoutMs: number,
-  ) {
+  constructor(registry: Registry) {
     this.completed = getOrCreateMetric<Counter<JobLabel>>(registry, Counter, {
       name: 'bull_jobs_completed_total',
       help: 'Jobs this process completed, by queue and job name.',
@@ -61,46 +55,6 @@ export class QueueMetrics {
       help: 'Time from when a job was due (added, plus its delay) to when its last attempt started, in seconds.',
       labelNames: ['queue', 'job_name'],
       buckets: DEFAULT_JOB_BUCKETS,
-    });
-
-    // A slow or absent Redis must never hang a scrape: a reading that takes too long is dropped.
-    const late = `queue reading took longer than ${scrapeTimeoutMs} ms`;
-    const jobsByState = (queue: BullQueueLike) => withTimeout(queue.getJobCounts(), scrapeTimeoutMs, late);
-    const workers = (queue: BullQueueLike) => withTimeout(queue.getWorkers(), scrapeTimeoutMs, late);
-    getOrCreateMetric(registry, Gauge, {
-      name: 'bull_queue_jobs',
-      help: 'Jobs in each state, read from Redis at scrape time; absent for a queue whose Redis did not answer in time.',
-      labelNames: ['queue', 'state'],
-      async collect(this: Gauge<'queue' | 'state'>) {
-        this.reset();
-        await Promise.all(
-          [...queues()].map(async (queue) => {
-            try {
-              const counts = await jobsByState(queue);
-              for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, Number(counts[state] ?? 0));
-            } catch {
-              // Redis did not answer in time: this queue is left out of this scrape (not a fault of ours).
-            }
-          }),
-        );
-      },
-    });
-    getOrCreateMetric(registry, Gauge, {
-      name: 'bull_queue_workers',
-      help: 'Workers connected to each queue (from Redis CLIENT LIST) at scrape time.',
-      labelNames: ['queue'],
-      async collect(this: Gauge<'queue'>) {
-        this.reset();
-        await Promise.all(
-          [...queues()].map(async (queue) => {
-            try {
-              this.set({ queue: queue.name }, (await workers(queue)).length);
-            } catch {
-              // Redis did not answer in time: this queue is left out of this scrape (not a fault of ours).
-            }
-          }),
-        );
-      },
     });
   }
 
