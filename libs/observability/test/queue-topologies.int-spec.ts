@@ -5,6 +5,8 @@ import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import type { Job, Queue } from 'bull';
+import { BullModule as BullMqModule, getQueueToken as getMqQueueToken, Processor as MqProcessor, WorkerHost } from '@nestjs/bullmq';
+import type { Job as MqJob, Queue as MqQueue } from 'bullmq';
 import { Cluster } from 'ioredis';
 import { Registry } from 'prom-client';
 import { startRedisCluster, startRedisSentinel, type StartedRedisCluster, type StartedRedisSentinel } from '../../../tools/testing/services.js';
@@ -80,6 +82,75 @@ describe('Bull on a Redis Cluster', () => {
     try {
       await app.init();
       expect(await carried(app, 'cluster-req-1', 'on-cluster')).toBe('cluster-req-1');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+const MQ_QUEUE = 'topology-mq';
+
+@MqProcessor(MQ_QUEUE)
+@Injectable()
+class MqTopologyProcessor extends WorkerHost {
+  async process(job: MqJob<{ kind: string }>): Promise<void> {
+    processed.push({ kind: job.data.kind, requestId: getRequestId() });
+  }
+}
+
+// The same cluster under BullMQ (@nestjs/bullmq), its connection an ioredis Cluster.
+describe('BullMQ on a Redis Cluster', () => {
+  let cluster: StartedRedisCluster;
+  const clients: Cluster[] = [];
+  let registry: Registry;
+
+  function create(prefix: string): Promise<INestApplication> {
+    registry = new Registry();
+    const connection = new Cluster(cluster.nodes, { redisOptions: { maxRetriesPerRequest: null } });
+    clients.push(connection);
+    @Module({
+      imports: [
+        ObservabilityModule.forRoot({ serviceName: 'topology-mq', logging: { destination: new CaptureStream() }, metrics: { registry } }),
+        BullMqModule.forRoot({ connection, prefix }),
+        BullMqModule.registerQueue({ name: MQ_QUEUE }),
+      ],
+      providers: [MqTopologyProcessor],
+    })
+    class MqTopologyModule {}
+    return NestFactory.create(MqTopologyModule, new ExpressAdapter(), { logger: false, abortOnError: false });
+  }
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+    cluster?.stop();
+  });
+
+  it('refuses at start-up a queue whose prefix has no hash tag, saying what to write', async () => {
+    const app = await create('bull');
+    await expect(app.init()).rejects.toThrow(
+      `queue "${MQ_QUEUE}" is on a Redis Cluster connection but its keys have no hash tag (prefix "bull"): BullMQ's multi-key commands would fail with CROSSSLOT. Wrap the prefix in braces: prefix: '{bull}'`,
+    );
+    await app.close().catch(() => undefined);
+  });
+
+  it('carries the request id from add() into the processor with a hash-tagged prefix, and reads the queue sizes', async () => {
+    const app = await create(`{m${Date.now()}}`);
+    try {
+      await app.init();
+      const queue = app.get<MqQueue>(getMqQueueToken(MQ_QUEUE));
+      await runWithRequestId('cluster-mq-1', () => queue.add('work', { kind: 'mq-on-cluster' }));
+      expect((await waitFor(() => processed.find((p) => p.kind === 'mq-on-cluster'), 'the job processed', 15_000)).requestId).toBe('cluster-mq-1');
+      // The job completes just after its processor returns: scrape until it is counted (the lease and CLIENT LIST work on a cluster).
+      let exposition = '';
+      for (let i = 0; i < 50 && !exposition.includes(`bull_queue_jobs{queue="${MQ_QUEUE}",state="completed"} 1`); i++) {
+        exposition = await registry.metrics();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(exposition).toContain(`bull_queue_jobs{queue="${MQ_QUEUE}",state="completed"} 1`);
+      expect(exposition).toMatch(new RegExp(`bull_queue_workers\\{queue="${MQ_QUEUE}"\\} [1-9]`));
     } finally {
       await app.close();
     }
