@@ -65,8 +65,9 @@ export class JobPropagation {
         this.deps.internal.record('queue', error);
       }
       const otel = this.deps.openTelemetry;
-      // The processor's spans continue the trace of the span that enqueued the job (its parent, remote).
-      return otel && parent ? otel.runWithParent(parent, processor) : processor();
+      // The processor's spans continue the trace of the span that enqueued the job (its parent, remote), unless a
+      // span is already active: a consumer span that continued it already (bullmq-otel's), which stays the parent.
+      return otel && parent && !otel.activeSpan() ? otel.runWithParent(parent, processor) : processor();
     });
   }
 }
