@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       nodeEnv: 'development',
       testErrorEnabled: true,
       httpAdapter: 'express',
+      queueLibrary: 'bull',
     });
   });
 
@@ -25,6 +26,7 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: DB, REDIS_URL: 'http://redis' }, 'REDIS_URL must use redis://'],
     [{ DATABASE_URL: DB, REDIS_URL: REDIS, PORT: 'eighty' }, 'PORT="eighty"'],
     [{ DATABASE_URL: DB, REDIS_URL: REDIS, HTTP_ADAPTER: 'koa' }, 'HTTP_ADAPTER="koa"'],
+    [{ DATABASE_URL: DB, REDIS_URL: REDIS, QUEUE_LIBRARY: 'kafka' }, 'QUEUE_LIBRARY="kafka" must be bull or bullmq'],
     [{ DATABASE_URL: DB, REDIS_URL: REDIS, OBSERVABILITY_TEST_ERROR_ENABLED: 'yes please' }, 'OBSERVABILITY_TEST_ERROR_ENABLED'],
   ])('refuses %j with one clear line', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -1,4 +1,4 @@
-import { ConfigError, parsePort, requireDatabaseUrl, requireRedisUrl } from '@commandcenter/app-kit';
+import { ConfigError, parsePort, parseQueueLibrary, requireDatabaseUrl, requireRedisUrl, type QueueLibrary } from '@commandcenter/app-kit';
 
 export { ConfigError };
 
@@ -11,6 +11,8 @@ export interface ApiConfig {
   /** `/api/v1/trigger-test-error` answers 500 on purpose; off in production unless enabled explicitly. */
   testErrorEnabled: boolean;
   httpAdapter: 'express' | 'fastify';
+  /** `QUEUE_LIBRARY`: the sync queue on Bull (default) or BullMQ; the worker must use the same. */
+  queueLibrary: QueueLibrary;
 }
 
 type Env = Record<string, string | undefined>;
@@ -29,5 +31,5 @@ export function loadConfig(env: Env = process.env): ApiConfig {
   if (httpAdapter !== 'express' && httpAdapter !== 'fastify') {
     throw new ConfigError(`HTTP_ADAPTER="${httpAdapter}" must be express or fastify`);
   }
-  return { databaseUrl, redisUrl, port, nodeEnv, testErrorEnabled, httpAdapter };
+  return { databaseUrl, redisUrl, port, nodeEnv, testErrorEnabled, httpAdapter, queueLibrary: parseQueueLibrary(env) };
 }

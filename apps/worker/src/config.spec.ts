@@ -12,7 +12,13 @@ describe('worker loadConfig', () => {
       shutdownTimeoutMs: 10_000,
       syncWorkMs: { min: 50, max: 500 },
       queueLockMs: 30_000,
+      queueLibrary: 'bull',
     });
+  });
+
+  it('takes QUEUE_LIBRARY bull or bullmq, and nothing else', () => {
+    expect(loadConfig({ ...BASE, QUEUE_LIBRARY: 'bullmq' }).queueLibrary).toBe('bullmq');
+    expect(() => loadConfig({ ...BASE, QUEUE_LIBRARY: 'BullMQ' })).toThrow('QUEUE_LIBRARY="BullMQ" must be bull or bullmq');
   });
 
   it('takes SYNC_WORK_MS as a maximum (0: no simulated work) or a range', () => {

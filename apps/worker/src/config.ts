@@ -1,4 +1,4 @@
-import { ConfigError, parsePort, parsePositiveInteger, requireDatabaseUrl, requireRedisUrl } from '@commandcenter/app-kit';
+import { ConfigError, parsePort, parsePositiveInteger, parseQueueLibrary, requireDatabaseUrl, requireRedisUrl, type QueueLibrary } from '@commandcenter/app-kit';
 
 export { ConfigError };
 
@@ -13,10 +13,12 @@ export interface WorkerConfig {
   /** Simulated work per sync job, in ms: a random time in [min, max] (0-0: none, for throughput benchmarks). */
   syncWorkMs: { min: number; max: number };
   /**
-   * Bull's job lock and stalled-job check interval, in ms: a job whose worker was killed goes back to the queue
-   * within about twice this (Bull's default, 30 s).
+   * The job lock and stalled-job check interval, in ms: a job whose worker was killed goes back to the queue
+   * within about twice this (Bull's and BullMQ's default, 30 s).
    */
   queueLockMs: number;
+  /** `QUEUE_LIBRARY`: the sync queue on Bull (default) or BullMQ; the api must use the same. */
+  queueLibrary: QueueLibrary;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
@@ -27,6 +29,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: parsePositiveInteger(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
     syncWorkMs: parseWorkRange(env.SYNC_WORK_MS),
     queueLockMs: parsePositiveInteger(env, 'QUEUE_LOCK_MS', 30_000),
+    queueLibrary: parseQueueLibrary(env),
   };
 }
 

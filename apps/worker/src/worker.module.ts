@@ -2,6 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { HealthController, sharedImports } from '@commandcenter/app-kit';
 import type { ObservabilityOptions } from '@commandcenter/observability';
 import type { WorkerConfig } from './config.js';
+import { BullSyncConsumer } from './sync/bull-sync.consumer.js';
+import { bullMqSyncConsumer } from './sync/bullmq-sync.consumer.js';
 import { SyncProcessor } from './sync/sync.processor.js';
 import { WORKER_CONFIG } from './tokens.js';
 
@@ -12,7 +14,11 @@ export class WorkerModule {
       module: WorkerModule,
       imports: sharedImports(config, { serviceName: 'worker', ...observability }),
       controllers: [HealthController],
-      providers: [{ provide: WORKER_CONFIG, useValue: config }, SyncProcessor],
+      providers: [
+        { provide: WORKER_CONFIG, useValue: config },
+        SyncProcessor,
+        config.queueLibrary === 'bullmq' ? bullMqSyncConsumer(config) : BullSyncConsumer,
+      ],
     };
   }
 }

@@ -7,12 +7,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { AppProcess } from '../../../tools/testing/app-process.js';
+import { QUEUE_LIBRARIES, queueEnv } from '../../../tools/testing/queue-library.js';
 import { waitFor } from '../../../tools/testing/log-capture.js';
 
 const REQUESTS = Number(process.env.ISOLATION_REQUESTS ?? 1000);
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
-describe(`${REQUESTS} concurrent requests`, () => {
+describe.each(QUEUE_LIBRARIES)(`${REQUESTS} concurrent requests (%s)`, (library) => {
   const run = randomBytes(4).toString('hex');
   const requestIds = Array.from({ length: REQUESTS }, (_, i) => `iso-${run}-${i}`);
   /** request id → its repository, and back. */
@@ -25,7 +26,7 @@ describe(`${REQUESTS} concurrent requests`, () => {
   const responses: Array<{ sent: string; status: number; header: string | null; body: { request_id?: string; jobId?: string } }> = [];
 
   beforeAll(async () => {
-    const env = { DATABASE_URL: process.env.TEST_DATABASE_URL!, REDIS_URL: process.env.TEST_REDIS_URL!, LOG_LEVEL: 'info' };
+    const env = { DATABASE_URL: process.env.TEST_DATABASE_URL!, ...queueEnv(library, process.env.TEST_REDIS_URL!), LOG_LEVEL: 'info' };
     [api, worker] = await Promise.all([AppProcess.start('api', env), AppProcess.start('worker', { ...env, SYNC_WORK_MS: '0' })]);
     db = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
     await db.connect();

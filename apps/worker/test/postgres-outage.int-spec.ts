@@ -6,12 +6,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppProcess } from '../../../tools/testing/app-process.js';
+import { QUEUE_LIBRARIES, queueEnv } from '../../../tools/testing/queue-library.js';
 import { startPostgres, startRedis, type StartedPostgres, type StartedService } from '../../../tools/testing/services.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** PostgreSQL and Redis of its own, so stopping them leaves the other test files alone. */
-describe('PostgreSQL outage', () => {
+describe.each(QUEUE_LIBRARIES)('PostgreSQL outage (%s)', (library) => {
   let postgres: StartedPostgres;
   let redis: StartedService;
   let api: AppProcess;
@@ -21,7 +22,7 @@ describe('PostgreSQL outage', () => {
   beforeAll(async () => {
     [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
     execFileSync(process.execPath, [join(root, 'dist/apps/api/migrate.js')], { env: { ...process.env, DATABASE_URL: postgres.url }, stdio: 'pipe' });
-    const env = { DATABASE_URL: postgres.url, REDIS_URL: redis.url };
+    const env = { DATABASE_URL: postgres.url, ...queueEnv(library, redis.url) };
     [api, worker] = await Promise.all([AppProcess.start('api', env), AppProcess.start('worker', { ...env, SYNC_WORK_MS: '1500-1500' })]);
     const res = await fetch(`${api.url}/api/v1/repositories`, {
       method: 'POST',

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startRedis, type StartedService } from '../../../tools/testing/services.js';
 import { AppProcess } from '../../../tools/testing/app-process.js';
+import { QUEUE_LIBRARIES, queueEnv } from '../../../tools/testing/queue-library.js';
 
 /** Redis of its own, so stopping it leaves the other test files alone. */
-describe('Redis outage', () => {
+describe.each(QUEUE_LIBRARIES)('Redis outage (%s)', (library) => {
   let redis: StartedService;
   let api: AppProcess;
   let worker: AppProcess;
@@ -11,7 +12,7 @@ describe('Redis outage', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    const env = { DATABASE_URL: process.env.TEST_DATABASE_URL!, REDIS_URL: redis.url };
+    const env = { DATABASE_URL: process.env.TEST_DATABASE_URL!, ...queueEnv(library, redis.url) };
     [api, worker] = await Promise.all([AppProcess.start('api', env), AppProcess.start('worker', env)]);
     const res = await fetch(`${api.url}/api/v1/repositories`, {
       method: 'POST',

@@ -3,15 +3,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { AppProcess } from '../../../tools/testing/app-process.js';
+import { QUEUE_LIBRARIES, queueEnv } from '../../../tools/testing/queue-library.js';
 import { startRedis, type StartedService } from '../../../tools/testing/services.js';
 
-describe('worker killed mid-job', () => {
+describe.each(QUEUE_LIBRARIES)('worker killed mid-job (%s)', (library) => {
   let redis: StartedService;
   let api: AppProcess;
   let first: AppProcess;
   let second: AppProcess | undefined;
   let db: pg.Client;
-  const env = () => ({ DATABASE_URL: process.env.TEST_DATABASE_URL!, REDIS_URL: redis.url, QUEUE_LOCK_MS: '1000' });
+  const env = () => ({ DATABASE_URL: process.env.TEST_DATABASE_URL!, ...queueEnv(library, redis.url), QUEUE_LOCK_MS: '1000' });
 
   beforeAll(async () => {
     redis = await startRedis();

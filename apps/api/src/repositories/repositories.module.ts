@@ -1,12 +1,11 @@
-import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RepositoriesController } from './repositories.controller.js';
 import { RepositoriesService } from './repositories.service.js';
-import { Repository, REPOSITORY_SYNC_QUEUE, SyncRun } from '@commandcenter/domain';
+import { Repository, SyncRun } from '@commandcenter/domain';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Repository, SyncRun]), BullModule.registerQueue({ name: REPOSITORY_SYNC_QUEUE })],
+  imports: [TypeOrmModule.forFeature([Repository, SyncRun])],
   controllers: [RepositoriesController],
   providers: [RepositoriesService],
 })

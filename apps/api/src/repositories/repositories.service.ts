@@ -1,16 +1,7 @@
-import { InjectQueue } from '@nestjs/bull';
-import { Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import {
-  Repository,
-  REPOSITORY_SYNC_QUEUE,
-  SYNC_JOB,
-  SYNC_JOB_OPTIONS,
-  SyncRun,
-  type SyncJobData,
-} from '@commandcenter/domain';
-import { withTimeout } from '@commandcenter/app-kit';
-import type { Queue } from 'bull';
+import { Repository, SyncRun } from '@commandcenter/domain';
+import { SYNC_QUEUE, withTimeout, type SyncQueue } from '@commandcenter/app-kit';
 import type { Repository as TypeOrmRepository } from 'typeorm';
 import type { CreateRepositoryDto } from './dto/create-repository.dto.js';
 
@@ -26,7 +17,7 @@ export class RepositoriesService {
   constructor(
     @InjectRepository(Repository) private readonly repositories: TypeOrmRepository<Repository>,
     @InjectRepository(SyncRun) private readonly syncRuns: TypeOrmRepository<SyncRun>,
-    @InjectQueue(REPOSITORY_SYNC_QUEUE) private readonly syncQueue: Queue<SyncJobData>,
+    @Inject(SYNC_QUEUE) private readonly syncQueue: SyncQueue,
   ) {}
 
   list(limit: number): Promise<Repository[]> {
@@ -54,7 +45,7 @@ export class RepositoriesService {
   /** Enqueues a sync; the request's id travels with the job (ObservabilityModule stamps it). */
   async requestSync(id: string): Promise<{ jobId: string }> {
     await this.find(id);
-    const adding = this.syncQueue.add(SYNC_JOB, { repositoryId: id }, { ...SYNC_JOB_OPTIONS });
+    const adding = this.syncQueue.add({ repositoryId: id });
     try {
       const job = await withTimeout(adding, ENQUEUE_TIMEOUT_MS, `enqueue took longer than ${ENQUEUE_TIMEOUT_MS} ms`);
       this.logger.log(`sync of repository ${id} queued as job ${job.id}`);

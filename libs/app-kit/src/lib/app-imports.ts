@@ -1,18 +1,14 @@
-import { BullModule } from '@nestjs/bull';
 import type { DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ObservabilityModule, sqlCommentingClient, type ObservabilityOptions } from '@commandcenter/observability';
-import { redisConnectionOptions } from './config.js';
-import { dataSourceOptions, REPOSITORY_SYNC_QUEUE } from '@commandcenter/domain';
+import { dataSourceOptions } from '@commandcenter/domain';
+import { SyncQueueModule, type QueueConfig } from './sync-queue.js';
 
 /**
  * What the api and the worker both import: observability first, then PostgreSQL through TypeORM with the
- * sqlcommenter client, and Bull with the sync queue.
+ * sqlcommenter client, and the sync queue on Bull or BullMQ.
  */
-export function sharedImports(
-  config: { databaseUrl: string; redisUrl: string; queueLockMs?: number },
-  observability: ObservabilityOptions,
-): DynamicModule[] {
+export function sharedImports(config: QueueConfig & { databaseUrl: string }, observability: ObservabilityOptions): DynamicModule[] {
   return [
     ObservabilityModule.forRoot({ metricPrefix: 'commandcenter', ...observability }),
     TypeOrmModule.forRoot({
@@ -20,12 +16,6 @@ export function sharedImports(
       retryAttempts: 2,
       retryDelay: 500,
     }),
-    BullModule.forRoot({
-      url: config.redisUrl,
-      redis: redisConnectionOptions(),
-      // A job whose worker died (its lock not renewed) goes back to the queue within about twice this.
-      ...(config.queueLockMs ? { settings: { lockDuration: config.queueLockMs, stalledInterval: config.queueLockMs } } : {}),
-    }),
-    BullModule.registerQueue({ name: REPOSITORY_SYNC_QUEUE }),
+    SyncQueueModule.register(config),
   ];
 }

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 
 /** A configuration mistake: the apps print its message as one line and exit 1. */
@@ -40,6 +41,23 @@ export function parsePositiveInteger(env: Env, name: string, fallback: number): 
   const value = Number(raw ?? fallback);
   if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name}="${raw}" is not a positive whole number`);
   return value;
+}
+
+/** Which queue library the apps use for the sync queue: `QUEUE_LIBRARY`, `bull` (default) or `bullmq`. */
+export type QueueLibrary = 'bull' | 'bullmq';
+
+export function parseQueueLibrary(env: Env): QueueLibrary {
+  const library = env.QUEUE_LIBRARY ?? 'bull';
+  if (library !== 'bull' && library !== 'bullmq') throw new ConfigError(`QUEUE_LIBRARY="${library}" must be bull or bullmq`);
+  return library;
+}
+
+/**
+ * BullMQ's connection options: REDIS_URL as it is, reconnects at most a second apart as for Bull; BullMQ sets its
+ * workers' retry policy itself (maxRetriesPerRequest: null).
+ */
+export function bullMqConnection(redisUrl: string): ConnectionOptions {
+  return { url: redisUrl, connectTimeout: 2000, retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000) };
 }
 
 /**

@@ -1,9 +1,7 @@
-import { InjectQueue } from '@nestjs/bull';
-import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { checkDependencies } from './health.js';
-import { REPOSITORY_SYNC_QUEUE } from '@commandcenter/domain';
-import type { Queue } from 'bull';
+import { SYNC_QUEUE, type SyncQueue } from './sync-queue.js';
 import type { DataSource } from 'typeorm';
 
 /** Readiness of both apps (`/health`: PostgreSQL and Redis each answer within a second) and liveness (`/health/live`). */
@@ -11,14 +9,14 @@ import type { DataSource } from 'typeorm';
 export class HealthController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectQueue(REPOSITORY_SYNC_QUEUE) private readonly queue: Queue,
+    @Inject(SYNC_QUEUE) private readonly queue: SyncQueue,
   ) {}
 
   @Get()
   async ready() {
     const result = await checkDependencies({
       database: () => this.dataSource.query('SELECT 1'),
-      redis: () => this.queue.client.ping(),
+      redis: () => this.queue.ping(),
     });
     if (result.status !== 'ok') throw new ServiceUnavailableException(result);
     return result;
