@@ -7,6 +7,7 @@
 //   npm run bench -- --only=http,scrape  some scenarios: http, api, comments, queue, scrape
 //   npm run bench -- --rounds=7 --duration=5 --connections=32 --json=tmp/bench/results.json
 //   npm run bench -- --only=http --adapters=express --variants=bare,all   a subset of the HTTP variants
+//   npm run bench -- --only=queue --queue-libraries=bullmq                 the queue scenario on one library
 //
 // HTTP load comes from wrk (apt-get install -y wrk). With two or more cores the server under test is pinned to
 // core 0 and wrk to core 1 (taskset), so neither steals the other's CPU.
@@ -52,6 +53,7 @@ function parseArgs(argv) {
     jobs: num('jobs', 1_000, 40),
     scrapes: num('scrapes', 40, 3),
     adapters: args.adapters ? String(args.adapters).split(',') : ['express', 'fastify'],
+    queueLibraries: args['queue-libraries'] ? String(args['queue-libraries']).split(',') : ['bull', 'bullmq'],
     variants: args.variants ? String(args.variants).split(',') : undefined,
     json: args.json ? String(args.json) : join(root, 'tmp', 'bench', smoke ? 'smoke.json' : 'results.json'),
   };

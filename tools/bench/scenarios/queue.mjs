@@ -4,21 +4,47 @@ import { median } from '../stats.mjs';
 import pg from 'pg';
 import { startServer, cpuSeconds, alternate, header, root } from '../runner.mjs';
 
-// 4. Queue throughput: api -> Bull -> worker
+/** BullMQ's rounds use the Redis databases two above Bull's (on 3, off 4), so its keys never meet Bull's. */
+function redisUrlFor(library, redisUrl) {
+  if (library === 'bull') return redisUrl;
+  const url = new URL(redisUrl);
+  url.pathname = `/${Number(url.pathname.slice(1) || 0) + 2}`;
+  return url.toString();
+}
+
+// 4. Queue throughput: api -> Bull, then BullMQ -> worker (QUEUE_LIBRARY), each on and off
 export async function queueScenario(o, backends, results) {
+  const rows = [];
+  for (const library of o.queueLibraries) rows.push(...(await measureLibrary(o, backends, library)));
+  results.queue = { rows, jobs: o.jobs };
+  header(`Queue throughput (${o.jobs} sync jobs per round: POST /sync -> queue -> worker, concurrency 2, no simulated work; logging and SQL comments on in both)`);
+  process.stdout.write('| library | variant | jobs/s median | min–max | change vs off | worker CPU µs/job |\n|---|---|---:|---:|---:|---:|\n');
+  for (const r of rows) {
+    const cpu = r.workerCpuMicrosPerJob === undefined ? 'n/a' : r.workerCpuMicrosPerJob.toFixed(0);
+    process.stdout.write(`| ${r.library} | ${r.variant} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)}–${r.max.toFixed(0)} | ${r.changePercent >= 0 ? '+' : ''}${r.changePercent.toFixed(1)} % | ${cpu} |\n`);
+  }
+}
+
+async function measureLibrary(o, backends, library) {
   // Logging, correlation and SQL comments stay on in both: only what this scenario is about is switched off.
   const QUEUE_OFF = { OBSERVABILITY_QUEUE_PROPAGATION_ENABLED: 'false', OBSERVABILITY_METRICS_ENABLED: 'false' };
   const apis = {};
   const workers = {};
   for (const variant of ['on', 'off']) {
-    const env = { DATABASE_URL: backends.db[variant], REDIS_URL: backends.redisUrl[variant], LOG_LEVEL: 'info', ...(variant === 'off' ? QUEUE_OFF : {}) };
+    const env = {
+      DATABASE_URL: backends.db[variant],
+      REDIS_URL: redisUrlFor(library, backends.redisUrl[variant]),
+      QUEUE_LIBRARY: library,
+      LOG_LEVEL: 'info',
+      ...(variant === 'off' ? QUEUE_OFF : {}),
+    };
     const apiPort = await freePort();
-    apis[variant] = await startServer(`queue api (${variant})`, process.execPath, [join(root, 'dist/apps/api/main.js')], {
+    apis[variant] = await startServer(`queue api (${library}, ${variant})`, process.execPath, [join(root, 'dist/apps/api/main.js')], {
       env: { ...env, PORT: String(apiPort) },
       readyUrl: `http://127.0.0.1:${apiPort}/health`,
     });
     const port = await freePort();
-    workers[variant] = await startServer(`worker (propagation and metrics ${variant})`, process.execPath, [join(root, 'dist/apps/worker/main.js')], {
+    workers[variant] = await startServer(`worker (${library}, propagation and metrics ${variant})`, process.execPath, [join(root, 'dist/apps/worker/main.js')], {
       env: { ...env, PORT: String(port), SYNC_WORK_MS: '0' },
       readyUrl: `http://127.0.0.1:${port}/health`,
     });
@@ -45,7 +71,7 @@ export async function queueScenario(o, backends, results) {
     await Promise.all(Array.from({ length: 8 }, post));
     const deadline = Date.now() + 120_000;
     while ((await runs(v)) < before + jobs) {
-      if (Date.now() > deadline) throw new Error(`queue ${v}: jobs not done within 120 s`);
+      if (Date.now() > deadline) throw new Error(`queue ${library} ${v}: jobs not done within 120 s`);
       await new Promise((r) => setTimeout(r, 5));
     }
     const jobsPerSecond = jobs / (Number(process.hrtime.bigint() - started) / 1e9);
@@ -68,7 +94,8 @@ export async function queueScenario(o, backends, results) {
     const values = workerCpu[v].filter((x) => x !== undefined);
     return values.length ? median(values) : undefined;
   };
-  const rows = ['off', 'on'].map((v) => ({
+  return ['off', 'on'].map((v) => ({
+    library,
     variant: `propagation and metrics ${v}`,
     median: med[v],
     min: Math.min(...samples[v]),
@@ -76,11 +103,4 @@ export async function queueScenario(o, backends, results) {
     changePercent: ((med[v] - med.off) / med.off) * 100,
     workerCpuMicrosPerJob: cpuOf(v),
   }));
-  results.queue = { rows, jobs: o.jobs };
-  header(`Queue throughput (${o.jobs} sync jobs per round: POST /sync -> Bull -> worker, concurrency 2, no simulated work; logging and SQL comments on in both)`);
-  process.stdout.write('| variant | jobs/s median | min–max | change vs off | worker CPU µs/job |\n|---|---:|---:|---:|---:|\n');
-  for (const r of rows) {
-    const cpu = r.workerCpuMicrosPerJob === undefined ? 'n/a' : r.workerCpuMicrosPerJob.toFixed(0);
-    process.stdout.write(`| ${r.variant} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)}–${r.max.toFixed(0)} | ${r.changePercent >= 0 ? '+' : ''}${r.changePercent.toFixed(1)} % | ${cpu} |\n`);
-  }
 }

@@ -51,4 +51,16 @@ describe('bench stats', () => {
     // The module on top of OpenTelemetry: 130 - 100 = 30 µs, against 40 µs alone.
     expect(targets[3].detail).toBe('30.0 µs vs 40.0 µs');
   });
+
+  it('judges the queue target for each library that ran', () => {
+    const queueRow = (library: string, v: string, changePercent: number) => ({ library, variant: `propagation and metrics ${v}`, changePercent, median: 1 });
+    const targets = evaluateTargets({
+      queue: { rows: [queueRow('bull', 'off', 0), queueRow('bull', 'on', -3), queueRow('bullmq', 'off', 0), queueRow('bullmq', 'on', -6)] },
+    });
+    const queue = targets.filter((t: { name: string }) => t.name.startsWith('Queue'));
+    expect(queue.map((t: { name: string; met?: boolean }) => [t.name, t.met])).toEqual([
+      ['Queue propagation and metrics cost < 5 % of jobs/s (bull)', true],
+      ['Queue propagation and metrics cost < 5 % of jobs/s (bullmq)', false],
+    ]);
+  });
 });
