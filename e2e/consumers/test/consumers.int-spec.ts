@@ -89,6 +89,16 @@ describe.each(rows)('%s on %s, Node %i, installed from the tarball', (consumer, 
     expect(statementsWith(`request_id='${id('job')}'`).some((s) => s.includes('SELECT 2 AS two'))).toBe(true);
   });
 
+  it('restores the request context inside the BullMQ processor (WorkerHost), for its logs and its SQL', async () => {
+    const res = await fetch(`${app.url}/mq-jobs`, { method: 'POST', headers: { 'X-Request-ID': id('mq-job') } });
+    expect(res.status).toBe(201);
+    const { jobId } = (await res.json()) as { jobId: string };
+    const line = await app.waitForLine((l) => l.msg === `farewell to processor for ${id('mq-job')}`, 'BullMQ processor line');
+    expect(line).toMatchObject({ request_id: id('mq-job'), job_id: jobId, queue: 'farewells', job_name: 'farewell', attempt: 1, context: 'FarewellsProcessor' });
+    await app.waitForLine((l) => l.request_id === id('mq-job') && l.msg === 'job completed' && l.queue === 'farewells', 'job completed line');
+    expect(statementsWith(`request_id='${id('mq-job')}'`).some((s) => s.includes('SELECT 3 AS three'))).toBe(true);
+  });
+
   it('serves one /metrics with its own and @willsoto/nestjs-prometheus’s metrics, exemplars in OpenMetrics', async () => {
     await fetch(`${app.url}/hello/exemplar`, { headers: { 'X-Request-ID': id('exemplar') } });
     await app.waitForLine((l) => l.request_id === id('exemplar') && l.msg === 'request completed', 'access line');

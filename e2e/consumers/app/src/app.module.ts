@@ -1,9 +1,11 @@
 import { BullModule } from '@nestjs/bull';
+import { BullModule as BullMqModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { makeCounterProvider, PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { ObservabilityModule, sqlCommentingClient } from '@commandcenter/observability';
 import { GreetingsController } from './greetings.controller.js';
+import { FarewellsProcessor } from './farewells.processor.js';
 import { GreetingsProcessor } from './greetings.processor.js';
 
 @Module({
@@ -14,8 +16,10 @@ import { GreetingsProcessor } from './greetings.processor.js';
     TypeOrmModule.forRoot({ type: 'postgres', url: process.env.DATABASE_URL, extra: { Client: sqlCommentingClient() } }),
     BullModule.forRoot({ url: process.env.REDIS_URL }),
     BullModule.registerQueue({ name: 'greetings' }),
+    BullMqModule.forRoot({ connection: { url: process.env.REDIS_URL }, prefix: 'mq' }),
+    BullMqModule.registerQueue({ name: 'farewells' }),
   ],
   controllers: [GreetingsController],
-  providers: [GreetingsProcessor, makeCounterProvider({ name: 'consumer_greetings_total', help: 'Greetings said.' })],
+  providers: [GreetingsProcessor, FarewellsProcessor, makeCounterProvider({ name: 'consumer_greetings_total', help: 'Greetings said.' })],
 })
 export class AppModule {}
