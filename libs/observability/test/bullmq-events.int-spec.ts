@@ -11,6 +11,7 @@ import { getRequestId, ObservabilityModule, runWithRequestId } from '../src/inde
 
 const QUEUE = 'bullmq-events';
 const seen: Array<{ kind: string; requestId: string | undefined; at: number }> = [];
+const rateLimited = new Set<string>();
 
 @Processor(QUEUE, { concurrency: 2, limiter: { max: 2, duration: 400 } })
 @Injectable()
@@ -19,6 +20,12 @@ class EventsProcessor extends WorkerHost {
     seen.push({ kind: job.data.kind, requestId: getRequestId(), at: Date.now() });
     if (job.data.kind === 'fail-once' && job.attemptsMade === 0) throw new Error('first attempt fails');
     if (job.data.kind === 'always-fails') throw new TypeError('never works');
+    if (job.data.kind === 'rate-limited-once' && !rateLimited.has(String(job.id))) {
+      // The processor says the service it calls is rate limited: BullMQ moves the job back to wait, no attempt spent.
+      rateLimited.add(String(job.id));
+      await this.worker.rateLimit(100);
+      throw Worker.RateLimitError();
+    }
     return 'done';
   }
 }
@@ -104,6 +111,13 @@ describe('BullMQ: job event lines and metrics', () => {
     expect(limited.map((s) => s.requestId)).toEqual(Array(5).fill('mqe-5'));
     // The limiter (2 per 400 ms) held some of them back: they ran in at least three windows.
     expect(limited[4].at - limited[0].at).toBeGreaterThanOrEqual(700);
+  });
+
+  it('keeps the context of a job the processor sent back with a manual rate limit', async () => {
+    await runWithRequestId('mqe-7', () => queue.add('work', { kind: 'rate-limited-once' }));
+    const runs = await waitFor(() => (seen.filter((s) => s.kind === 'rate-limited-once').length === 2 ? seen.filter((s) => s.kind === 'rate-limited-once') : undefined), 'both runs', 15_000);
+    expect(runs.map((r) => r.requestId)).toEqual(['mqe-7', 'mqe-7']);
+    expect(await line('job completed', 'mqe-7')).toMatchObject({ attempt: 1 });
   });
 
   it('reads the queue sizes and workers at scrape time', async () => {

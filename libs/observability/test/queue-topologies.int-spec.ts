@@ -157,8 +157,8 @@ describe('BullMQ on a Redis Cluster', () => {
   });
 });
 
-// Redis behind a Sentinel (redis-server --sentinel): Bull finds the master through it; no key constraint applies.
-describe('Bull through Redis Sentinel', () => {
+// Redis behind a Sentinel (redis-server --sentinel): Bull and BullMQ find the master through it; no key constraint applies.
+describe('Bull and BullMQ through Redis Sentinel', () => {
   let sentinel: StartedRedisSentinel;
 
   beforeAll(async () => {
@@ -166,11 +166,32 @@ describe('Bull through Redis Sentinel', () => {
   });
   afterAll(() => sentinel?.stop());
 
-  it('carries the request id from add() into the processor', async () => {
+  it('carries the request id from add() into the processor (Bull)', async () => {
     const app = await createApp({ redis: { sentinels: sentinel.sentinels, name: sentinel.name }, prefix: `s${Date.now()}` });
     try {
       await app.init();
       expect(await carried(app, 'sentinel-req-1', 'through-sentinel')).toBe('sentinel-req-1');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('carries the request id from add() into the processor (BullMQ)', async () => {
+    @Module({
+      imports: [
+        ObservabilityModule.forRoot({ serviceName: 'topology-mq', logging: { destination: new CaptureStream() }, metrics: { registry: new Registry() } }),
+        BullMqModule.forRoot({ connection: { sentinels: sentinel.sentinels, name: sentinel.name }, prefix: `ms${Date.now()}` }),
+        BullMqModule.registerQueue({ name: MQ_QUEUE }),
+      ],
+      providers: [MqTopologyProcessor],
+    })
+    class MqSentinelModule {}
+    const app = await NestFactory.create(MqSentinelModule, new ExpressAdapter(), { logger: false, abortOnError: false });
+    try {
+      await app.init();
+      const queue = app.get<MqQueue>(getMqQueueToken(MQ_QUEUE));
+      await runWithRequestId('sentinel-mq-1', () => queue.add('work', { kind: 'mq-through-sentinel' }));
+      expect((await waitFor(() => processed.find((p) => p.kind === 'mq-through-sentinel'), 'the job processed', 15_000)).requestId).toBe('sentinel-mq-1');
     } finally {
       await app.close();
     }
