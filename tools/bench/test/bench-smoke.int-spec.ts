@@ -19,7 +19,7 @@ interface Results {
   http: Record<string, { rows: Row[]; otelSpansExported?: number }>;
   api: { rows: Row[] };
   comments: { rows: Array<{ variant: string; median: number }>; statementOn: string; statementOff: string };
-  queue: { rows: Array<{ variant: string; median: number }> };
+  queue: { rows: Array<{ library: string; variant: string; median: number }> };
   scrape: { rows: Array<{ target: number; format: string; series: number; median: number }> };
   targets: Array<{ name: string; met?: boolean; detail: string }>;
 }
