@@ -1,10 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
+import { buildRuleFiles } from '../pack/pack.ts';
 import { requireBinary } from './support/binaries.js';
+import { FLEET } from './support/fleet-config.ts';
 
 const monitoring = join(dirname(fileURLToPath(import.meta.url)), '..');
 const prometheusDir = join(monitoring, 'prometheus');
@@ -38,6 +41,15 @@ describe('Prometheus rules', () => {
   it('pass promtool check rules and check config', () => {
     expect(promtool('check', 'rules', ...ruleFiles)).toContain('SUCCESS');
     expect(promtool('check', 'config', 'prometheus.yml')).toContain('SUCCESS');
+  });
+
+  it("generated for a fleet (several services, per cluster and namespace), pass promtool check rules too", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pack-'));
+    const files = Object.entries(buildRuleFiles(FLEET)).map(([file, text]) => {
+      writeFileSync(join(dir, file), text);
+      return join(dir, file);
+    });
+    expect(promtool('check', 'rules', ...files)).toContain('SUCCESS');
   });
 
   it('pass every promtool unit test', () => {

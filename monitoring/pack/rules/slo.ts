@@ -1,0 +1,111 @@
+import { DEFAULT_SLO, type PackConfig, type ServiceConfig } from '../config.ts';
+import { leMatcher, Promql } from '../promql.ts';
+import type { AlertRule, RecordRule, RuleFile, RuleGroup } from '../rule-file.ts';
+
+const WINDOWS = ['5m', '30m', '1h', '6h', '3d', '30d'];
+
+/** 0.999 -> "99.9%"; floating-point noise rounded away. */
+const percent = (ratio: number) => `${Number((ratio * 100).toPrecision(10))}%`;
+const round = (n: number) => Number(n.toPrecision(10));
+const duration = (seconds: number) => (seconds >= 1 ? `${seconds} s` : `${Math.round(seconds * 1000)} ms`);
+
+/**
+ * SLOs of each api service over 30 days, alerted with multi-window multi-burn-rate rules (Google SRE workbook,
+ * "Alerting on SLOs"). Recording rules follow Sloth's naming: slo:sli_error:ratio_rate<window>, by slo and service.
+ */
+export function sloRules(config: PackConfig, services: ServiceConfig[]): RuleFile {
+  const q = new Promql(config.aggregation);
+  const groups: RuleGroup[] = [];
+  for (const s of services) {
+    const slo = { ...DEFAULT_SLO, ...s.slo };
+    const requests = (w: string) => q.sum(`rate(http_requests_total${Promql.selector(s.selector)}[${w}])`);
+    const errors = (w: string) => q.sum(`rate(http_requests_total${Promql.selector(s.selector, 'status_code=~"5.."')}[${w}])`);
+    const count = (w: string) => q.sum(`rate(http_request_duration_seconds_count${Promql.selector(s.selector)}[${w}])`);
+    const fast = (w: string) => q.sum(`rate(http_request_duration_seconds_bucket${Promql.selector(s.selector, leMatcher(slo.latency.thresholdSeconds))}[${w}])`);
+    groups.push(
+      sloGroup(q, s, 'availability', round(1 - slo.availability), (w) => `${errors(w)} / ${requests(w)}`, requests, {
+        fast: {
+          summary: 'The API burns its availability error budget fast',
+          description: `At this rate the ${percent(slo.availability)} availability objective's 30-day error budget is gone within days. Check the SLO and Error tracking dashboards.`,
+        },
+        slow: {
+          summary: 'The API spends its availability error budget faster than it earns it',
+          description: `Over 3 days more than ${percent(round(1 - slo.availability))} of requests failed: the 30-day budget will not last. Plan a fix; look at the SLO dashboard and the top error fingerprints.`,
+        },
+      }),
+      sloGroup(q, s, 'latency', round(1 - slo.latency.objective), (w) => `1 - ${fast(w)} / ${count(w)}`, count, {
+        fast: {
+          summary: 'The API burns its latency error budget fast',
+          description: `Far more than ${percent(round(1 - slo.latency.objective))} of requests take longer than ${duration(slo.latency.thresholdSeconds)}: the 30-day latency budget is gone within days. Check the Golden signals dashboard (exemplars lead to the slow requests) and Database performance.`,
+        },
+        slow: {
+          summary: 'The API spends its latency error budget faster than it earns it',
+          description: `Over 3 days more than ${percent(round(1 - slo.latency.objective))} of requests took longer than ${duration(slo.latency.thresholdSeconds)}. Plan a fix; the SLO dashboard shows the trend.`,
+        },
+      }),
+    );
+  }
+  return {
+    file: 'slo.rules.yml',
+    header: [
+      'API SLOs over 30 days, alerted with multi-window multi-burn-rate rules (Google SRE workbook, "Alerting on SLOs").',
+      ...services.map((s) => {
+        const slo = { ...DEFAULT_SLO, ...s.slo };
+        return `  ${s.name}: availability ${percent(slo.availability)} of requests without a 5xx; latency ${percent(slo.latency.objective)} within ${duration(slo.latency.thresholdSeconds)} (a bucket bound)`;
+      }),
+      "Recording rules follow Sloth's naming: slo:sli_error:ratio_rate<window>, labelled by slo and service. Each SLO's",
+      'alerts share its group: rules of a group run in order, so an alert always reads the recordings of the same round.',
+      '`le` is matched as "1" or "1.0": Prometheus 3 writes classic histogram bounds as floats.',
+    ],
+    groups,
+  };
+}
+
+type Texts = Record<'fast' | 'slow', { summary: string; description: string }>;
+
+function sloGroup(q: Promql, s: ServiceConfig, kind: 'availability' | 'latency', budget: number, ratio: (w: string) => string, traffic: (w: string) => string, texts: Texts): RuleGroup {
+  const slo = `${s.name}-${kind}`;
+  const labels = { service: s.name, slo };
+  const records: RecordRule[] = [
+    ...WINDOWS.map((w) => ({ record: `slo:sli_error:ratio_rate${w}`, labels, expr: ratio(w) })),
+    { record: 'slo:objective:ratio', labels, expr: `vector(${round(1 - budget)})` },
+    { record: 'slo:error_budget:ratio', labels, expr: `vector(${budget})` },
+  ];
+  const sli = (w: string) => `slo:sli_error:ratio_rate${w}{slo="${slo}"}`;
+  const name = `Api${kind === 'availability' ? 'Availability' : 'Latency'}BudgetBurn`;
+  const alerts: AlertRule[] = [
+    {
+      alert: name,
+      comment:
+        kind === 'availability'
+          ? 'Page: 2% of the 30-day budget gone in 1 hour (14.4x), or 5% in 6 hours (6x); the short window makes the\nalert stop soon after the burn stops. A handful of failed requests on a near-idle API is no emergency.'
+          : undefined,
+      expr: `((
+  ${sli('1h')} > (14.4 * ${budget})
+  and ${sli('5m')} > (14.4 * ${budget})
+)
+or
+(
+  ${sli('6h')} > (6 * ${budget})
+  and ${sli('30m')} > (6 * ${budget})
+)
+) and ${q.on()} ${traffic('30m')} > 0.1`,
+      for: '2m',
+      severity: 'critical',
+      service: s.name,
+      ...texts.fast,
+    },
+    {
+      alert: `${name}Slow`,
+      comment: kind === 'availability' ? 'Ticket: the budget is burning at least as fast as it is earned, over 3 days.' : undefined,
+      expr: `${sli('3d')} > ${budget}
+and ${sli('6h')} > ${budget}
+and ${q.on()} ${traffic('6h')} > 0.1`,
+      for: '1h',
+      severity: 'warning',
+      service: s.name,
+      ...texts.slow,
+    },
+  ];
+  return { name: `slo-${slo}`, rules: [...records, ...alerts] };
+}
