@@ -23,7 +23,12 @@ export interface PackConfig {
   /** The `service` label of the queue alerts (queues are alerted per queue, whichever app reads them). */
   queueService?: string;
   postgresExporter?: { selector: string };
+  /** Default `job="node"`. */
   nodeExporter?: { selector: string };
+  /** The Prometheus that evaluates the rules, scraping itself. Default `job="prometheus"`. */
+  prometheus?: { selector: string };
+  /** Default `job="alertmanager"`. */
+  alertmanager?: { selector: string };
 }
 
 export const DEFAULT_SLO = { availability: 0.999, latency: { objective: 0.99, thresholdSeconds: 1 } };

@@ -11,6 +11,10 @@ export class Promql {
     return this.aggregate('sum', inner, by);
   }
 
+  avg(inner: string, ...by: string[]): string {
+    return this.aggregate('avg', inner, by);
+  }
+
   max(inner: string, ...by: string[]): string {
     return this.aggregate('max', inner, by);
   }

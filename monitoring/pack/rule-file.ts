@@ -5,7 +5,8 @@ export interface AlertRule {
   comment?: string;
   expr: string;
   for?: string;
-  severity: 'critical' | 'warning';
+  /** `none`: not a problem to act on (the Watchdog). */
+  severity: 'critical' | 'warning' | 'none';
   service: string;
   summary: string;
   description: string;

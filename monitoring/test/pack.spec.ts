@@ -34,7 +34,7 @@ describe('the monitoring pack generator', () => {
     expect(latency.rules.find((r: { record?: string }) => r.record === 'slo:error_budget:ratio').expr).toBe('vector(0.05)');
     expect(latency.rules.find((r: { alert?: string }) => r.alert === 'ApiLatencyBudgetBurn').expr).toContain('and on (cluster, namespace) sum by (cluster, namespace)');
     const queue = parse(files['queue.rules.yml']);
-    expect(queue.groups[0].rules.find((r: { alert?: string }) => r.alert === 'WorkerDown').expr).toBe('up{namespace="shop",job="mailer"} == 0 or absent(up{namespace="shop",job="mailer"})');
+    expect(queue.groups[0].rules.find((r: { alert?: string }) => r.alert === 'WorkerDown').expr).toBe('sum by (cluster, namespace) (up{namespace="shop",job="mailer"}) == 0 or absent(up{namespace="shop",job="mailer"})');
   });
 
   it('refuses a configuration it could not write right rules for, naming each problem', () => {

@@ -58,7 +58,8 @@ describe('Prometheus rules', () => {
   });
 
   it.each(alerts.map((a) => [a.alert!, a] as [string, Rule]))('%s has a severity, summary, description and a runbook that exists', (name, rule) => {
-    expect(['critical', 'warning']).toContain(rule.labels?.severity);
+    // Only the Watchdog, which always fires, is no problem to act on.
+    expect(name === 'Watchdog' ? ['none'] : ['critical', 'warning']).toContain(rule.labels?.severity);
     expect(rule.annotations?.summary).toBeTruthy();
     expect(rule.annotations?.description).toBeTruthy();
     expect(rule.annotations?.runbook_url).toMatch(new RegExp(`/docs/runbooks/${name}\\.md$`));
@@ -72,6 +73,7 @@ describe('Prometheus rules', () => {
       ),
     );
     expect(cases.some((c) => c.exp_alerts.length > 0)).toBe(true);
-    expect(cases.some((c) => c.exp_alerts.length === 0)).toBe(true);
+    // The Watchdog is never silent: that is its point.
+    if (name !== 'Watchdog') expect(cases.some((c) => c.exp_alerts.length === 0)).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import type { PackConfig, ServiceConfig } from '../config.ts';
 import { Promql } from '../promql.ts';
 import type { RuleFile } from '../rule-file.ts';
+import { targetAlerts } from './targets.ts';
 
 /** HTTP alerts of each api service: error ratio, p95 latency, targets down. */
 export function apiRules(config: PackConfig, services: ServiceConfig[]): RuleFile {
@@ -45,17 +46,12 @@ and ${q.sum(`rate(http_request_duration_seconds_count${Promql.selector(s.selecto
             description:
               'The 95th percentile of API request duration has been above 500 ms for 5 minutes. The Golden signals dashboard shows which routes are slow, with exemplars linking to the slow requests\' logs.',
           },
-          {
-            alert: 'ApiDown',
-            comment: 'A vanished target has no `up` series at all: absent() covers it.',
-            expr: `up${Promql.selector(s.selector)} == 0 or absent(up${Promql.selector(s.selector)})`,
-            for: '2m',
-            severity: 'critical',
-            service,
-            summary: 'The API is not being scraped',
-            description:
-              'Prometheus could not scrape the API for 2 minutes (or has no API target at all). Users are probably getting errors or timeouts.',
-          },
+          ...targetAlerts(q, s, {
+            allDown: 'ApiDown',
+            someDown: 'ApiReplicasDown',
+            what: 'API',
+            impact: 'Users are probably getting errors or timeouts.',
+          }),
         ],
       };
     }),

@@ -1,6 +1,7 @@
 import type { PackConfig, ServiceConfig } from '../config.ts';
 import { Promql } from '../promql.ts';
 import type { AlertRule, RuleFile } from '../rule-file.ts';
+import { targetAlerts } from './targets.ts';
 
 /** Queue alerts, per queue whichever app reports it, and a target-down alert per worker service. */
 export function queueRules(config: PackConfig, workers: ServiceConfig[]): RuleFile {
@@ -35,7 +36,9 @@ ${finished('10m')} > 0`,
     },
     {
       alert: 'QueueStalledJobs',
+      comment: 'Any stall in 15 minutes; `for` skips a single evaluation that saw a counter appear.',
       expr: `${q.sum('increase(bull_jobs_stalled_total[15m])', 'queue')} > 0`,
+      for: '1m',
       severity: 'warning',
       service,
       summary: 'Jobs of queue {{ $labels.queue }} stalled',
@@ -58,18 +61,8 @@ ${finished('15m')} >= 10`,
       description:
         'More than 10% of finished jobs used up all their attempts in the last 15 minutes. The Error tracking dashboard groups the failures by fingerprint.',
     },
-    ...workers.map(
-      (w): AlertRule => ({
-        alert: 'WorkerDown',
-        comment: "A dead worker's own gauges vanish with it: watch its target instead.",
-        expr: `up${Promql.selector(w.selector)} == 0 or absent(up${Promql.selector(w.selector)})`,
-        for: '2m',
-        severity: 'critical',
-        service: w.name,
-        summary: 'The worker is not being scraped',
-        description:
-          'Prometheus could not scrape the worker for 2 minutes (or has no worker target). Jobs queue up unprocessed.',
-      }),
+    ...workers.flatMap((w) =>
+      targetAlerts(q, w, { allDown: 'WorkerDown', someDown: 'WorkerReplicasDown', what: 'worker', impact: 'Jobs queue up unprocessed.' }),
     ),
   ];
   return {
