@@ -59,6 +59,13 @@ describe('docker/compose.yml', () => {
     }
   });
 
+  it('keeps Prometheus data longer than the SLOs\' 30-day window (in compose and in npm run stack)', () => {
+    const days = (flags: string[]) => Number(/^--storage\.tsdb\.retention\.time=(\d+)d$/.exec(flags.find((f) => f.startsWith('--storage.tsdb.retention.time=')) ?? '')?.[1]);
+    expect(days((compose.services.prometheus as unknown as { command: string[] }).command)).toBeGreaterThan(30);
+    const stack = readFileSync(join(root, 'tools/stack/stack.mjs'), 'utf8');
+    expect(days([/'(--storage\.tsdb\.retention\.time=[^']+)'/.exec(stack)?.[1] ?? ''])).toBeGreaterThan(30);
+  });
+
   it('builds the apps from real Nx projects and their outputs', () => {
     expect(dockerfile).toMatch(/RUN npx nx run \$\{APP\}:build/);
     expect(dockerfile).toMatch(/COPY --from=build \/workspace\/dist\/apps\/\$\{APP\} dist\/apps\/\$\{APP\}/);

@@ -235,6 +235,8 @@ async function up() {
   quiet('prometheus', 'prometheus', [
     `--config.file=${join(dir, 'prometheus.yml')}`,
     `--storage.tsdb.path=${join(dir, 'prometheus')}`,
+    // The SLOs' window is 30 days: keep more than that (Prometheus' default is 15 days).
+    '--storage.tsdb.retention.time=35d',
     `--web.listen-address=127.0.0.1:${PORTS.prometheus}`,
     '--enable-feature=exemplar-storage',
   ]);
