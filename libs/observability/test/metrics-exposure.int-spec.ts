@@ -37,4 +37,16 @@ describe.each<AdapterKind>(['express', 'fastify'])('metrics exposure on %s', (ad
     app = undefined;
     await expect(fetch(`http://127.0.0.1:${address.port}/metrics`)).rejects.toThrow();
   });
+
+  it('adds the bounds the alert rules read to custom duration buckets, and warns once at start-up', async () => {
+    logs.clear();
+    app = await startTestApp(adapter, logs, { metrics: { durationBuckets: [0.1, 2] } });
+    await fetch(`${app.url}/items/1`);
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    const bounds = [...text.matchAll(/http_request_duration_seconds_bucket\{le="([^"]+)",[^}]*route="\/items\/:id"/g)].map((m) => m[1]);
+    expect(bounds).toEqual(['0.1', '0.5', '1', '2', '+Inf']);
+    const warnings = logs.lines.filter((l) => l.added_buckets);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 40, added_buckets: [0.5, 1] });
+  });
 });

@@ -12,5 +12,8 @@ export const DEFAULT_HTTP_DURATION_BUCKETS: readonly number[] = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2.5, 5, 10,
 ];
 
+/** Bucket bounds the shipped alert rules read (the p95 alert's 500 ms, the latency SLO's 1 s): kept in custom buckets. */
+export const DEFAULT_REQUIRED_BUCKETS: readonly number[] = [0.5, 1];
+
 /** DI token of the prom-client registry the module writes to: inject it to register the app's own metrics. */
 export const METRICS_REGISTRY = Symbol('observability:metrics-registry');

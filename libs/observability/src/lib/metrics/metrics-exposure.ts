@@ -76,5 +76,10 @@ export class MetricsExposure implements OnApplicationBootstrap, OnModuleDestroy 
       else msg += `; PrometheusController still serves ${prometheus.paths.join(', ')} (prom-client's default registry only)`;
     }
     this.internal.guard('logging', () => this.logger.info({ context: 'ObservabilityModule', metrics_path: metrics.path }, msg));
+    if (metrics.addedBuckets.length) {
+      const added = metrics.addedBuckets.join(', ');
+      const line = `metrics.durationBuckets lacked ${added} s, bounds the alert rules read (metrics.requiredBuckets): added, so those alerts can fire`;
+      this.internal.guard('logging', () => this.logger.warn({ context: 'ObservabilityModule', added_buckets: metrics.addedBuckets }, line));
+    }
   }
 }

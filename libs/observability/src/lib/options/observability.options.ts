@@ -1,6 +1,6 @@
 import type { DestinationStream, Level } from 'pino';
 import type { Registry } from 'prom-client';
-import { DEFAULT_HTTP_DURATION_BUCKETS, DEFAULT_REQUEST_ID_HEADER } from '../core/constants.js';
+import { DEFAULT_HTTP_DURATION_BUCKETS, DEFAULT_REQUEST_ID_HEADER, DEFAULT_REQUIRED_BUCKETS } from '../core/constants.js';
 
 /** Options of `ObservabilityModule.forRoot()`. Every field is optional; each comment gives the default. */
 export interface ObservabilityOptions {
@@ -76,6 +76,12 @@ export interface MetricsOptions {
   /** Buckets of `http_request_duration_seconds`, in seconds. Default: `DEFAULT_HTTP_DURATION_BUCKETS`. */
   durationBuckets?: number[];
   /**
+   * Bounds the alert rules read off `http_request_duration_seconds` (a latency threshold must be a bucket bound, or
+   * its alert never fires): added to `durationBuckets` when missing, with a warning at start-up. Default: `[0.5, 1]`,
+   * the thresholds of the shipped pack; set yours when your pack's latency SLO differs.
+   */
+  requiredBuckets?: number[];
+  /**
    * Serve the metrics on this port, on a server of their own, instead of the application's port (keeps them off
    * the public listener). Default: `OBSERVABILITY_METRICS_PORT`, else unset (served on the application's port).
    */
@@ -144,7 +150,7 @@ export const DEFAULTS = {
   correlation: { enabled: true, header: DEFAULT_REQUEST_ID_HEADER, requestIdFromTrace: false },
   logging: { enabled: true, level: 'info', accessLog: true, accessLogExclude: ['/health', '/health/*'], redact: [] as string[] },
   errors: { enabled: true, countClientErrors: false },
-  metrics: { enabled: true, path: '/metrics', host: '0.0.0.0', defaultMetrics: true, durationBuckets: DEFAULT_HTTP_DURATION_BUCKETS },
+  metrics: { enabled: true, path: '/metrics', host: '0.0.0.0', defaultMetrics: true, durationBuckets: DEFAULT_HTTP_DURATION_BUCKETS, requiredBuckets: DEFAULT_REQUIRED_BUCKETS },
   queue: { scrapeTimeoutMs: 500, sizes: 'one-replica', sizesLeaseMs: 30_000 },
   database: { enabled: true, queryComments: true, prependComments: false, slowQueryMs: 200 },
 } as const;

@@ -44,4 +44,16 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ metrics: { path: 'metrics' } }, {})).toThrow('metrics.path');
     expect(() => resolveOptions({ metrics: { durationBuckets: [1, 0.5] } }, {})).toThrow('durationBuckets');
   });
+
+  it("completes custom duration buckets with the bounds the alert rules read, and says which it added", () => {
+    const custom = resolveOptions({ metrics: { durationBuckets: [0.1, 0.3, 2] } }, {});
+    expect(custom.metrics.durationBuckets).toEqual([0.1, 0.3, 0.5, 1, 2]);
+    expect(custom.metrics.addedBuckets).toEqual([0.5, 1]);
+    expect(resolveOptions({}, {}).metrics.addedBuckets).toEqual([]);
+    const own = resolveOptions({ metrics: { durationBuckets: [0.1, 0.3, 2], requiredBuckets: [0.3, 0.25] } }, {});
+    expect(own.metrics.durationBuckets).toEqual([0.1, 0.25, 0.3, 2]);
+    expect(own.metrics.addedBuckets).toEqual([0.25]);
+    expect(resolveOptions({ metrics: { durationBuckets: [2], requiredBuckets: [] } }, {}).metrics.durationBuckets).toEqual([2]);
+    expect(() => resolveOptions({ metrics: { requiredBuckets: [0] } }, {})).toThrow('metrics.requiredBuckets must be positive numbers');
+  });
 });

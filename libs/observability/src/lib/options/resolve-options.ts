@@ -26,6 +26,8 @@ export interface ResolvedOptions {
   metrics: Defaulted<MetricsOptions, 'registry' | 'port' | 'bearerToken'> & {
     /** Derived: served on the application's own port (metrics on, no port of their own). */
     servedOnAppPort: boolean;
+    /** Derived: required bounds that `durationBuckets` lacked and that were added (logged at start-up). */
+    addedBuckets: number[];
   };
   queue: Defaulted<QueueOptions> & {
     /** Derived: `queue.enabled: true` was given, so a missing Bull is a start-up error. */
@@ -76,6 +78,9 @@ export function resolveOptions(options: ObservabilityOptions = {}, env: Env = pr
   if (durationBuckets.length === 0 || durationBuckets.some((b, i) => !(b > 0) || (i > 0 && b <= durationBuckets[i - 1]))) {
     throw new Error('ObservabilityModule: metrics.durationBuckets must be positive and strictly increasing');
   }
+  const requiredBuckets = options.metrics?.requiredBuckets ?? DEFAULTS.metrics.requiredBuckets;
+  if (requiredBuckets.some((b) => !(b > 0) || !Number.isFinite(b))) throw new Error('ObservabilityModule: metrics.requiredBuckets must be positive numbers');
+  const addedBuckets = [...new Set(requiredBuckets)].filter((b) => !durationBuckets.includes(b)).sort((a, b) => a - b);
 
   const scrapeTimeoutMs = options.queue?.scrapeTimeoutMs ?? DEFAULTS.queue.scrapeTimeoutMs;
   if (!Number.isInteger(scrapeTimeoutMs) || scrapeTimeoutMs < 1 || scrapeTimeoutMs > 10_000) {
@@ -148,7 +153,9 @@ export function resolveOptions(options: ObservabilityOptions = {}, env: Env = pr
       bearerToken,
       registry: options.metrics?.registry,
       defaultMetrics: options.metrics?.defaultMetrics ?? DEFAULTS.metrics.defaultMetrics,
-      durationBuckets: [...durationBuckets],
+      durationBuckets: [...durationBuckets, ...addedBuckets].sort((a, b) => a - b),
+      requiredBuckets: [...requiredBuckets],
+      addedBuckets,
       servedOnAppPort: metricsEnabled && rawPort === undefined,
     },
     observesRequests: correlationEnabled || loggingEnabled || metricsEnabled,
