@@ -12,6 +12,7 @@ interface Target {
   datasource?: { type?: string };
 }
 interface Panel {
+  id?: number;
   title?: string;
   targets?: Target[];
   panels?: Panel[];
@@ -70,6 +71,31 @@ describe('Grafana dashboards', () => {
     expect(selectors.length).toBeGreaterThan(0);
     // request_id is structured metadata or a parsed field, never a stream label (unbounded streams).
     for (const selector of selectors) expect(selector).not.toContain('request_id');
+  });
+
+  it('let each Grafana choose its datasources and drill down by namespace, job and instance', () => {
+    for (const dashboard of Object.values(committed)) {
+      expect(dashboard.templating.list.map((v: { name: string; type: string }) => `${v.name}:${v.type}`)).toEqual(
+        expect.arrayContaining(['datasource:datasource', 'logs:datasource', 'namespace:query', 'job:query', 'instance:query']),
+      );
+      const uids = JSON.stringify(dashboard).match(/"uid":"[^"]*"/g) ?? [];
+      for (const uid of uids) expect([`"uid":"${dashboard.uid}"`, '"uid":"${datasource}"', '"uid":"${logs}"']).toContain(uid);
+    }
+  });
+
+  it('give every panel an id of its own that does not depend on its position', () => {
+    for (const dashboard of Object.values(committed)) {
+      const ids: number[] = [];
+      const walk = (panels: Panel[] = []) => panels.forEach((p) => (ids.push(p.id!), walk(p.panels)));
+      walk(dashboard.panels);
+      expect(ids.every((id) => Number.isInteger(id) && id > 0)).toBe(true);
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+  });
+
+  it('show rates, not increases over $__rate_interval (whose numbers change with the zoom)', () => {
+    const exprs = Object.values(committed).flatMap((d) => targetsOf(d).map((t) => t.expr));
+    expect(exprs.filter((e) => /increase\([^)]*\[\$__rate_interval\]/.test(e))).toEqual([]);
   });
 
   it('show exemplars on the latency histograms', () => {

@@ -155,7 +155,9 @@ describe('monitoring stack, live', () => {
     ),
   );
   it.each(dashboardQueries)('dashboard query of %s evaluates, with data when traffic exercises it: %s', async (_panel, expr) => {
-    const result = await stack.query(expr.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '5m'));
+    // The drill-down variables at their default, All (`.*`).
+    const filled = ['$namespace', '$job', '$instance'].reduce((e, v) => e.replaceAll(v, '.*'), expr);
+    const result = await stack.query(filled.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '5m'));
     if (!MAY_BE_EMPTY.has(expr)) expect(result.length).toBeGreaterThan(0);
   });
 

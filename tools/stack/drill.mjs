@@ -3,7 +3,8 @@
 // of monitoring/prometheus/rules run unchanged, so these are the stack's actual detection times.
 //   1. error burst: half the api's requests fail for a while
 //   2. stopped worker, and with it a growing queue backlog
-// The stack is restored afterwards (the worker restarted). Takes about 15 minutes.
+//   3. full api outage: every api process killed (SIGKILL), then started again
+// The stack is restored afterwards (worker and api restarted). Takes about 20 minutes.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -103,22 +104,40 @@ async function stoppedWorker() {
   await enqueue;
   log(`incident 2: WorkerDown ${workerDown ? `after ${seconds(workerDown - start)}` : 'never fired'}, QueueBacklogGrowing ${backlog ? `after ${seconds(backlog - start)}` : 'never fired'}; restarting the worker`);
   const ended = Date.now();
-  const worker = spawn(process.execPath, ['--enable-source-maps', 'dist/apps/worker/main.js'], {
-    cwd: root,
-    env: { ...process.env, ...appEnv, PORT: String(ports.worker) },
-    stdio: 'ignore',
-    detached: true,
-  });
-  worker.unref();
-  state.pids.worker = worker.pid;
-  writeFileSync(stateFile, JSON.stringify(state, null, 2));
+  restart('worker');
   const [workerBack, backlogGone] = await Promise.all([until('WorkerDown', false, 10 * 60_000), until('QueueBacklogGrowing', false, 10 * 60_000)]);
   results.push(['stopped worker', 'WorkerDown', workerDown && workerDown - start, workerBack && workerBack - ended]);
   results.push(['queue backlog (worker stopped)', 'QueueBacklogGrowing', backlog && backlog - start, backlogGone && backlogGone - ended]);
 }
 
+/** Starts an app of the stack again, detached like `npm run stack` starts it, and records its pid for `--stop`. */
+function restart(app) {
+  const child = spawn(process.execPath, ['--enable-source-maps', `dist/apps/${app}/main.js`], {
+    cwd: root,
+    env: { ...process.env, ...appEnv, PORT: String(ports[app]) },
+    stdio: 'ignore',
+    detached: true,
+  });
+  child.unref();
+  state.pids[app] = child.pid;
+  writeFileSync(stateFile, JSON.stringify(state, null, 2));
+}
+
+async function apiOutage() {
+  log('incident 3: every api process killed');
+  const start = Date.now();
+  process.kill(state.pids.api, 'SIGKILL');
+  const down = await until('ApiDown', true, 6 * 60_000);
+  log(`incident 3: ApiDown ${down ? `active after ${seconds(down - start)}` : 'never fired'}; starting the api again`);
+  const ended = Date.now();
+  restart('api');
+  const back = down ? await until('ApiDown', false, 10 * 60_000) : undefined;
+  results.push(['full api outage (every api process killed)', 'ApiDown', down && down - start, back && back - ended]);
+}
+
 log(`against ${api} and ${alertmanager}`);
 await Promise.all([errorBurst(), stoppedWorker()]);
+await apiOutage();
 console.log(`\nDetection and resolution times (Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}):\n`);
 console.log('| incident | alert | detected after | resolved after the incident ended |');
 console.log('|---|---|---|---|');

@@ -1,12 +1,28 @@
-import { DashboardBuilder, RowBuilder, TextBoxVariableBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { DashboardBuilder, DatasourceVariableBuilder, QueryVariableBuilder, RowBuilder, TextBoxVariableBuilder, VariableRefresh } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as LogsPanel } from '@grafana/grafana-foundation-sdk/logs';
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
-import { LOKI, logql, PROMETHEUS, prom, quantiles, resetRefIds } from './queries.ts';
+import { LOKI, logql, PROMETHEUS, prom, quantiles, resetRefIds, SCOPE } from './queries.ts';
+import { withStablePanelIds } from './panel-ids.ts';
 
-const API = 'job="api"';
+/** The api's series, narrowed by the drill-down variables. */
+const API = `job="api",${SCOPE}`;
 const APPS = 'service=~"api|worker"';
+
+/** A label's values among the scraped targets, narrowed by the variables before it; all of them by default. */
+function labelVariable(name: string, label: string, filter: string) {
+  return new QueryVariableBuilder(name)
+    .label(label)
+    .datasource(PROMETHEUS)
+    .query({ query: `label_values(up${filter}, ${name})`, refId: 'PrometheusVariableQueryEditor-VariableQuery' })
+    .definition(`label_values(up${filter}, ${name})`)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .includeAll(true)
+    .multi(true)
+    .allValue('.*')
+    .current({ text: 'All', value: '$__all' });
+}
 
 function dashboard(uid: string, title: string, description: string) {
   return new DashboardBuilder(title)
@@ -15,7 +31,13 @@ function dashboard(uid: string, title: string, description: string) {
     .tags(['commandcenter', 'generated'])
     .refresh('30s')
     .time({ from: 'now-1h', to: 'now' })
-    .timezone('browser');
+    .timezone('browser')
+    .withVariable(new DatasourceVariableBuilder('datasource').label('Metrics').type('prometheus'))
+    .withVariable(new DatasourceVariableBuilder('logs').label('Logs').type('loki'))
+    // Per-replica drill-down; a deployment without a namespace label matches `.*` as well.
+    .withVariable(labelVariable('namespace', 'Namespace', ''))
+    .withVariable(labelVariable('job', 'Job', '{namespace=~"$namespace"}'))
+    .withVariable(labelVariable('instance', 'Instance', '{namespace=~"$namespace",job=~"$job"}'));
 }
 
 function series(title: string, unit: string, ...targets: ReturnType<typeof prom>[]) {
@@ -34,9 +56,9 @@ function errorTracking() {
     .withVariable(new TextBoxVariableBuilder('request_id').label('Request id').description('Every log line of one request, api and worker'))
     .withRow(new RowBuilder('Errors'))
     .withPanel(series('Error rate (5xx per second)', 'reqps', prom(`sum(rate(commandcenter_errors_total{${API},status_code=~"5.."}[$__rate_interval]))`, 'errors/s')))
-    .withPanel(series('Errors by endpoint', 'reqps', prom(`sum by (endpoint, status_code) (rate(commandcenter_errors_total[$__rate_interval]))`, '{{endpoint}} {{status_code}}')))
-    .withPanel(series('Errors by type', 'reqps', prom(`sum by (error_type) (rate(commandcenter_errors_total[$__rate_interval]))`, '{{error_type}}')))
-    .withPanel(series('Failed jobs by type', 'short', prom(`sum by (queue, error_type) (increase(bull_jobs_failed_total[$__rate_interval]))`, '{{queue}} {{error_type}}')))
+    .withPanel(series('Errors by endpoint', 'reqps', prom(`sum by (endpoint, status_code) (rate(commandcenter_errors_total{${SCOPE}}[$__rate_interval]))`, '{{endpoint}} {{status_code}}')))
+    .withPanel(series('Errors by type', 'reqps', prom(`sum by (error_type) (rate(commandcenter_errors_total{${SCOPE}}[$__rate_interval]))`, '{{error_type}}')))
+    .withPanel(series('Failed jobs by type (per minute)', 'short', prom(`sum by (queue, error_type) (rate(bull_jobs_failed_total{${SCOPE}}[$__rate_interval])) * 60`, '{{queue}} {{error_type}}')))
     .withRow(new RowBuilder('Fingerprints and stacks'))
     .withPanel(
       new TablePanel()
@@ -62,16 +84,16 @@ function databasePerformance() {
         prom('max by (instance) (pg_settings_max_connections) - max by (instance) (pg_settings_superuser_reserved_connections)', 'limit for ordinary roles'),
       ),
     )
-    .withPanel(series('App pool by state', 'short', prom('sum by (job, state) (db_pool_connections)', '{{job}} {{state}}')))
+    .withPanel(series('App pool by state', 'short', prom(`sum by (job, state) (db_pool_connections{${SCOPE}})`, '{{job}} {{state}}')))
     .withRow(new RowBuilder('Queries'))
     .withPanel(
       series(
         'Query duration by operation (p50, p95, p99)',
         's',
-        ...quantiles([0.5, 0.95, 0.99], 'db_query_duration_seconds_bucket', ['operation'], '{{operation}}'),
+        ...quantiles([0.5, 0.95, 0.99], `db_query_duration_seconds_bucket{${SCOPE}}`, ['operation'], '{{operation}}'),
       ),
     )
-    .withPanel(series('Query errors by SQLSTATE', 'short', prom('sum by (operation, sqlstate) (increase(db_query_errors_total[$__rate_interval]))', '{{operation}} {{sqlstate}}', { mayBeEmpty: true })))
+    .withPanel(series('Query errors by SQLSTATE (per minute)', 'short', prom(`sum by (operation, sqlstate) (rate(db_query_errors_total{${SCOPE}}[$__rate_interval])) * 60`, '{{operation}} {{sqlstate}}', { mayBeEmpty: true })))
     .withPanel(series('Top statements by total time', 's', prom('topk(10, sum by (queryid) (rate(pg_stat_statements_seconds_total[$__rate_interval])))', '{{queryid}}')))
     .withPanel(series('Top statements by calls', 'short', prom('topk(10, sum by (queryid) (rate(pg_stat_statements_calls_total[$__rate_interval])))', '{{queryid}}')))
     .withPanel(logs('Slow queries', `{${APPS}} | json | msg = "slow query"`))
@@ -96,8 +118,8 @@ function queueDeepDive() {
       series(
         'Jobs per minute by job',
         'short',
-        prom(`sum by (${byJob.join(', ')}) (rate(bull_jobs_completed_total[$__rate_interval])) * 60`, 'completed {{queue}} {{job_name}}'),
-        prom(`sum by (${byJob.join(', ')}) (rate(bull_jobs_failed_total[$__rate_interval])) * 60`, 'failed {{queue}} {{job_name}}'),
+        prom(`sum by (${byJob.join(', ')}) (rate(bull_jobs_completed_total{${SCOPE}}[$__rate_interval])) * 60`, 'completed {{queue}} {{job_name}}'),
+        prom(`sum by (${byJob.join(', ')}) (rate(bull_jobs_failed_total{${SCOPE}}[$__rate_interval])) * 60`, 'failed {{queue}} {{job_name}}'),
       ),
     )
     .withPanel(
@@ -105,7 +127,7 @@ function queueDeepDive() {
         'Failure ratio',
         'percentunit',
         prom(
-          'sum by (queue) (rate(bull_jobs_failed_total[$__rate_interval])) / sum by (queue) (rate({__name__=~"bull_jobs_(completed|failed)_total"}[$__rate_interval]))',
+          `sum by (queue) (rate(bull_jobs_failed_total{${SCOPE}}[$__rate_interval])) / sum by (queue) (rate({__name__=~"bull_jobs_(completed|failed)_total",${SCOPE}}[$__rate_interval]))`,
           '{{queue}}',
         ),
       ),
@@ -115,20 +137,20 @@ function queueDeepDive() {
       series(
         'Job duration (p50, p95)',
         's',
-        ...quantiles([0.5, 0.95], 'bull_job_duration_seconds_bucket', byJob, '{{job_name}}', { exemplars: true }),
+        ...quantiles([0.5, 0.95], `bull_job_duration_seconds_bucket{${SCOPE}}`, byJob, '{{job_name}}', { exemplars: true }),
       ),
     )
     .withPanel(
       series(
         'Wait before start (p50, p95)',
         's',
-        ...quantiles([0.5, 0.95], 'bull_job_wait_seconds_bucket', byJob, '{{job_name}}'),
+        ...quantiles([0.5, 0.95], `bull_job_wait_seconds_bucket{${SCOPE}}`, byJob, '{{job_name}}'),
       ),
     )
     .withRow(new RowBuilder('Depth'))
-    .withPanel(series('Jobs by state', 'short', prom('max by (queue, state) (bull_queue_jobs)', '{{queue}} {{state}}')))
-    .withPanel(series('Workers', 'short', prom('max by (queue) (bull_queue_workers)', '{{queue}}')))
-    .withPanel(series('Stalled jobs', 'short', prom('sum by (queue) (increase(bull_jobs_stalled_total[$__rate_interval]))', '{{queue}}', { mayBeEmpty: true })));
+    .withPanel(series('Jobs by state', 'short', prom('max by (queue, state) (bull_queue_jobs{namespace=~"$namespace"})', '{{queue}} {{state}}')))
+    .withPanel(series('Workers', 'short', prom('max by (queue) (bull_queue_workers{namespace=~"$namespace"})', '{{queue}}')))
+    .withPanel(series('Stalled jobs (per minute)', 'short', prom(`sum by (queue) (rate(bull_jobs_stalled_total{${SCOPE}}[$__rate_interval])) * 60`, '{{queue}}', { mayBeEmpty: true })));
 }
 
 function goldenSignals() {
@@ -153,15 +175,15 @@ function goldenSignals() {
       ),
     )
     .withRow(new RowBuilder('Saturation'))
-    .withPanel(series('CPU', 'percentunit', prom('sum by (job) (rate(process_cpu_seconds_total{job=~"api|worker"}[$__rate_interval]))', '{{job}}')))
-    .withPanel(series('Memory (resident)', 'bytes', prom('sum by (job) (process_resident_memory_bytes{job=~"api|worker"})', '{{job}}')))
-    .withPanel(series('Event-loop lag (p99)', 's', prom('max by (job) (nodejs_eventloop_lag_p99_seconds{job=~"api|worker"})', '{{job}}')))
+    .withPanel(series('CPU (cores used, per instance)', 'short', prom(`sum by (job, instance) (rate(process_cpu_seconds_total{job=~"api|worker",${SCOPE}}[$__rate_interval]))`, '{{job}} {{instance}}')))
+    .withPanel(series('Memory (resident, per instance)', 'bytes', prom(`sum by (job, instance) (process_resident_memory_bytes{job=~"api|worker",${SCOPE}})`, '{{job}} {{instance}}')))
+    .withPanel(series('Event-loop lag (p99, per instance)', 's', prom(`max by (job, instance) (nodejs_eventloop_lag_p99_seconds{job=~"api|worker",${SCOPE}})`, '{{job}} {{instance}}')))
     .withPanel(
       series(
         'In flight and waiting',
         'short',
         prom(`sum(http_requests_in_flight{${API}})`, 'requests in flight'),
-        prom('sum by (job) (db_pool_connections{state="waiting"})', 'pool waiting {{job}}'),
+        prom(`sum by (job) (db_pool_connections{state="waiting",${SCOPE}})`, 'pool waiting {{job}}'),
       ),
     );
 }
@@ -202,7 +224,7 @@ function slo() {
 export function buildDashboards(): Record<string, unknown> {
   return Object.fromEntries(
     [errorTracking(), databasePerformance(), queueDeepDive(), goldenSignals(), slo()].map((builder) => {
-      const built = builder.build();
+      const built = withStablePanelIds(builder.build());
       return [`${built.uid}.json`, built];
     }),
   );

@@ -1,8 +1,12 @@
 import { DataqueryBuilder as LokiQuery } from '@grafana/grafana-foundation-sdk/loki';
 import { DataqueryBuilder as PromQuery } from '@grafana/grafana-foundation-sdk/prometheus';
 
-export const PROMETHEUS = { type: 'prometheus', uid: 'prometheus' };
-export const LOKI = { type: 'loki', uid: 'loki' };
+/** The dashboards' datasource variables (`datasource`, `logs`): no uid is hard-coded, each Grafana picks its own. */
+export const PROMETHEUS = { type: 'prometheus', uid: '${datasource}' };
+export const LOKI = { type: 'loki', uid: '${logs}' };
+
+/** Every series filter of the per-replica drill-down: the namespace, job and instance variables (all by default). */
+export const SCOPE = 'namespace=~"$namespace",job=~"$job",instance=~"$instance"';
 
 /**
  * Expressions a healthy stack under ordinary traffic may leave empty (stalls, disk forecasts, slow queries):
