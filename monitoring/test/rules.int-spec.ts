@@ -41,6 +41,7 @@ describe('Prometheus rules', () => {
   it('pass promtool check rules and check config', () => {
     expect(promtool('check', 'rules', ...ruleFiles)).toContain('SUCCESS');
     expect(promtool('check', 'config', 'prometheus.yml')).toContain('SUCCESS');
+    expect(promtool('check', 'config', '--agent', 'agent.example.yml')).toContain('SUCCESS');
   });
 
   it("generated for a fleet (several services, per cluster and namespace), pass promtool check rules too", () => {
