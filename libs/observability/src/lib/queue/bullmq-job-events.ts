@@ -32,8 +32,9 @@ export class BullMqJobEvents {
     this.watched.add(worker);
     const { events, internal } = this;
     worker.on('completed', (job: BullMqJob) => internal.guard('queue', () => events.completed(worker.name, job, job.attemptsMade)));
-    worker.on('failed', (job: BullMqJob, error: unknown) =>
-      internal.guard('queue', () => events.failed(worker.name, job, error, job.attemptsMade, Boolean(job.finishedOn))),
+    // BullMQ types 'failed' with an optional job (none when it could not even load one): nothing to report then.
+    worker.on('failed', (job: BullMqJob | undefined, error: unknown) =>
+      internal.guard('queue', () => job && events.failed(worker.name, job, error, job.attemptsMade, Boolean(job.finishedOn))),
     );
     worker.on('stalled', (jobId: string) => void this.onStalled(worker, jobId));
     events.listenForErrors(worker);
