@@ -50,9 +50,11 @@ if (process.env.OTEL_INSTRUMENT_PG === 'sqlcommenter') instrumentations.push(new
 registerInstrumentations({ tracerProvider: provider, instrumentations });
 // The runner reads this on exit to check that spans really were made.
 process.once('beforeExit', () => process.stderr.write(`${JSON.stringify({ otelSpansExported: exported })}\n`));
+// On SIGTERM the spans are flushed; the process exits here only when nothing else handles the signal (an app with
+// Nest's shutdown hooks shuts down itself, and must get to run them: exiting here would cut them short).
 process.on('SIGTERM', () => {
   void provider.forceFlush().finally(() => {
     process.stderr.write(`${JSON.stringify({ otelSpansExported: exported })}\n`);
-    process.exit(0);
+    if (process.listenerCount('SIGTERM') === 1) process.exit(0);
   });
 });

@@ -102,8 +102,12 @@ describe.each(QUEUE_LIBRARIES)('api → queue → worker, end to end (%s)', (lib
     expect(sample(metrics, 'bull_job_duration_seconds_count', labels) - durationsBefore).toBe(3);
     expect(sample(metrics, 'bull_job_wait_seconds_count', labels) - waitsBefore).toBe(3);
 
-    // Both apps know the queue; the one holding the size-reading lease reports its sizes, the other does not.
-    const readers = [metrics, await api.metrics()].filter((m) => m.includes('bull_queue_jobs{queue="repository-sync"'));
+    // Both apps know the queue; the one holding the size-reading lease reports its sizes, the other does not. An app
+    // of an earlier test file that did not shut down cleanly may still hold the lease: it lapses within 30 s.
+    let readers: string[] = [];
+    for (const deadline = Date.now() + 40_000; !readers.length && Date.now() < deadline; await new Promise((r) => setTimeout(r, 1000))) {
+      readers = [await worker.metrics(), await api.metrics()].filter((m) => m.includes('bull_queue_jobs{queue="repository-sync"'));
+    }
     expect(readers).toHaveLength(1);
     const [sizes] = readers;
     expect(sample(sizes, 'bull_queue_jobs', { queue: 'repository-sync', state: 'completed' })).toBeGreaterThanOrEqual(4);
