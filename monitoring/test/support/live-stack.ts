@@ -24,6 +24,8 @@ class Daemon {
 
 export interface ReceivedNotification {
   at: number;
+  /** The receiver of the repo's routing tree it was sent to. */
+  receiver: string;
   body: { status: string; alerts: Array<{ status: string; labels: Record<string, string>; annotations: Record<string, string> }> };
 }
 
@@ -39,7 +41,8 @@ export class LiveStack {
   prometheusUrl = '';
   alertmanagerUrl = '';
 
-  async start(targets: Record<string, string>, extraRules: string): Promise<void> {
+  /** `targets`: job -> its target(s); `repoRules: false` loads only `extraRules` (a test's own version of the pack). */
+  async start(targets: Record<string, string | string[]>, extraRules: string, options: { repoRules?: boolean } = {}): Promise<void> {
     const prometheus = requireBinary('prometheus', 'prometheus');
     const alertmanager = requireBinary('prometheus-alertmanager', 'prometheus-alertmanager');
     const [promPort, amPort, hookPort] = await Promise.all([freePort(), freePort(), freePort()]);
@@ -51,7 +54,7 @@ export class LiveStack {
       req.setEncoding('utf8');
       req.on('data', (c) => (body += c));
       req.on('end', () => {
-        this.notifications.push({ at: Date.now(), body: JSON.parse(body) });
+        this.notifications.push({ at: Date.now(), receiver: (req.url ?? '/').slice(1), body: JSON.parse(body) });
         res.end('ok');
       });
     });
@@ -69,12 +72,12 @@ export class LiveStack {
     writeFileSync(join(this.dir, 'alertmanager.yml'), stringify(am));
 
     writeFileSync(join(this.dir, 'extra.rules.yml'), extraRules);
-    const scrapeConfigs = Object.entries(targets).map(([job, target]) => ({ job_name: job, static_configs: [{ targets: [target] }] }));
+    const scrapeConfigs = Object.entries(targets).map(([job, target]) => ({ job_name: job, static_configs: [{ targets: [target].flat() }] }));
     writeFileSync(
       join(this.dir, 'prometheus.yml'),
       stringify({
         global: { scrape_interval: '1s', evaluation_interval: '1s' },
-        rule_files: [join(monitoringDir, 'prometheus/rules/*.rules.yml'), join(this.dir, 'extra.rules.yml')],
+        rule_files: [...(options.repoRules === false ? [] : [join(monitoringDir, 'prometheus/rules/*.rules.yml')]), join(this.dir, 'extra.rules.yml')],
         alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
         storage: { exemplars: { max_exemplars: 10000 } },
         scrape_configs: [...scrapeConfigs, { job_name: 'prometheus', static_configs: [{ targets: [`127.0.0.1:${promPort}`] }] }],
