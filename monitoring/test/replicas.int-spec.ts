@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse, stringify } from 'yaml';
 import { AppProcess } from '../../tools/testing/app-process.js';
+import { startRedis, type StartedRedis } from '../../tools/testing/services.js';
 import { COMMANDCENTER } from '../pack/commandcenter.config.ts';
 import { buildRuleFiles } from '../pack/pack.ts';
 import { LiveStack } from './support/live-stack.js';
@@ -22,11 +23,13 @@ function fastRules(): string {
   return stringify({ groups });
 }
 
-const env = () => ({ DATABASE_URL: process.env.TEST_DATABASE_URL!, REDIS_URL: process.env.TEST_REDIS_URL!, LOG_LEVEL: 'warn', SYNC_WORK_MS: '0' });
 
 // Three api and two worker processes behind a real Prometheus and Alertmanager: the alerts hold with replicas.
 describe('many replicas, live', () => {
   const stack = new LiveStack();
+  // A Redis of its own: processes killed here may hold the queue-size lease, which must not reach other test files.
+  let redis: StartedRedis;
+  const env = () => ({ DATABASE_URL: process.env.TEST_DATABASE_URL!, REDIS_URL: redis.url, LOG_LEVEL: 'warn', SYNC_WORK_MS: '0' });
   let apis: AppProcess[] = [];
   let workers: AppProcess[] = [];
   let traffic = true;
@@ -42,6 +45,7 @@ describe('many replicas, live', () => {
   const firing = async (alertname: string) => (await stack.query(`ALERTS{alertname="${alertname}",alertstate="firing"}`)).length > 0;
 
   beforeAll(async () => {
+    redis = await startRedis();
     apis = await Promise.all([1, 2, 3].map(() => AppProcess.start('api', env())));
     workers = await Promise.all([1, 2].map(() => AppProcess.start('worker', env())));
     await stack.start({ api: apis.map((a) => a.url.replace('http://', '')), worker: workers.map((w) => w.url.replace('http://', '')) }, fastRules(), { repoRules: false });
@@ -65,6 +69,7 @@ describe('many replicas, live', () => {
     await trafficDone;
     stack.stop();
     await Promise.all([...apis, ...workers].filter((p) => !killed.has(p)).map((p) => p.stop().catch(() => undefined)));
+    redis?.stop();
   });
 
   it('scrapes every replica', async () => {
