@@ -78,8 +78,9 @@ export class BullInstrumentation implements QueueLibraryInstrumentation {
     return { library: 'Bull', name: q.name, prefix: q.keyPrefix, isCluster: Boolean(q.client?.isCluster) };
   }
 
+  /** Every add() passes here: QueueSizes.track is one lookup for a known queue, and never throws. */
   private seen(queue: BullQueueLike): void {
-    if (this.deps.sizes) this.deps.internal.guard('queue', () => this.deps.sizes!.track(queue));
+    this.deps.sizes?.track(queue);
   }
 
   /** add(data), add(data, opts), add(name, data), add(name, data, opts) */

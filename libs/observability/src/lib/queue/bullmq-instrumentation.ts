@@ -118,8 +118,9 @@ export class BullMqInstrumentation implements QueueLibraryInstrumentation {
     this.deps.internal.guard('queue', () => this.deps.events.events.listenForErrors(queue as BullMqQueueLike));
   }
 
+  /** Every add() passes here: QueueSizes.track is one lookup for a known queue, and never throws. */
   private seen(queue: BullMqQueueLike): void {
-    if (this.deps.sizes) this.deps.internal.guard('queue', () => this.deps.sizes!.track(queue));
+    this.deps.sizes?.track(queue);
   }
 
   private watch(worker: BullMqWorkerLike): void {

@@ -38,8 +38,12 @@ export interface QueueSizesSettings {
  */
 export class QueueSizes {
   private readonly queues = new Map<string, SizedQueue>();
+  /** Queue objects already looked at: track() runs on every add(), so a known queue costs one lookup. */
+  private readonly known = new WeakSet<object>();
   private readonly lease: SizeReaderLease;
   private readonly timed: <T>(p: Promise<T>) => Promise<T>;
+  /** One scrape reads Redis once per queue for both gauges: the lease is asked once and remembered for the scrape. */
+  private pending?: Promise<SizedQueue[]>;
 
   constructor(
     registry: Registry,
@@ -49,10 +53,10 @@ export class QueueSizes {
     const late = `queue reading took longer than ${settings.timeoutMs} ms`;
     const timed = (this.timed = <T>(promise: Promise<T>) => withTimeout(promise, settings.timeoutMs, late));
     if (settings.mode === 'off') return;
-    const readable = () => this.readableQueues(timed);
+    const readable = () => this.readableQueues();
     getOrCreateMetric(registry, Gauge, {
       name: 'bull_queue_jobs',
-      help: 'Jobs in each state, read from Redis at scrape time by one replica (queue.sizes); absent for a queue whose Redis did not answer in time.',
+      help: 'Jobs in each state, read from Redis at scrape time by the replica(s) queue.sizes names; absent for a queue whose Redis did not answer in time.',
       labelNames: ['queue', 'state'],
       async collect(this: Gauge<'queue' | 'state'>) {
         this.reset();
@@ -87,10 +91,16 @@ export class QueueSizes {
     });
   }
 
-  /** A queue of either library this process adds to, processes or has in DI; one per Redis key space. */
+  /** A queue of either library this process adds to, processes or has in DI; one per Redis key space. Never throws. */
   track(queue: SizedQueue): void {
-    const key = queue.toKey('');
-    if (!this.queues.has(key)) this.queues.set(key, queue);
+    if (this.known.has(queue)) return;
+    this.known.add(queue);
+    try {
+      const key = queue.toKey('');
+      if (!this.queues.has(key)) this.queues.set(key, queue);
+    } catch {
+      // Not a queue whose keys can be named: nothing to read for it.
+    }
   }
 
   /** Gives up the leases this process holds, so another replica reads at its next scrape. */
@@ -98,12 +108,10 @@ export class QueueSizes {
     await this.lease.release(this.timed);
   }
 
-  /** One scrape reads Redis once per queue for both gauges: the lease is asked once and remembered for the scrape. */
-  private pending?: Promise<SizedQueue[]>;
-  private readableQueues(timed: <T>(p: Promise<T>) => Promise<T>): Promise<SizedQueue[]> {
+  private readableQueues(): Promise<SizedQueue[]> {
     if (this.settings.mode === 'each-replica') return Promise.resolve([...this.queues.values()]);
     if (!this.pending) {
-      this.pending = this.lease.held([...this.queues.values()], timed);
+      this.pending = this.lease.held([...this.queues.values()], this.timed);
       // Both gauges' collect() run in the same scrape; the next scrape asks again.
       const clear = () => setImmediate(() => (this.pending = undefined));
       this.pending.then(clear, clear);
