@@ -8,6 +8,16 @@ export interface ServiceConfig {
   selector: string;
   /** api only: the objectives over the SLO window (`window`, default 30 days). Default: 99.9 % and 99 % within 1 s. */
   slo?: { availability?: number; latency?: { objective: number; thresholdSeconds: number } };
+  /** The module's `metricPrefix`, as in `<prefix>_errors_total`. Default: `'app'`, the module's default. */
+  metricPrefix?: string;
+}
+
+/** How the dashboards are named. */
+export interface DashboardsConfig {
+  /** First part of every title, as in `<title> / Golden signals`. Default: `'CommandCenter'`. */
+  title?: string;
+  /** First part of every uid (and file name), as in `<uidPrefix>-golden-signals`. Default: `'cc'`. */
+  uidPrefix?: string;
 }
 
 /** What the pack is generated for (in the spirit of the monitoring mixins' `_config`). */
@@ -29,7 +39,11 @@ export interface PackConfig {
   prometheus?: { selector: string };
   /** Default `job="alertmanager"`. */
   alertmanager?: { selector: string };
+  dashboards?: DashboardsConfig;
 }
+
+export const DEFAULT_DASHBOARDS: Required<DashboardsConfig> = { title: 'CommandCenter', uidPrefix: 'cc' };
+export const DEFAULT_METRIC_PREFIX = 'app';
 
 export const DEFAULT_SLO = { availability: 0.999, latency: { objective: 0.99, thresholdSeconds: 1 } };
 
@@ -48,8 +62,11 @@ export function validateConfig(config: PackConfig): PackConfig {
     const { availability, latency } = { ...DEFAULT_SLO, ...s.slo };
     if (!(availability > 0 && availability < 1)) problems.push(`services[${i}].slo.availability ${availability}: between 0 and 1`);
     if (!(latency.objective > 0 && latency.objective < 1)) problems.push(`services[${i}].slo.latency.objective ${latency.objective}: between 0 and 1`);
+    if (s.metricPrefix !== undefined && !LABEL.test(s.metricPrefix)) problems.push(`services[${i}].metricPrefix "${s.metricPrefix}": a metric name prefix such as app`);
     if (!(latency.thresholdSeconds > 0)) problems.push(`services[${i}].slo.latency.thresholdSeconds ${latency.thresholdSeconds}: above 0`);
   }
+  const uidPrefix = config.dashboards?.uidPrefix;
+  if (uidPrefix !== undefined && !/^[a-z0-9][a-z0-9-]{0,20}$/.test(uidPrefix)) problems.push(`dashboards.uidPrefix "${uidPrefix}": up to 21 lower-case letters, digits and -`);
   for (const label of config.aggregation) if (!LABEL.test(label)) problems.push(`aggregation "${label}": a label name`);
   if (problems.length) throw new Error(`monitoring pack configuration:\n  ${problems.join('\n  ')}`);
   return config;

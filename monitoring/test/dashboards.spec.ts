@@ -3,32 +3,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { parser } from '@grafana/lezer-logql';
-import { buildDashboards } from '../grafana/generator/dashboards.ts';
+import { COMMANDCENTER } from '../pack/commandcenter.config.ts';
+import { buildDashboards } from '../pack/dashboards/dashboards.ts';
+import { targetsOf, type Panel } from './support/dashboard-targets.ts';
+import { FLEET } from './support/fleet-config.ts';
 
 const dashboardsDir = join(dirname(fileURLToPath(import.meta.url)), '../grafana/dashboards');
-
-interface Target {
-  expr?: string;
-  datasource?: { type?: string };
-}
-interface Panel {
-  id?: number;
-  title?: string;
-  targets?: Target[];
-  panels?: Panel[];
-}
-
-export function targetsOf(dashboard: { panels?: Panel[] }): Array<{ panel: string; type: string; expr: string }> {
-  const all: Array<{ panel: string; type: string; expr: string }> = [];
-  const walk = (panels: Panel[] = []) => {
-    for (const panel of panels) {
-      for (const t of panel.targets ?? []) if (t.expr) all.push({ panel: panel.title ?? '', type: t.datasource?.type ?? '', expr: t.expr });
-      walk(panel.panels);
-    }
-  };
-  walk(dashboard.panels);
-  return all;
-}
 
 const committed = Object.fromEntries(
   readdirSync(dashboardsDir)
@@ -37,8 +17,8 @@ const committed = Object.fromEntries(
 );
 
 describe('Grafana dashboards', () => {
-  it('are committed exactly as the TypeScript generator writes them (node monitoring/grafana/generator/generate.ts)', () => {
-    expect(committed).toEqual(JSON.parse(JSON.stringify(buildDashboards())));
+  it('are committed exactly as the pack generator writes them (node monitoring/pack/generate.ts)', () => {
+    expect(committed).toEqual(JSON.parse(JSON.stringify(buildDashboards(COMMANDCENTER))));
   });
 
   it('are the five of the design', () => {
@@ -96,6 +76,20 @@ describe('Grafana dashboards', () => {
   it('show rates, not increases over $__rate_interval (whose numbers change with the zoom)', () => {
     const exprs = Object.values(committed).flatMap((d) => targetsOf(d).map((t) => t.expr));
     expect(exprs.filter((e) => /increase\([^)]*\[\$__rate_interval\]/.test(e))).toEqual([]);
+  });
+
+  it("are generated for a fleet: each service's selector and metric prefix, an SLO row per api service", () => {
+    const fleet = buildDashboards({ ...FLEET, services: FLEET.services.map((s) => (s.name === 'catalog' ? { ...s, metricPrefix: 'catalog' } : s)), dashboards: { title: 'Shop', uidPrefix: 'shop' } }) as Record<string, { title: string; uid: string; panels: Panel[] }>;
+    expect(Object.keys(fleet).sort()).toEqual(['shop-database.json', 'shop-error-tracking.json', 'shop-golden-signals.json', 'shop-queue.json', 'shop-slo.json']);
+    expect(fleet['shop-slo.json'].title).toBe('Shop / SLO');
+    const errors = targetsOf(fleet['shop-error-tracking.json']).find((t) => t.panel === 'Error rate (5xx per second)')!.expr;
+    expect(errors).toContain('rate(app_errors_total{namespace="shop",job="checkout",namespace=~"$namespace",job=~"$job",instance=~"$instance",status_code=~"5.."}[$__rate_interval])');
+    expect(errors).toContain(' or rate(catalog_errors_total{namespace="shop",job="catalog",');
+    expect(errors).not.toContain('mailer');
+    const slo = fleet['shop-slo.json'].panels.map((p) => p.title);
+    expect(slo).toEqual(expect.arrayContaining(['checkout: Availability, 30 days', 'catalog: Availability, 30 days', 'catalog: Latency burn rate']));
+    const latency = targetsOf(fleet['shop-golden-signals.json']).find((t) => t.panel.startsWith('API latency'))!.expr;
+    expect(latency).toMatch(/^histogram_quantile\(0\.5, sum by \(le\) \(\(rate\(http_request_duration_seconds_bucket\{namespace="shop",job="checkout",.*\) or rate\(http_request_duration_seconds_bucket\{namespace="shop",job="catalog",/);
   });
 
   it('show exemplars on the latency histograms', () => {

@@ -9,8 +9,9 @@ import { AppProcess } from '../../tools/testing/app-process.js';
 import { waitFor } from '../../tools/testing/log-capture.js';
 import { freePort, SCRAM_ONLY_GROUP } from '../../tools/testing/services.js';
 import { requireBinary } from './support/binaries.js';
-import { MAY_BE_EMPTY } from '../grafana/generator/queries.ts';
-import { buildDashboards } from '../grafana/generator/dashboards.ts';
+import { COMMANDCENTER } from '../pack/commandcenter.config.ts';
+import { buildDashboards } from '../pack/dashboards/dashboards.ts';
+import { MAY_BE_EMPTY } from '../pack/dashboards/queries.ts';
 import { LiveStack, monitoringDir } from './support/live-stack.js';
 
 /**
@@ -148,7 +149,7 @@ describe('monitoring stack, live', () => {
   });
 
   // Every PromQL query of every dashboard, with Grafana's variables as Grafana would fill them.
-  const dashboards = buildDashboards() as Record<string, { title: string; panels: Array<{ title: string; targets?: Array<{ expr?: string; datasource?: { type: string } }> }> }>;
+  const dashboards = buildDashboards(COMMANDCENTER) as Record<string, { title: string; panels: Array<{ title: string; targets?: Array<{ expr?: string; datasource?: { type: string } }> }> }>;
   const dashboardQueries = Object.values(dashboards).flatMap((d) =>
     d.panels.flatMap((p) =>
       (p.targets ?? []).filter((t) => t.datasource?.type === 'prometheus' && t.expr).map((t) => [`${d.title} / ${p.title}`, t.expr!] as [string, string]),

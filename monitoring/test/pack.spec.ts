@@ -5,10 +5,11 @@ import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { COMMANDCENTER } from '../pack/commandcenter.config.ts';
 import type { PackConfig } from '../pack/config.ts';
-import { buildRuleFiles } from '../pack/pack.ts';
+import { buildPack, buildRuleFiles } from '../pack/pack.ts';
 import { FLEET } from './support/fleet-config.ts';
 
-const rulesDir = join(dirname(fileURLToPath(import.meta.url)), '../prometheus/rules');
+const prometheusDir = join(dirname(fileURLToPath(import.meta.url)), '../prometheus');
+const rulesDir = join(prometheusDir, 'rules');
 
 describe('the monitoring pack generator', () => {
   it('wrote the committed rule files (node monitoring/pack/generate.ts)', () => {
@@ -18,6 +19,18 @@ describe('the monitoring pack generator', () => {
         .map((f) => [f, readFileSync(join(rulesDir, f), 'utf8')]),
     );
     expect(committed).toEqual(buildRuleFiles(COMMANDCENTER));
+  });
+
+  it('wrote the committed generic promtool tests, beside the hand-written ones', () => {
+    const { tests } = buildPack(COMMANDCENTER);
+    expect(Object.keys(tests)).toEqual(['replicas.test.yml']);
+    expect(readFileSync(join(prometheusDir, 'tests/replicas.test.yml'), 'utf8')).toBe(tests['replicas.test.yml']);
+  });
+
+  it('writes no generic tests when a selector is not plain label="value" matchers (it cannot make up series for it)', () => {
+    const regex: PackConfig = { ...FLEET, services: [...FLEET.services, { name: 'legacy', kind: 'api', selector: 'job=~"legacy-.*"' }] };
+    expect(buildPack(regex).tests).toEqual({});
+    expect(Object.keys(buildPack(FLEET).tests)).toEqual(['replicas.test.yml']);
   });
 
   it("generates a fleet's rules: one group per service, its selector everywhere, sums kept per cluster and namespace", () => {

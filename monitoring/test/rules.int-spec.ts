@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-import { parse } from 'yaml';
-import { buildRuleFiles } from '../pack/pack.ts';
+import { parse, stringify } from 'yaml';
+import { buildDashboards } from '../pack/dashboards/dashboards.ts';
+import { buildPack } from '../pack/pack.ts';
+import { targetsOf } from './support/dashboard-targets.ts';
 import { requireBinary } from './support/binaries.js';
 import { FLEET } from './support/fleet-config.ts';
 
@@ -44,13 +46,25 @@ describe('Prometheus rules', () => {
     expect(promtool('check', 'config', '--agent', 'agent.example.yml')).toContain('SUCCESS');
   });
 
-  it("generated for a fleet (several services, per cluster and namespace), pass promtool check rules too", () => {
+  it('generated for a fleet (several services, per cluster and namespace), pass promtool check rules and their generated tests', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pack-'));
-    const files = Object.entries(buildRuleFiles(FLEET)).map(([file, text]) => {
-      writeFileSync(join(dir, file), text);
-      return join(dir, file);
-    });
-    expect(promtool('check', 'rules', ...files)).toContain('SUCCESS');
+    const pack = buildPack(FLEET);
+    for (const kind of ['rules', 'tests'] as const) {
+      mkdirSync(join(dir, kind));
+      for (const [file, text] of Object.entries(pack[kind])) writeFileSync(join(dir, kind, file), text);
+    }
+    expect(promtool('check', 'rules', ...Object.keys(pack.rules).map((f) => join(dir, 'rules', f)))).toContain('SUCCESS');
+    expect(promtool('test', 'rules', join(dir, 'tests/replicas.test.yml'))).toContain('SUCCESS');
+  });
+
+  it("a fleet's dashboard queries are valid PromQL (promtool checks them as recording rules)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pack-'));
+    const exprs = Object.values(buildDashboards(FLEET)).flatMap((d) => targetsOf(d as never).filter((t) => t.type === 'prometheus').map((t) => t.expr));
+    const filled = exprs.map((e) => ['$namespace', '$job', '$instance'].reduce((x, v) => x.replaceAll(v, '.*'), e).replaceAll('$__rate_interval', '1m'));
+    const rules = { groups: [{ name: 'dashboards', rules: filled.map((expr, i) => ({ record: `dashboard:query${i}`, expr })) }] };
+    writeFileSync(join(dir, 'dashboards.rules.yml'), stringify(rules));
+    expect(exprs.length).toBeGreaterThan(30);
+    expect(promtool('check', 'rules', join(dir, 'dashboards.rules.yml'))).toContain('SUCCESS');
   });
 
   it('pass every promtool unit test', () => {

@@ -1,4 +1,5 @@
 import { DEFAULT_SLO, type PackConfig, type ServiceConfig } from '../config.ts';
+import { duration, percent, round } from '../format.ts';
 import { leMatcher, Promql } from '../promql.ts';
 import type { AlertRule, RecordRule, RuleFile, RuleGroup } from '../rule-file.ts';
 
@@ -6,10 +7,6 @@ import type { AlertRule, RecordRule, RuleFile, RuleGroup } from '../rule-file.ts
 const SHORT_WINDOWS = ['5m', '30m', '1h', '6h'];
 const LONG_WINDOWS = ['3d', '30d'];
 
-/** 0.999 -> "99.9%"; floating-point noise rounded away. */
-const percent = (ratio: number) => `${Number((ratio * 100).toPrecision(10))}%`;
-const round = (n: number) => Number(n.toPrecision(10));
-const duration = (seconds: number) => (seconds >= 1 ? `${seconds} s` : `${Math.round(seconds * 1000)} ms`);
 
 /**
  * SLOs of each api service over 30 days, alerted with multi-window multi-burn-rate rules (Google SRE workbook,

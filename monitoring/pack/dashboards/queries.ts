@@ -5,7 +5,7 @@ import { DataqueryBuilder as PromQuery } from '@grafana/grafana-foundation-sdk/p
 export const PROMETHEUS = { type: 'prometheus', uid: '${datasource}' };
 export const LOKI = { type: 'loki', uid: '${logs}' };
 
-/** Every series filter of the per-replica drill-down: the namespace, job and instance variables (all by default). */
+/** The drill-down filter of every app series of the per-replica drill-down: the namespace, job and instance variables (all by default). */
 export const SCOPE = 'namespace=~"$namespace",job=~"$job",instance=~"$instance"';
 
 /**
@@ -37,16 +37,26 @@ export function resetRefIds(): void {
 
 const QUANTILE_NAMES: Record<number, string> = { 0.5: 'p50', 0.95: 'p95', 0.99: 'p99' };
 
+/** `rate(<series>[$__rate_interval])` */
+export const rate = (series: string) => `rate(${series}[$__rate_interval])`;
+
 /**
  * Quantile targets of a classic histogram, aggregated `by (le, ...)` first (a quantile per series would fire on
- * one slow request), one target per quantile, legend `p95 <legend>`.
+ * one slow request), one target per quantile, legend `p95 <legend>`. `bucketRates` is the buckets' rate expression.
  */
-export function quantiles(quantileList: number[], bucketSelector: string, by: string[], legend: string, options: { exemplars?: boolean } = {}) {
+export function quantiles(quantileList: number[], bucketRates: string, by: string[], legend: string, options: { exemplars?: boolean } = {}) {
   return quantileList.map((q) =>
-    prom(
-      `histogram_quantile(${q}, sum by (${['le', ...by].join(', ')}) (rate(${bucketSelector}[$__rate_interval])))`,
-      legend ? `${QUANTILE_NAMES[q]} ${legend}` : QUANTILE_NAMES[q],
-      options,
-    ),
+    prom(`histogram_quantile(${q}, sum by (${['le', ...by].join(', ')}) (${bucketRates}))`, legend ? `${QUANTILE_NAMES[q]} ${legend}` : QUANTILE_NAMES[q], options),
   );
 }
+
+/**
+ * `fn` applied to each service's selector (narrowed by the drill-down variables and `matchers`), joined with `or`: the services'
+ * series have different label sets, so `or` keeps them all, and the sum around it adds them up.
+ */
+export function eachSelector(selectors: string[], fn: (selector: string) => string, ...matchers: string[]): string {
+  return union(selectors.map((s) => fn(`{${[s, SCOPE, ...matchers].join(',')}}`)));
+}
+
+/** Expressions joined with `or`, in parentheses when there are several. */
+export const union = (parts: string[]) => (parts.length === 1 ? parts[0] : `(${parts.join(' or ')})`);
