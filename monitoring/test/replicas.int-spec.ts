@@ -3,7 +3,10 @@ import { parse, stringify } from 'yaml';
 import { AppProcess } from '../../tools/testing/app-process.js';
 import { startRedis, type StartedRedis } from '../../tools/testing/services.js';
 import { COMMANDCENTER } from '../pack/commandcenter.config.ts';
+import { buildDashboards } from '../pack/dashboards/dashboards.ts';
 import { buildRuleFiles } from '../pack/pack.ts';
+import { leMatcher } from '../pack/promql.ts';
+import { type Panel, targetsOf } from './support/dashboard-targets.ts';
 import { LiveStack } from './support/live-stack.js';
 
 /**
@@ -33,6 +36,7 @@ describe('many replicas, live', () => {
   let apis: AppProcess[] = [];
   let workers: AppProcess[] = [];
   let traffic = true;
+  let paused = false;
   let trafficDone: Promise<void>;
   const killed = new Set<AppProcess>();
   const live = () => apis.filter((a) => !killed.has(a));
@@ -53,7 +57,7 @@ describe('many replicas, live', () => {
       const repo = (await (await fetch(`${apis[0].url}/api/v1/repositories`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'replicas', url: 'https://example.com/r' }) })).json()) as { id: string };
       for (let i = 0; traffic; i++) {
         const up = live();
-        if (up.length) {
+        if (up.length && !paused) {
           const api = up[i % up.length];
           await fetch(`${api.url}/api/v1/repositories?limit=5`).catch(() => undefined);
           if (i % 5 === 0) await fetch(`${api.url}/api/v1/repositories/${repo.id}/sync`, { method: 'POST' }).catch(() => undefined);
@@ -75,6 +79,68 @@ describe('many replicas, live', () => {
   it('scrapes every replica', async () => {
     const up = await stack.query('up == 1');
     expect(up.map((s) => s.metric.job).sort()).toEqual(['api', 'api', 'api', 'prometheus', 'worker', 'worker']);
+  });
+
+  it("traffic spread over the replicas: Prometheus's sums equal the processes' own counts, and the pack's ratios weigh replicas by traffic", async () => {
+    paused = true;
+    // One error on each replica first: a counter series counts from its first scrape, so the burst's errors must
+    // land on series Prometheus already has.
+    await Promise.all(apis.map((api) => fetch(`${api.url}/api/v1/trigger-test-error`)));
+    // Let the background traffic leave most of the 10-second window the ratios are read over.
+    await new Promise((r) => setTimeout(r, 3000));
+    // Uneven on purpose, and below the error-ratio alert: the first replica serves 10 requests and fails 4 more,
+    // the others serve 100 each. An average of the replicas' ratios would read 10%, the traffic's ratio under 2%.
+    for (const [i, api] of apis.entries()) {
+      await Promise.all(Array.from({ length: i === 0 ? 10 : 100 }, () => fetch(`${api.url}/api/v1/repositories?limit=5`)));
+      if (i === 0) await Promise.all(Array.from({ length: 4 }, () => fetch(`${api.url}/api/v1/trigger-test-error`)));
+    }
+    // The processes' own figures, as each one counted them; Prometheus's scrapes (route /metrics) keep counting, so
+    // they are left out on both sides.
+    const own = { all: 0, errors: 0, fast: 0, count: 0 };
+    for (const api of apis) {
+      for (const line of (await (await fetch(`${api.url}/metrics`)).text()).split('\n').filter((l) => !l.includes('route="/metrics"'))) {
+        const value = Number(line.split(' ').at(-1));
+        if (line.startsWith('http_requests_total{')) {
+          own.all += value;
+          if (/status_code="5\d\d"/.test(line)) own.errors += value;
+        }
+        if (line.startsWith('http_request_duration_seconds_count{')) own.count += value;
+        if (line.startsWith('http_request_duration_seconds_bucket{') && /le="1(\.0)?"/.test(line)) own.fast += value;
+      }
+    }
+    const sums = 'sum(http_requests_total{job="api",route!="/metrics"}) or vector(0)';
+    for (let i = 0; i < 40 && Number((await stack.query(sums))[0]?.value[1]) !== own.all; i++) await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 1000));
+    const t = Date.now() / 1000;
+    const at = async (expr: string) => Number((await stack.api<{ data: { result: Array<{ value: [number, string] }> } }>(`/api/v1/query?time=${t}&query=${encodeURIComponent(expr)}`)).data.result[0]?.value[1]);
+    expect(await at('sum(http_requests_total{job="api",route!="/metrics"})')).toBe(own.all);
+    expect(await at('sum(http_requests_total{job="api",route!="/metrics",status_code=~"5.."})')).toBe(own.errors);
+    expect(await at('sum(http_request_duration_seconds_count{job="api",route!="/metrics"})')).toBe(own.count);
+    expect(await at(`sum(http_request_duration_seconds_bucket{job="api",route!="/metrics",${leMatcher(1)}})`)).toBe(own.fast);
+
+    // The pack's availability SLI over a window holding the uneven burst, against the same figures per replica: as
+    // one process serving all the traffic would count it (bad over total), not an average of the replicas' ratios.
+    const slo = parse(buildRuleFiles(COMMANDCENTER)['slo.rules.yml']).groups.find((g: { name: string }) => g.name === 'slo-api-availability');
+    const sli = String(slo.rules.find((r: { record: string }) => r.record === 'slo:sli_error:ratio_rate5m').expr).replaceAll('[5m]', '[10s]');
+    const [bad, total] = sli.split(' / ').map((e) => (e.startsWith('(') ? e.slice(1, -1) : e).replace('sum(', 'sum by (instance) ('));
+    const byInstance = async (expr: string) =>
+      Object.fromEntries(
+        (await stack.api<{ data: { result: Array<{ metric: { instance: string }; value: [number, string] }> } }>(`/api/v1/query?time=${t}&query=${encodeURIComponent(expr)}`)).data.result.map((r) => [r.metric.instance, Number(r.value[1])]),
+      );
+    const [bads, totals] = [await byInstance(bad), await byInstance(total)];
+    expect(Object.keys(totals)).toHaveLength(3);
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    const overall = await at(sli);
+    expect(overall).toBeGreaterThan(0);
+    expect(overall).toBeCloseTo(sum(Object.values(bads)) / sum(Object.values(totals)), 10);
+    const averaged = sum(Object.keys(totals).map((i) => (bads[i] ?? 0) / totals[i])) / 3;
+    expect(Math.abs(overall - averaged)).toBeGreaterThan(0.01);
+    // The Golden signals dashboard's error ratio, its variables at All, reads the same figure.
+    const golden = buildDashboards(COMMANDCENTER)['cc-golden-signals.json'] as { panels: Panel[] };
+    const panel = targetsOf(golden).find((q) => q.panel === 'Error ratio (5xx)')!.expr;
+    const filled = ['$namespace', '$job', '$instance'].reduce((e, v) => e.replaceAll(v, '.*'), panel).replaceAll('$__rate_interval', '10s');
+    expect(await at(filled)).toBeCloseTo(overall, 10);
+    paused = false;
   });
 
   it('one worker killed while the other works: a warning, no queue alert', async () => {
