@@ -29,6 +29,12 @@ describe('docker/compose.yml', () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24\.\d+\.\d+-[a-z]+-slim$/m);
   });
 
+  it('runs the Prometheus and Alertmanager versions the tests run (deploy what is tested)', () => {
+    const version = (binary: string) => /version (\d+\.\d+\.\d+)/.exec(execFileSync(binary, ['--version'], { encoding: 'utf8', stdio: 'pipe' }))?.[1];
+    expect(compose.services.prometheus.image).toBe(`prom/prometheus:v${version('prometheus')}`);
+    expect(compose.services.alertmanager.image).toBe(`prom/alertmanager:v${version('prometheus-alertmanager')}`);
+  });
+
   it('mounts only files and folders that exist in the repository', () => {
     const mounts = Object.values(compose.services).flatMap((s) => s.volumes ?? []).map((v) => v.split(':')[0]).filter((src) => src.startsWith('.'));
     expect(mounts.length).toBeGreaterThan(5);
