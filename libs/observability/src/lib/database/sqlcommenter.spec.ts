@@ -14,6 +14,13 @@ describe('sqlcommenter', () => {
     expect(encodeSqlCommentValue("it's (a) *test*!")).toBe('it%27s%20%28a%29%20%2Atest%2A%21');
   });
 
+  it('encodes a lone UTF-16 surrogate as U+FFFD instead of throwing, and keeps a valid pair', () => {
+    expect(encodeSqlCommentValue('a\uD800b')).toBe('a%EF%BF%BDb');
+    expect(encodeSqlCommentValue('\uDC00')).toBe('%EF%BF%BD');
+    expect(encodeSqlCommentValue('x\uD83D\uDE00')).toBe('x%F0%9F%98%80');
+    expect(serializeSqlComment({ request_id: 'r', route: '/p/\uD800' })).toBe("/*request_id='r',route='%2Fp%2F%EF%BF%BD'*/");
+  });
+
   it('never lets a value close, open or quote its way out (property, 5,000 runs)', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ maxLength: 50 }), (value, other) => {

@@ -7,10 +7,12 @@
 export function encodeSqlCommentValue(value: string): string {
   // Fast path: a value made only of characters the encoding keeps as they are (most keys, UUIDs) is its own encoding.
   if (UNRESERVED.test(value)) return value;
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(value.replace(LONE_SURROGATE, '\uFFFD')).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 const UNRESERVED = /^[A-Za-z0-9_.~-]*$/;
+/** encodeURIComponent throws on a lone UTF-16 surrogate: it becomes U+FFFD, as a UTF-8 encoder would write it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export type SqlTags = Record<string, string | undefined>;
 
