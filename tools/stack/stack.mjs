@@ -92,14 +92,20 @@ async function down(state = readState()) {
     say('nothing is running');
     return;
   }
-  for (const [name, pid] of Object.entries(state.pids ?? {}).reverse()) {
-    if (alive(pid)) {
-      process.kill(pid, 'SIGTERM');
-      say(`stopped ${name}`);
+  // The apps first, and only then what they use: an app whose Redis or PostgreSQL went away under its shutdown hooks
+  // logs errors, and a clean shutdown is silent at error level.
+  const processes = Object.entries(state.pids ?? {}).reverse();
+  const isApp = ([name]) => name === 'api' || name === 'worker';
+  for (const group of [processes.filter(isApp), processes.filter((p) => !isApp(p))]) {
+    for (const [name, pid] of group) {
+      if (alive(pid)) {
+        process.kill(pid, 'SIGTERM');
+        say(`stopped ${name}`);
+      }
     }
+    const deadline = Date.now() + 15_000;
+    while (group.some(([, pid]) => alive(pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   }
-  const deadline = Date.now() + 15_000;
-  while (Object.values(state.pids ?? {}).some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   if (state.postgresData) {
     try {
       const bin = state.pgBin;

@@ -4,6 +4,7 @@ import { currentCorrelation } from '../correlation/correlation-context.js';
 import type { InternalErrors } from '../core/internal-errors.js';
 import type { ActiveSpanReader } from '../opentelemetry/active-span.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
+import { keepStackInErr } from './stack-in-context.js';
 
 /** Header values that must never reach a log line, wherever a user logs a request or response object. */
 const DEFAULT_REDACT = [
@@ -32,6 +33,17 @@ export function createPinoLogger(options: ResolvedOptions, internal: InternalErr
       redact: { paths: [...DEFAULT_REDACT, ...logging.redact], censor: '[Redacted]' },
       // Error objects get type, message and stack; a plain { type, message } (4xx, no stack) is kept as given.
       serializers: { err: (value: unknown) => (value instanceof Error ? pino.stdSerializers.err(value) : value) },
+      hooks: {
+        logMethod(args, method) {
+          let fixed: unknown[] = args;
+          try {
+            fixed = keepStackInErr(args);
+          } catch (error) {
+            internal.record('logging', error);
+          }
+          return method.apply(this, fixed as Parameters<typeof method>);
+        },
+      },
       mixin(mergeObject: object) {
         try {
           const correlation = currentCorrelation();
