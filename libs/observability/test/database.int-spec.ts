@@ -157,6 +157,54 @@ describe('the encoder against PostgreSQL itself', () => {
     expect(stats.rows[0].calls).toBeGreaterThanOrEqual(5001);
   }, 120_000);
 
+  it('comments statements with -- or /* in literals, quoted names, dollar quotes and closed comments: they run alike and PostgreSQL logs the comment', async () => {
+    const Commenting = sqlCommentingClient({ application: 'scan-test' });
+    const commenting = new Commenting({ connectionString: databaseUrl() });
+    await commenting.connect();
+    const cls = ClsServiceManager.getClsService();
+    const asRequest = <T>(id: string, fn: () => Promise<T>) =>
+      cls.run(() => {
+        cls.set(CLS_ID, id);
+        return fn();
+      });
+    const statements = [
+      "SELECT '--not a comment' AS scan_probe",
+      "SELECT 'it''s /* text' AS scan_probe;",
+      'SELECT 1 AS "scan--probe"',
+      "SELECT E'\\' -- still a string' AS scan_probe",
+      'SELECT $x$ -- /* $x$ AS scan_probe',
+      'SELECT 1 /* mine */ AS scan_probe',
+      'SELECT /* outer /* inner */ still */ 2 AS scan_probe',
+      'SELECT 3 AS scan_probe -- a note\n',
+    ];
+    // Random literals holding comment markers, quotes and dollars, each in one of PostgreSQL's quoting forms.
+    const text = fc.string({ maxLength: 20, unit: fc.constantFrom('-', '/', '*', "'", '$', '\\', 'a', ' ', '\n') });
+    const literal = fc.oneof(
+      text.map((t) => `'${t.replaceAll("'", "''")}'`),
+      text.map((t) => `E'${t.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`),
+      text.filter((t) => !t.includes('$q')).map((t) => `$q$${t}$q$`),
+    );
+    const closedComment = fc.option(text.filter((t) => !t.includes('/*') && !t.includes('*/') && !t.endsWith('/') && !t.endsWith('*') && !t.startsWith('*')).map((t) => ` /* ${t} */`), { nil: '' });
+    const random = fc.sample(fc.tuple(literal, closedComment).map(([l, comment]) => `SELECT ${l}::text AS scan_random${comment}`), { numRuns: 300, seed: 20261203 });
+    try {
+      for (const [i, sql] of [...statements, ...random].entries()) {
+        const plain = await client.query(sql);
+        const commented = await asRequest(`scan-${i}`, () => commenting.query(sql));
+        expect([sql, commented.rows]).toEqual([sql, plain.rows]);
+      }
+      // A statement with a newline continues on the log's next line, with its comment: the whole log is searched.
+      const all = [...statements, ...random];
+      const log = await waitFor(() => {
+        const text = serverLog();
+        return all.every((_, i) => text.includes(`request_id='scan-${i}'*/`)) ? text : undefined;
+      }, 'every scan statement commented in the server log');
+      const commentedRandom = random.filter((_, i) => log.includes(`request_id='scan-${statements.length + i}'*/`)).length;
+      expect(commentedRandom).toBe(random.length);
+    } finally {
+      await commenting.end();
+    }
+  }, 60_000);
+
   it('sends statements untouched when OBSERVABILITY_QUERY_COMMENTS_ENABLED=false', async () => {
     process.env.OBSERVABILITY_QUERY_COMMENTS_ENABLED = 'false';
     const Plain = sqlCommentingClient({ application: 'flag-test' });

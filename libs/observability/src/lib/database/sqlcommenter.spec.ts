@@ -37,9 +37,34 @@ describe('sqlcommenter', () => {
     expect(addComment('SELECT 1', serializeSqlComment({ request_id: 'a' }))).toBe("SELECT 1 /*request_id='a'*/");
     expect(addComment('SELECT 1;  ', serializeSqlComment({ request_id: 'a' }))).toBe("SELECT 1 /*request_id='a'*/;");
     expect(addComment('SELECT 1', serializeSqlComment({ request_id: 'a' }), true)).toBe("/*request_id='a'*/ SELECT 1");
-    expect(addComment('SELECT 1 /* mine */', serializeSqlComment({ request_id: 'a' }))).toBe('SELECT 1 /* mine */');
     expect(addComment('SELECT 1 -- mine', serializeSqlComment({ request_id: 'a' }))).toBe('SELECT 1 -- mine');
     expect(addComment('SELECT 1', serializeSqlComment({}))).toBe('SELECT 1');
+  });
+
+  const c = serializeSqlComment({ request_id: 'a' });
+  it.each([
+    // -- and /* as text: inside strings, quoted names, dollar-quoted bodies, E-strings with escaped quotes.
+    ["SELECT '--not a comment' AS a", `SELECT '--not a comment' AS a ${c}`],
+    ["SELECT 'it''s /* text' AS a;", `SELECT 'it''s /* text' AS a ${c};`],
+    ['SELECT 1 AS "odd--name"', `SELECT 1 AS "odd--name" ${c}`],
+    ["SELECT E'\\' -- still a string' AS a", `SELECT E'\\' -- still a string' AS a ${c}`],
+    ['DO $body$ BEGIN RAISE NOTICE \'-- /*\'; END $body$', `DO $body$ BEGIN RAISE NOTICE '-- /*'; END $body$ ${c}`],
+    ['SELECT $1::text -- a note\n', `SELECT $1::text -- a note\n ${c}`],
+    // Ordinary comments that end before the statement does, nested ones included.
+    ['SELECT 1 /* mine */', `SELECT 1 /* mine */ ${c}`],
+    ['SELECT /* outer /* inner */ still */ 1', `SELECT /* outer /* inner */ still */ 1 ${c}`],
+    // Left alone: ends inside a comment, or holds a sqlcommenter comment already.
+    ['SELECT 1 -- mine', 'SELECT 1 -- mine'],
+    ['SELECT 1 /* open /* nested */', 'SELECT 1 /* open /* nested */'],
+    ["SELECT 1 /*traceparent='00-ab-cd-01'*/", "SELECT 1 /*traceparent='00-ab-cd-01'*/"],
+    ["SELECT '-- unterminated", "SELECT '-- unterminated"],
+  ])('appends to %j as PostgreSQL reads it', (sql, expected) => {
+    expect(addComment(sql, c)).toBe(expected);
+  });
+
+  it('prepends even before a statement that ends in a comment, never twice', () => {
+    expect(addComment('SELECT 1 -- mine', c, true)).toBe(`${c} SELECT 1 -- mine`);
+    expect(addComment(`${c} SELECT 1`, c, true)).toBe(`${c} SELECT 1`);
   });
 
   it.each([

@@ -1,3 +1,5 @@
+import { scanSql } from './sql-scan.js';
+
 /**
  * sqlcommenter (google/sqlcommenter): ` /*key='value',...*\/` with sorted keys and URL-encoded values. The encoding
  * is the injection defence and holds on its own, whatever the values: encodeURIComponent plus `!'()*` leaves only
@@ -46,11 +48,17 @@ export function serializeSqlComment(tags: SqlTags): string {
 
 /**
  * Adds a serialized comment (from `serializeSqlComment`) to a statement: appended by default (before a trailing
- * semicolon), prepended on request. A statement that already holds a comment is left as it is, as the spec asks.
+ * semicolon), prepended on request. Left as it is: a statement that already holds a sqlcommenter comment (as the
+ * spec asks), and, when appending, one that ends inside a comment (a trailing `-- note` would swallow ours). Other
+ * comments, and `--` or `/*` inside literals, do not stop it.
  */
 export function addComment(sql: string, comment: string, prepend = false): string {
-  if (sql.length === 0 || sql.includes('/*') || sql.includes('--')) return sql;
-  if (!comment) return sql;
+  if (sql.length === 0 || !comment) return sql;
+  // Only a text with `--` or `/*` somewhere needs reading: this runs for every statement.
+  if (sql.includes('--') || sql.includes('/*')) {
+    const scan = scanSql(sql);
+    if (scan.hasSqlComment || (!prepend && !scan.endsInCode)) return sql;
+  }
   if (prepend) return `${comment} ${sql}`;
   const trimmed = sql.trimEnd();
   return trimmed.endsWith(';') ? `${trimmed.slice(0, -1)} ${comment};` : `${sql} ${comment}`;
