@@ -1,10 +1,29 @@
 import { Registry } from 'prom-client';
 
-/** What prom-client's renderer reads from a metric; `getMetricsAsString` is public in its code, absent in its types. */
+/** What a prom-client metric gives to render: `getForPromString` (histograms: labels shared per series) or `get`. */
 interface MetricSource {
-  get(): Promise<{ name: string; type: string; [key: string]: unknown }>;
+  name: string;
+  get(): Promise<MetricData>;
+  getForPromString?(): Promise<MetricData>;
 }
-type Renderer = Registry & { getMetricsAsString(metric: MetricSource): Promise<string> };
+interface Exemplar {
+  labelSet: Record<string, string | number>;
+  value: number;
+  timestamp: number;
+}
+interface MetricValue {
+  value: number;
+  labels?: Record<string, string | number>;
+  sharedLabels?: Record<string, string | number>;
+  metricName?: string;
+  exemplar?: Exemplar | null;
+}
+interface MetricData {
+  name: string;
+  help: string;
+  type: string;
+  values?: MetricValue[];
+}
 
 export type ExpositionFormat = 'openmetrics' | 'text';
 
@@ -23,7 +42,7 @@ export function negotiateFormat(accept: string | string[] | undefined): Expositi
 /**
  * Renders any registries in either format, as one exposition. prom-client ties the format to the registry and, when
  * rendering OpenMetrics, renames counters in place (dropping `_total`), which would corrupt the next plain-text scrape;
- * here each metric is rendered through a throwaway registry of the wanted format and never mutated. A name already
+ * here each metric is read and written out in the wanted format, never mutated. A name already
  * rendered from an earlier registry is left out (the default process metrics when two registries collect them).
  */
 export async function renderMetrics(
@@ -48,19 +67,67 @@ export async function renderMetrics(
 }
 
 async function renderRegistry(registry: Registry, metrics: MetricSource[], openMetrics: boolean): Promise<string[]> {
-  const renderer = (
-    new (Registry as unknown as new (type: string) => Registry)(
-      openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE,
-    )
-  ) as unknown as Renderer;
-  // prom-client keeps a registry's default labels private; carry them over so no label is lost on the way.
-  const defaultLabels = (registry as unknown as { _defaultLabels?: Record<string, string> })._defaultLabels;
-  if (defaultLabels && Object.keys(defaultLabels).length > 0) renderer.setDefaultLabels(defaultLabels);
-  return Promise.all(
-    metrics.map(async (metric) => {
-      const data = await metric.get();
-      const name = openMetrics && data.type === 'counter' ? data.name.replace(/_total$/, '') : data.name;
-      return renderer.getMetricsAsString({ get: async () => ({ ...data, name }) });
-    }),
-  );
+  // prom-client keeps a registry's default labels private; they are rendered on every line, as it does.
+  const defaults = (registry as unknown as { _defaultLabels?: Record<string, string> })._defaultLabels;
+  const defaultLabels = defaults && Object.keys(defaults).length > 0 ? defaults : undefined;
+  const data = await Promise.all(metrics.map((metric) => (metric.getForPromString ? metric.getForPromString() : metric.get())));
+  return data.map((d) => renderMetric(d, openMetrics, defaultLabels));
+}
+
+/** Backslash and newline escaped (HELP text, label values); label values also escape the double quote. */
+const escapeString = (text: string) => (ESCAPES.test(text) ? text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n') : text);
+const ESCAPES = /[\\\n]/;
+const escapeLabelValue = (value: string | number) => (typeof value !== 'string' ? value : LABEL_ESCAPES.test(value) ? escapeString(value).replace(/"/g, '\\"') : value);
+const LABEL_ESCAPES = /[\\\n"]/;
+
+function valueString(value: number): string {
+  if (Number.isNaN(value)) return 'Nan';
+  if (!Number.isFinite(value)) return value < 0 ? '-Inf' : '+Inf';
+  return `${value}`;
+}
+
+/** `a="1",b="2"`, leaving out the labels `exclude` holds. */
+function formatLabels(labels: Record<string, string | number>, exclude?: Record<string, unknown>): string {
+  let out = '';
+  for (const name in labels) {
+    if (exclude && Object.prototype.hasOwnProperty.call(exclude, name)) continue;
+    out += `${out ? ',' : ''}${name}="${escapeLabelValue(labels[name])}"`;
+  }
+  return out;
+}
+
+/** A series' shared labels (a histogram's), formatted once per scrape and label set rather than once per bucket. */
+const sharedCache = new WeakMap<object, string>();
+function formatShared(labels: Record<string, string | number>): string {
+  let formatted = sharedCache.get(labels);
+  if (formatted === undefined) {
+    formatted = formatLabels(labels);
+    sharedCache.set(labels, formatted);
+  }
+  return formatted;
+}
+
+const NO_LABELS: Record<string, string | number> = {};
+
+/**
+ * One metric in the exposition format, byte for byte what prom-client's `getMetricsAsString` writes (a property
+ * test compares the two), without its per-line arrays and regular expressions: about 3.5 µs per series there, the
+ * cost of a scrape of a large registry.
+ */
+function renderMetric(metric: MetricData, openMetrics: boolean, defaultLabels?: Record<string, string>): string {
+  const name = escapeString(openMetrics && metric.type === 'counter' ? metric.name.replace(/_total$/, '') : metric.name);
+  let out = `# HELP ${name} ${escapeString(metric.help)}\n# TYPE ${name} ${metric.type}`;
+  const suffix = openMetrics && metric.type === 'counter' ? '_total' : '';
+  for (const val of metric.values ?? []) {
+    let labels = val.labels ?? NO_LABELS;
+    if (defaultLabels) labels = { ...labels, ...defaultLabels, ...labels };
+    const shared = val.sharedLabels ?? NO_LABELS;
+    const own = formatLabels(labels, shared);
+    const common = shared === NO_LABELS ? '' : formatShared(shared);
+    const set = own && common ? `{${own},${common}}` : own ? `{${own}}` : common ? `{${common}}` : '';
+    out += `\n${val.metricName ?? name}${suffix}${set} ${valueString(val.value)}`;
+    const { exemplar } = val;
+    if (exemplar && openMetrics) out += ` # {${formatLabels(exemplar.labelSet)}} ${valueString(exemplar.value)} ${exemplar.timestamp}`;
+  }
+  return out;
 }
