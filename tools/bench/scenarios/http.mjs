@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { formatTable, summarize } from '../stats.mjs';
-import { startServer, wrk, alternate, header, root } from '../runner.mjs';
+import { formatTable, median, summarize } from '../stats.mjs';
+import { startServer, wrk, alternate, header, root, cpuSeconds } from '../runner.mjs';
 
 // 1. HTTP overhead on the bench app
 const HTTP_VARIANTS = ['bare', 'otel', 'otel-all', 'off', 'correlation', 'metrics', 'errors', 'access-log', 'all-no-access-log', 'all'];
@@ -23,13 +23,29 @@ export async function httpScenario(o, results) {
     const names = Object.keys(servers);
     const url = (v) => `http://127.0.0.1:${servers[v].port}/items/42`;
     for (const v of names) wrk(url(v), o.warmup, o.connections);
-    const samples = await alternate(names, o.rounds, async (v) => wrk(url(v), o.duration, o.connections));
+    // Besides throughput, the server's own CPU time per request: throughput swings with the machine, CPU per request less.
+    const samples = await alternate(names, o.rounds, async (v) => {
+      const pid = servers[v].child.pid;
+      const before = cpuSeconds(pid);
+      const sample = wrk(url(v), o.duration, o.connections);
+      const after = cpuSeconds(pid);
+      return { ...sample, cpuMicros: before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / sample.requests };
+    });
     for (const server of Object.values(servers)) await server.stop();
     const otelSpans = servers.otel && /"otelSpansExported":(\d+)/.exec(servers.otel.stderr())?.[1];
-    const rows = names.map((v) => summarize(v === 'raw' ? 'raw node:http' : v, samples[v], samples.bare));
+    const cpu = (v) => {
+      const values = samples[v].map((x) => x.cpuMicros).filter((x) => x !== undefined);
+      return values.length ? median(values) : undefined;
+    };
+    const rows = names.map((v) => {
+      const row = summarize(v === 'raw' ? 'raw node:http' : v, samples[v], samples.bare);
+      const [own, bare] = [cpu(v), cpu('bare')];
+      return { ...row, cpuMicrosPerRequest: own, addedCpuMicros: own !== undefined && bare !== undefined ? own - bare : undefined };
+    });
     results.http[adapter] = { rows, otelSpansExported: otelSpans === undefined ? undefined : Number(otelSpans) };
     header(`HTTP overhead, ${adapter} (GET /items/:id, ${o.connections} connections, ${o.rounds} × ${o.duration} s)`);
     process.stdout.write(formatTable(rows, 'added µs/req vs bare Nest'));
+    process.stdout.write(`\nServer CPU time per request (median of rounds), added vs bare: ${rows.map((r) => `${r.variant} ${r.cpuMicrosPerRequest?.toFixed(1) ?? '?'} µs (${r.addedCpuMicros === undefined ? '?' : `${r.addedCpuMicros >= 0 ? '+' : ''}${r.addedCpuMicros.toFixed(1)}`})`).join(', ')}\n`);
     process.stdout.write(`\nOpenTelemetry spans exported (dropped) during the run: ${otelSpans ?? 'unknown'}\n`);
   }
 }

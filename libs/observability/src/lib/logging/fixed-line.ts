@@ -24,8 +24,23 @@ export function writeInfoLine(logger: Logger, fields: FixedFields, msg: string):
   for (const key in fields) {
     const value = fields[key];
     if (value === undefined) continue;
-    out += `,${JSON.stringify(key)}:${typeof value === 'number' ? (Number.isFinite(value) ? value : 'null') : JSON.stringify(value)}`;
+    out += `${keyPrefix(key)}${typeof value === 'number' ? (Number.isFinite(value) ? value : 'null') : jsonString(value)}`;
   }
-  stream.write(`${out},"msg":${JSON.stringify(msg)}}\n`);
+  stream.write(`${out},"msg":${jsonString(msg)}}\n`);
   return true;
 }
+
+/** `,"key":` per key, built once: the keys of the module's lines are a handful of constants. */
+const keyPrefixes = new Map<string, string>();
+function keyPrefix(key: string): string {
+  let prefix = keyPrefixes.get(key);
+  if (prefix === undefined) {
+    prefix = `,${JSON.stringify(key)}:`;
+    if (keyPrefixes.size < 64) keyPrefixes.set(key, prefix);
+  }
+  return prefix;
+}
+
+/** Printable ASCII without `"` and `\\`: quoted as it is, which is what JSON.stringify would write. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const jsonString = (value: string) => (PLAIN.test(value) ? `"${value}"` : JSON.stringify(value));

@@ -5,6 +5,7 @@ import type { InternalErrors } from '../core/internal-errors.js';
 import type { ActiveSpanReader } from '../opentelemetry/active-span.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
 import { keepStackInErr } from './stack-in-context.js';
+import { stdoutDestination } from './stdout-destination.js';
 
 /** Header values that must never reach a log line, wherever a user logs a request or response object. */
 const DEFAULT_REDACT = [
@@ -65,9 +66,8 @@ export function createPinoLogger(options: ResolvedOptions, internal: InternalErr
         }
       },
     },
-    // Synchronous writes to stdout: nothing is lost when the process dies, a log reader slower than the app slows
-    // the app instead of growing an unbounded buffer, and no thread-pool round trip per line (about 10 µs of CPU
-    // per request on the api: docs/performance.md).
-    logging.destination ?? pino.destination({ fd: 1, sync: true }),
+    // Synchronous writes to stdout, one per event-loop turn (stdout-destination.ts): a log reader slower than the app
+    // slows the app instead of growing an unbounded buffer, and no thread-pool round trip or syscall per line.
+    logging.destination ?? stdoutDestination((error) => internal.record('logging', error)),
   );
 }
