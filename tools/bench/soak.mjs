@@ -4,7 +4,10 @@
 // probe (tools/bench/probe.mjs, loaded with --import) reports resident memory, heap, live CLS contexts (the
 // AsyncLocalStorage stores still reachable), active timers and handles, and event listeners, after a full GC.
 //
-//   node tools/bench/soak.mjs [--requests=50000] [--phases=2] [--warmup=25000] [--json=tmp/bench/soak.json] [--no-build]
+// With --modes=on,off the same soak runs a second api with every feature switched off (OBSERVABILITY_*_ENABLED=false),
+// one after the other on the same PostgreSQL and Redis, and prints the two side by side.
+//
+//   node tools/bench/soak.mjs [--requests=50000] [--phases=2] [--warmup=25000] [--modes=on,off] [--json=tmp/bench/soak.json] [--no-build]
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePort, startPostgres, startRedis } from '../testing/services.js';
+import { OFF_FLAGS } from './runner.mjs';
 
 const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
@@ -21,6 +25,9 @@ const WARMUP = Number(args.warmup ?? 25_000);
 const PHASES = Number(args.phases ?? 2);
 const CONCURRENCY = 32;
 const json = args.json ?? join(root, 'tmp/bench/soak.json');
+const MODES = String(args.modes ?? 'on').split(',');
+for (const mode of MODES) if (mode !== 'on' && mode !== 'off') throw new Error(`--modes: on and/or off, not ${mode}`);
+const MB = 2 ** 20;
 
 async function load(url, count) {
   let next = 0;
@@ -39,17 +46,14 @@ async function load(url, count) {
   return { failed, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
-async function main() {
-  if (!('no-build' in args)) execFileSync('npx', ['nx', 'run', 'api:build', '--outputStyle=static'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  const [postgres, redis] = await Promise.all([startPostgres({ logStatements: false }), startRedis()]);
-  let api;
+/** One api through the soak: warm-up, then the requests in phases, a probe after each. */
+async function soak(mode, postgres, redis) {
+  const port = await freePort();
+  const api = spawn(process.execPath, ['--expose-gc', '--import', join(root, 'tools/bench/probe.mjs'), join(root, 'dist/apps/api/main.js')], {
+    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: postgres.url, REDIS_URL: redis.url, PORT: String(port), LOG_LEVEL: 'info', ...(mode === 'off' ? OFF_FLAGS : {}) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   try {
-    execFileSync(process.execPath, [join(root, 'dist/apps/api/migrate.js')], { env: { ...process.env, DATABASE_URL: postgres.url }, stdio: 'pipe' });
-    const port = await freePort();
-    api = spawn(process.execPath, ['--expose-gc', '--import', join(root, 'tools/bench/probe.mjs'), join(root, 'dist/apps/api/main.js')], {
-      env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: postgres.url, REDIS_URL: redis.url, PORT: String(port), LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
     const probes = [];
     let waiting;
     let stderr = '';
@@ -76,7 +80,7 @@ async function main() {
       await fetch(`${base}/api/v1/repositories`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: `soak-${i}`, url: `https://example.com/soak/${i}` }),
+        body: JSON.stringify({ name: `soak-${mode}-${i}`, url: `https://example.com/soak/${mode}/${i}` }),
       });
     }
     const url = `${base}/api/v1/repositories?limit=5`;
@@ -90,30 +94,55 @@ async function main() {
       probes.push({ after: `${Math.round((REQUESTS * phase) / PHASES)} more requests`, ...(await probe()) });
     }
     const [a, b] = [probes[0], probes.at(-1)];
-    const resourcesOf = (p) => Object.entries(p.activeResources).map(([k, v]) => `${k} ${v}`).join(', ');
-    const result = {
+    return {
+      mode,
       requests: REQUESTS,
       failed: warm.failed + run.failed,
       requestsPerSecond: Math.round(REQUESTS / run.seconds),
-      rssGrowthMB: (b.rssBytes - a.rssBytes) / 2 ** 20,
-      rssGrowthLastPhaseMB: (b.rssBytes - probes.at(-2).rssBytes) / 2 ** 20,
-      heapGrowthMB: (b.heapUsedBytes - a.heapUsedBytes) / 2 ** 20,
+      rssGrowthMB: (b.rssBytes - a.rssBytes) / MB,
+      rssGrowthLastPhaseMB: (b.rssBytes - probes.at(-2).rssBytes) / MB,
+      heapGrowthMB: (b.heapUsedBytes - a.heapUsedBytes) / MB,
+      plateauRssMB: b.rssBytes / MB,
       probes,
     };
-    console.log(`# Soak: ${REQUESTS} requests with fresh ids through the api (everything on), ${CONCURRENCY} at a time\n`);
-    console.log('| after | RSS MB | heap used MB | CLS contexts created | CLS contexts alive | active resources | server listeners | process listeners |');
-    console.log('|---|---:|---:|---:|---:|---|---:|---:|');
-    for (const p of probes) {
-      console.log(
-        `| ${p.after} | ${(p.rssBytes / 2 ** 20).toFixed(1)} | ${(p.heapUsedBytes / 2 ** 20).toFixed(1)} | ${p.storesCreated} | ${p.storesLive} | ${resourcesOf(p)} | ${p.serverListeners} | ${p.processListeners} |`,
-      );
+  } finally {
+    api.kill('SIGKILL');
+  }
+}
+
+function print(result) {
+  const resourcesOf = (p) => Object.entries(p.activeResources).map(([k, v]) => `${k} ${v}`).join(', ');
+  const what = result.mode === 'on' ? 'everything on' : 'every feature off';
+  console.log(`# Soak: ${REQUESTS} requests with fresh ids through the api (${what}), ${CONCURRENCY} at a time\n`);
+  console.log('| after | RSS MB | heap used MB | CLS contexts created | CLS contexts alive | active resources | server listeners | process listeners |');
+  console.log('|---|---:|---:|---:|---:|---|---:|---:|');
+  for (const p of result.probes) {
+    console.log(
+      `| ${p.after} | ${(p.rssBytes / MB).toFixed(1)} | ${(p.heapUsedBytes / MB).toFixed(1)} | ${p.storesCreated} | ${p.storesLive} | ${resourcesOf(p)} | ${p.serverListeners} | ${p.processListeners} |`,
+    );
+  }
+  console.log(`\nRSS growth after warm-up: ${result.rssGrowthMB.toFixed(1)} MB; heap growth: ${result.heapGrowthMB.toFixed(1)} MB; ${result.requestsPerSecond} requests/s; ${result.failed} failed\n`);
+}
+
+async function main() {
+  if (!('no-build' in args)) execFileSync('npx', ['nx', 'run', 'api:build', '--outputStyle=static'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const [postgres, redis] = await Promise.all([startPostgres({ logStatements: false }), startRedis()]);
+  try {
+    execFileSync(process.execPath, [join(root, 'dist/apps/api/migrate.js')], { env: { ...process.env, DATABASE_URL: postgres.url }, stdio: 'pipe' });
+    const results = [];
+    for (const mode of MODES) {
+      results.push(await soak(mode, postgres, redis));
+      print(results.at(-1));
     }
-    console.log(`\nRSS growth after warm-up: ${result.rssGrowthMB.toFixed(1)} MB; heap growth: ${result.heapGrowthMB.toFixed(1)} MB; ${result.requestsPerSecond} requests/s; ${result.failed} failed`);
+    const on = results.find((r) => r.mode === 'on');
+    const off = results.find((r) => r.mode === 'off');
+    if (on && off) console.log(`Resident memory at the end: everything on ${on.plateauRssMB.toFixed(1)} MB, every feature off ${off.plateauRssMB.toFixed(1)} MB: ${(on.plateauRssMB - off.plateauRssMB).toFixed(1)} MB more\n`);
+    // The first mode's figures at the top level, as before; every mode's under `modes`.
+    const output = { ...results[0], modes: Object.fromEntries(results.map((r) => [r.mode, r])) };
     mkdirSync(dirname(json), { recursive: true });
-    writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(json, `${JSON.stringify(output, null, 2)}\n`);
     console.log(`Results as JSON: ${json}`);
   } finally {
-    api?.kill('SIGKILL');
     redis.stop();
     postgres.stop();
   }

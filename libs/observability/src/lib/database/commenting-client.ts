@@ -87,19 +87,24 @@ function currentComment(options: SqlCommentingClientOptions, settings: SqlCommen
   return comment;
 }
 
+/** The tags of the current context, inserted in key order (the comment's order: no sort per statement). */
 function currentTags(options: SqlCommentingClientOptions, settings: SqlCommentSettings | undefined, span: SpanFields | undefined): SqlTags {
-  const tags: SqlTags = { application: options.application ?? settings?.application, source: options.source };
+  const application = options.application ?? settings?.application;
   // The span that sends the statement is its parent in the trace, whether or not a request context exists.
-  if (span) tags.traceparent = traceparentOf(span);
+  const spanParent = span ? traceparentOf(span) : undefined;
   const correlation = currentCorrelation();
-  if (!correlation) return tags;
-  tags.request_id = correlation.requestId;
-  tags.traceparent ??= correlation.traceparent;
-  tags.tracestate = correlation.tracestate;
+  if (!correlation) return { application, source: options.source, traceparent: spanParent };
   const fields = correlation.fields as { queue?: unknown; job_name?: unknown } | undefined;
-  if (typeof fields?.queue === 'string') tags.job = `${fields.queue}:${String(fields.job_name)}`;
-  else if (correlation.source === 'http') tags.route = currentRouteTemplate();
-  return tags;
+  const job = typeof fields?.queue === 'string' ? `${fields.queue}:${String(fields.job_name)}` : undefined;
+  return {
+    application,
+    job,
+    request_id: correlation.requestId,
+    route: job === undefined && correlation.source === 'http' ? currentRouteTemplate() : undefined,
+    source: options.source,
+    traceparent: spanParent ?? correlation.traceparent,
+    tracestate: correlation.tracestate,
+  };
 }
 
 /** The first argument of `Client.query`: SQL text, a config object, or a submittable (Query, Cursor, QueryStream). */

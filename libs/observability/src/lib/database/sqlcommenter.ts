@@ -35,7 +35,13 @@ function encodeBoundedValue(value: string): string {
 export function serializeSqlComment(tags: SqlTags): string {
   // One pass, no intermediate arrays: this runs for every statement.
   const keys = Object.keys(tags);
-  if (keys.length > 1) keys.sort();
+  // The module builds its tags in key order already: check, and sort only when they are not.
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1] > keys[i]) {
+      keys.sort();
+      break;
+    }
+  }
   let body = '';
   for (const key of keys) {
     const value = tags[key];
