@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { ClsServiceManager } from 'nestjs-cls';
+import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
 import { UNMATCHED_ROUTE } from '../core/constants.js';
 import type { Client as PgClient } from 'pg';
 import { currentCorrelation } from '../correlation/correlation-context.js';
@@ -58,19 +58,19 @@ interface CachedComment {
 }
 
 /**
- * Every statement of one context (a request, a job) gets the same comment: it is built once and kept with the
- * context's CLS store (weakly), as long as the client options, the module's settings and the id are the same.
+ * Every statement of one context (a request, a job) gets the same comment: it is built once and kept in the
+ * context's CLS store, as long as the client options, the module's settings and the id are the same. A property of
+ * the store rather than a WeakMap entry per context: nothing for the garbage collector to trace per request.
  * A request's route is known only once it is routed, so a comment without its route is not kept.
  */
-const commentsByStore = new WeakMap<object, CachedComment>();
+const COMMENT_KEY = Symbol('observability:sql-comment');
 
 function currentComment(options: SqlCommentingClientOptions, settings: SqlCommentSettings | undefined): string {
-  const cls = ClsServiceManager.getClsService();
-  const store = cls.isActive() ? (cls.get() as object | undefined) : undefined;
-  const requestId = store ? cls.getId() : undefined;
+  const store = ClsServiceManager.getClsService().get() as Record<symbol, unknown> | undefined;
+  const requestId = store?.[CLS_ID];
   const span = settings?.openTelemetry?.activeSpan();
   if (store) {
-    const cached = commentsByStore.get(store);
+    const cached = store[COMMENT_KEY] as CachedComment | undefined;
     if (
       cached &&
       cached.options === options &&
@@ -83,7 +83,7 @@ function currentComment(options: SqlCommentingClientOptions, settings: SqlCommen
   }
   const tags = currentTags(options, settings, span);
   const comment = serializeSqlComment(tags);
-  if (store && tags.route !== UNMATCHED_ROUTE) commentsByStore.set(store, { options, settings, requestId, spanId: span?.span_id, comment });
+  if (store && tags.route !== UNMATCHED_ROUTE) store[COMMENT_KEY] = { options, settings, requestId, spanId: span?.span_id, comment };
   return comment;
 }
 
