@@ -4,7 +4,8 @@
 //
 //   npm run bench                        all scenarios, full size (about 15 minutes on 2 cores)
 //   npm run bench -- --smoke             every scenario at a tiny size (what `npm test` runs; figures meaningless)
-//   npm run bench -- --only=http,scrape  some scenarios: http, api, comments, queue, scrape
+//   npm run bench -- --only=http,scrape  some scenarios: http, api, comments, exporter, queue, scrape
+//   npm run bench -- --only=exporter --exporter-seconds=60 --exporter-interval=15   postgres_exporter's cost to PostgreSQL
 //   npm run bench -- --rounds=7 --duration=5 --connections=32 --json=tmp/bench/results.json
 //   npm run bench -- --only=http --adapters=express --variants=bare,all   a subset of the HTTP variants
 //   npm run bench -- --only=queue --queue-libraries=bullmq                 the queue scenario on one library
@@ -20,10 +21,11 @@ import { header, pinning, root, startBackends, which } from './runner.mjs';
 import { httpScenario } from './scenarios/http.mjs';
 import { apiScenario } from './scenarios/api.mjs';
 import { commentsScenario } from './scenarios/comments.mjs';
+import { exporterScenario } from './scenarios/exporter.mjs';
 import { queueScenario } from './scenarios/queue.mjs';
 import { scrapeScenario } from './scenarios/scrape.mjs';
 
-const SCENARIOS = ['http', 'api', 'comments', 'queue', 'scrape'];
+const SCENARIOS = ['http', 'api', 'comments', 'exporter', 'queue', 'scrape'];
 
 function parseArgs(argv) {
   const args = Object.fromEntries(
@@ -52,6 +54,8 @@ function parseArgs(argv) {
     queries: num('queries', 10_000, 200),
     jobs: num('jobs', 1_000, 40),
     scrapes: num('scrapes', 40, 3),
+    exporterSeconds: num('exporter-seconds', 60, 3),
+    exporterInterval: num('exporter-interval', 15, 1),
     adapters: args.adapters ? String(args.adapters).split(',') : ['express', 'fastify'],
     queueLibraries: args['queue-libraries'] ? String(args['queue-libraries']).split(',') : ['bull', 'bullmq'],
     variants: args.variants ? String(args.variants).split(',') : undefined,
@@ -73,11 +77,12 @@ async function main() {
   process.stdout.write(`# commandcenter benchmarks${o.smoke ? ' (smoke size: figures are not meaningful)' : ''}\n\n`);
   process.stdout.write(`${results.machine.cores} × ${results.machine.cpu}, Node ${process.version}, ${pinning ? 'server pinned to core 0, load generator to core 1' : 'no CPU pinning'}\n`);
   if (o.only.includes('http')) await httpScenario(o, results);
-  const needBackends = o.only.some((s) => ['api', 'comments', 'queue'].includes(s));
+  const needBackends = o.only.some((s) => ['api', 'comments', 'exporter', 'queue'].includes(s));
   const backends = needBackends ? await startBackends(o) : undefined;
   try {
     if (o.only.includes('api')) await apiScenario(o, backends, results);
     if (o.only.includes('comments')) await commentsScenario(o, backends, results);
+    if (o.only.includes('exporter')) await exporterScenario(o, backends, results);
     if (o.only.includes('queue')) {
       await backends.stopApis();
       await queueScenario(o, backends, results);

@@ -1,6 +1,6 @@
 // What every scenario uses: servers started pinned to a core, wrk, CPU time from /proc, alternated rounds, and the
 // PostgreSQL, Redis, api and worker processes of the api, comments and queue scenarios.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -91,10 +91,22 @@ export async function startServer(name, command, args, { env = {}, core = 0, rea
   };
 }
 
-export function wrk(url, seconds, connections, headers = {}) {
+function wrkCommand(url, seconds, connections, headers) {
   const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
-  const [command, ...args] = [...pin(1), 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...headerArgs, url];
+  return [...pin(1), 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...headerArgs, url];
+}
+
+export function wrk(url, seconds, connections, headers = {}) {
+  const [command, ...args] = wrkCommand(url, seconds, connections, headers);
   return parseWrk(execFileSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 20 }));
+}
+
+/** wrk without blocking the event loop, for a scenario that does something else during the load. */
+export function wrkAsync(url, seconds, connections, headers = {}) {
+  const [command, ...args] = wrkCommand(url, seconds, connections, headers);
+  return new Promise((resolve, reject) =>
+    execFile(command, args, { encoding: 'utf8', maxBuffer: 1 << 20 }, (error, out) => (error ? reject(error) : resolve(parseWrk(out)))),
+  );
 }
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux

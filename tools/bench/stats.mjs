@@ -102,6 +102,12 @@ export function evaluateTargets(results) {
     add(`Queue propagation and metrics cost < 5 % of jobs/s (${library})`, queueOn && queueOn.changePercent > -5, queueOn ? `${queueOn.changePercent.toFixed(1)} %${workerCpu}` : 'not run');
   }
   if (!results.queue) add('Queue propagation and metrics cost < 5 % of jobs/s', undefined, 'not run');
+  const exporter = results.exporter;
+  add(
+    "postgres_exporter costs PostgreSQL < 1 % of its CPU under the api's load (one scrape every 15 s)",
+    exporter && exporter.sharePercent < 1,
+    exporter ? `${exporter.sharePercent.toFixed(3)} % (${exporter.msPerScrape.toFixed(1)} ms of statements per scrape)` : 'not run',
+  );
   const scrape = results.scrape?.rows?.filter((r) => r.target === 10_000);
   const worst = scrape?.length ? Math.max(...scrape.map((r) => r.median)) : undefined;
   add('/metrics with 10k series ≤ 20 ms', worst === undefined ? undefined : worst <= 20, worst === undefined ? 'not run' : `${worst.toFixed(1)} ms (median, slower format)`);

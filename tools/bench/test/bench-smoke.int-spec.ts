@@ -19,6 +19,7 @@ interface Results {
   http: Record<string, { rows: Row[]; otelSpansExported?: number }>;
   api: { rows: Row[] };
   comments: { rows: Array<{ variant: string; median: number }>; statementOn: string; statementOff: string };
+  exporter: { msPerScrape: number; postgresCores: { without: number; with: number }; sharePercent: number };
   queue: { rows: Array<{ library: string; variant: string; median: number }> };
   scrape: { rows: Array<{ target: number; format: string; series: number; median: number }> };
   targets: Array<{ name: string; met?: boolean; detail: string }>;
@@ -41,7 +42,7 @@ describe('npm run bench -- --smoke', () => {
   }, 300_000);
 
   it('prints a table for every scenario and the targets', () => {
-    for (const title of ['HTTP overhead, express', 'HTTP overhead, fastify', 'The real api', 'Query comments', 'Queue throughput', 'Scrape cost', 'Targets']) {
+    for (const title of ['HTTP overhead, express', 'HTTP overhead, fastify', 'The real api', 'Query comments', "postgres_exporter under the api's load", 'Queue throughput', 'Scrape cost', 'Targets']) {
       expect(stdout).toContain(`## ${title}`);
     }
   });
@@ -80,6 +81,13 @@ describe('npm run bench -- --smoke', () => {
     for (const row of results.queue.rows) expect(row.median).toBeGreaterThan(0);
   });
 
+  it("measured postgres_exporter's statements and PostgreSQL's CPU with and without its scrapes", () => {
+    expect(results.exporter.msPerScrape).toBeGreaterThan(0);
+    expect(results.exporter.postgresCores.without).toBeGreaterThan(0);
+    expect(results.exporter.postgresCores.with).toBeGreaterThan(0);
+    expect(Number.isFinite(results.exporter.sharePercent)).toBe(true);
+  });
+
   it('scraped registries of about 1k and 10k series in both formats', () => {
     expect(results.scrape.rows.map((r) => `${r.target} ${r.format}`)).toEqual(['1000 text', '1000 openmetrics', '10000 text', '10000 openmetrics']);
     for (const row of results.scrape.rows) {
@@ -89,7 +97,7 @@ describe('npm run bench -- --smoke', () => {
   });
 
   it('judged every target (met or missed, none left unjudged)', () => {
-    expect(results.targets).toHaveLength(11);
+    expect(results.targets).toHaveLength(12);
     for (const target of results.targets) expect(typeof target.met).toBe('boolean');
   });
 });
