@@ -5,9 +5,12 @@
 // AsyncLocalStorage stores still reachable), active timers and handles, and event listeners, after a full GC.
 //
 // With --modes=on,off the same soak runs a second api with every feature switched off (OBSERVABILITY_*_ENABLED=false),
-// one after the other on the same PostgreSQL and Redis, and prints the two side by side.
+// one after the other on the same PostgreSQL and Redis, and prints the two side by side. With --outage, each api then
+// goes through a Redis outage and a PostgreSQL outage (5 s each, under load and sync requests) and 25,000 more
+// requests; --node-env=development runs the apis in development mode.
 //
-//   node tools/bench/soak.mjs [--requests=50000] [--phases=2] [--warmup=25000] [--modes=on,off] [--json=tmp/bench/soak.json] [--no-build]
+//   node tools/bench/soak.mjs [--requests=50000] [--phases=2] [--warmup=25000] [--modes=on,off] [--outage] [--node-env=production]
+//                             [--json=tmp/bench/soak.json] [--no-build]
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -28,6 +31,9 @@ const json = args.json ?? join(root, 'tmp/bench/soak.json');
 const MODES = String(args.modes ?? 'on').split(',');
 for (const mode of MODES) if (mode !== 'on' && mode !== 'off') throw new Error(`--modes: on and/or off, not ${mode}`);
 const MB = 2 ** 20;
+const OUTAGE = 'outage' in args;
+const NODE_ENV = String(args['node-env'] ?? 'production');
+const AFTER_OUTAGE = 25_000;
 
 async function load(url, count) {
   let next = 0;
@@ -46,11 +52,33 @@ async function load(url, count) {
   return { failed, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
+/** Load and sync requests for `seconds`, whatever fails: an outage is going on. */
+async function underOutage(base, url, repositoryId, seconds) {
+  const end = Date.now() + seconds * 1000;
+  const swallow = (p) => p.then((res) => res.arrayBuffer()).catch(() => undefined);
+  while (Date.now() < end) {
+    await Promise.all([...Array.from({ length: 8 }, () => swallow(fetch(url))), swallow(fetch(`${base}/api/v1/repositories/${repositoryId}/sync`, { method: 'POST' }))]);
+  }
+}
+
+/** Redis, then PostgreSQL, gone for 5 s each under load and back (same port, same data); the api reconnects. */
+async function outages(services, base, url, repositoryId) {
+  services.redis.stop();
+  await underOutage(base, url, repositoryId, 5);
+  services.redis = await startRedis({ port: services.redis.port });
+  await underOutage(base, url, repositoryId, 3);
+  services.postgres.halt();
+  await underOutage(base, url, repositoryId, 5);
+  services.postgres.restart();
+  await underOutage(base, url, repositoryId, 3);
+}
+
 /** One api through the soak: warm-up, then the requests in phases, a probe after each. */
-async function soak(mode, postgres, redis) {
+async function soak(mode, services) {
+  const { postgres, redis } = services;
   const port = await freePort();
   const api = spawn(process.execPath, ['--expose-gc', '--import', join(root, 'tools/bench/probe.mjs'), join(root, 'dist/apps/api/main.js')], {
-    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: postgres.url, REDIS_URL: redis.url, PORT: String(port), LOG_LEVEL: 'info', ...(mode === 'off' ? OFF_FLAGS : {}) },
+    env: { ...process.env, NODE_ENV, DATABASE_URL: postgres.url, REDIS_URL: redis.url, PORT: String(port), LOG_LEVEL: 'info', ...(mode === 'off' ? OFF_FLAGS : {}) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   try {
@@ -76,12 +104,14 @@ async function soak(mode, postgres, redis) {
       if (api.exitCode !== null || i > 150) throw new Error(`api did not start:\n${stderr}`);
       await new Promise((r) => setTimeout(r, 200));
     }
+    let repositoryId;
     for (let i = 0; i < 20; i++) {
-      await fetch(`${base}/api/v1/repositories`, {
+      const res = await fetch(`${base}/api/v1/repositories`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ name: `soak-${mode}-${i}`, url: `https://example.com/soak/${mode}/${i}` }),
       });
+      repositoryId ??= (await res.json()).id;
     }
     const url = `${base}/api/v1/repositories?limit=5`;
     const warm = await load(url, WARMUP);
@@ -94,13 +124,22 @@ async function soak(mode, postgres, redis) {
       probes.push({ after: `${Math.round((REQUESTS * phase) / PHASES)} more requests`, ...(await probe()) });
     }
     const [a, b] = [probes[0], probes.at(-1)];
+    const rssGrowthLastPhaseMB = (b.rssBytes - probes.at(-2).rssBytes) / MB;
+    let outage;
+    if (OUTAGE) {
+      await outages(services, base, url, repositoryId);
+      const after = await load(url, AFTER_OUTAGE);
+      probes.push({ after: `Redis and PostgreSQL outages, then ${AFTER_OUTAGE} requests`, ...(await probe()) });
+      outage = { failed: after.failed, rssGrowthMB: (probes.at(-1).rssBytes - b.rssBytes) / MB };
+    }
     return {
       mode,
+      outage,
       requests: REQUESTS,
       failed: warm.failed + run.failed,
       requestsPerSecond: Math.round(REQUESTS / run.seconds),
       rssGrowthMB: (b.rssBytes - a.rssBytes) / MB,
-      rssGrowthLastPhaseMB: (b.rssBytes - probes.at(-2).rssBytes) / MB,
+      rssGrowthLastPhaseMB,
       heapGrowthMB: (b.heapUsedBytes - a.heapUsedBytes) / MB,
       plateauRssMB: b.rssBytes / MB,
       probes,
@@ -112,7 +151,7 @@ async function soak(mode, postgres, redis) {
 
 function print(result) {
   const resourcesOf = (p) => Object.entries(p.activeResources).map(([k, v]) => `${k} ${v}`).join(', ');
-  const what = result.mode === 'on' ? 'everything on' : 'every feature off';
+  const what = `${result.mode === 'on' ? 'everything on' : 'every feature off'}, NODE_ENV=${NODE_ENV}`;
   console.log(`# Soak: ${REQUESTS} requests with fresh ids through the api (${what}), ${CONCURRENCY} at a time\n`);
   console.log('| after | RSS MB | heap used MB | CLS contexts created | CLS contexts alive | active resources | server listeners | process listeners |');
   console.log('|---|---:|---:|---:|---:|---|---:|---:|');
@@ -121,17 +160,21 @@ function print(result) {
       `| ${p.after} | ${(p.rssBytes / MB).toFixed(1)} | ${(p.heapUsedBytes / MB).toFixed(1)} | ${p.storesCreated} | ${p.storesLive} | ${resourcesOf(p)} | ${p.serverListeners} | ${p.processListeners} |`,
     );
   }
-  console.log(`\nRSS growth after warm-up: ${result.rssGrowthMB.toFixed(1)} MB; heap growth: ${result.heapGrowthMB.toFixed(1)} MB; ${result.requestsPerSecond} requests/s; ${result.failed} failed\n`);
+  console.log(`\nRSS growth after warm-up: ${result.rssGrowthMB.toFixed(1)} MB; heap growth: ${result.heapGrowthMB.toFixed(1)} MB; ${result.requestsPerSecond} requests/s; ${result.failed} failed`);
+  if (result.outage) console.log(`After the outages and ${AFTER_OUTAGE} more requests: RSS growth ${result.outage.rssGrowthMB.toFixed(1)} MB; ${result.outage.failed} failed after recovery`);
+  console.log('');
 }
 
 async function main() {
   if (!('no-build' in args)) execFileSync('npx', ['nx', 'run', 'api:build', '--outputStyle=static'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const [postgres, redis] = await Promise.all([startPostgres({ logStatements: false }), startRedis()]);
+  // Redis comes back as a new process after an outage: the current one is always services.redis.
+  const services = { postgres, redis };
   try {
     execFileSync(process.execPath, [join(root, 'dist/apps/api/migrate.js')], { env: { ...process.env, DATABASE_URL: postgres.url }, stdio: 'pipe' });
     const results = [];
     for (const mode of MODES) {
-      results.push(await soak(mode, postgres, redis));
+      results.push(await soak(mode, services));
       print(results.at(-1));
     }
     const on = results.find((r) => r.mode === 'on');
@@ -143,7 +186,7 @@ async function main() {
     writeFileSync(json, `${JSON.stringify(output, null, 2)}\n`);
     console.log(`Results as JSON: ${json}`);
   } finally {
-    redis.stop();
+    services.redis.stop();
     postgres.stop();
   }
 }
