@@ -54,8 +54,9 @@ export function buildRuleTests(config: PackConfig, files: RuleFile[]): string | 
     const fixed = selectorLabels[n]!;
     // The other services are up, or their target-down alerts (absent()) would fire in every scenario.
     const othersUp = config.services
-      .filter((o) => o !== s)
-      .map((o, i) => ({ series: series('up', { ...deployments(config, equalityLabels(o.selector)!)[0], instance: `${o.name}-${i}:3000` }), values: '1x20' }));
+      .map((o, m) => ({ o, labels: selectorLabels[m]! }))
+      .filter(({ o }) => o !== s)
+      .map(({ o, labels }, i) => ({ series: series('up', { ...deployments(config, labels)[0], instance: `${o.name}-${i}:3000` }), values: '1x20' }));
     const [a, ...others] = deployments(config, fixed);
     const replicas = (d: Labels) => [1, 2, 3].map((i) => ({ ...d, instance: `${s.name}-${i}:3000` }));
     const [allDown, someDown] = s.kind === 'api' ? ['ApiDown', 'ApiReplicasDown'] : ['WorkerDown', 'WorkerReplicasDown'];

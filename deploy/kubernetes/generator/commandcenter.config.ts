@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { COMMANDCENTER } from '../../../monitoring/pack/commandcenter.config.ts';
 import type { DeployConfig } from './config.ts';
 
@@ -8,7 +9,8 @@ import type { DeployConfig } from './config.ts';
 export const COMMANDCENTER_DEPLOY: DeployConfig = {
   name: 'commandcenter',
   images: { api: 'ghcr.io/commandcenter/api', worker: 'ghcr.io/commandcenter/worker' },
-  version: '0.1.0',
+  // The images are tagged with the workspace's version: a release bump shows up here as files to regenerate.
+  version: JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version,
   secretName: 'commandcenter',
   queueLibrary: 'bull',
   api: {

@@ -21,6 +21,22 @@ async function loggedStatements(fragment: string, atLeast = 1): Promise<string[]
   }, `server log lines with ${fragment}`);
 }
 
+/** A commenting client of its own, connected; `asRequest` puts a raw id in the context, validation out of the way. */
+async function connectedCommentingClient(application: string): Promise<pg.Client> {
+  const Commenting = sqlCommentingClient({ application });
+  const commenting = new Commenting({ connectionString: databaseUrl() });
+  await commenting.connect();
+  return commenting;
+}
+
+function asRequest<T>(id: string, fn: () => Promise<T>): Promise<T> {
+  const cls = ClsServiceManager.getClsService();
+  return cls.run(() => {
+    cls.set(CLS_ID, id);
+    return fn();
+  });
+}
+
 async function get(app: DatabaseApp, path: string, requestId: string) {
   const res = await fetch(`${app.url}${path}`, { headers: { 'X-Request-ID': requestId } });
   expect(res.status).toBe(200);
@@ -158,15 +174,7 @@ describe('the encoder against PostgreSQL itself', () => {
   }, 120_000);
 
   it('comments statements with -- or /* in literals, quoted names, dollar quotes and closed comments: they run alike and PostgreSQL logs the comment', async () => {
-    const Commenting = sqlCommentingClient({ application: 'scan-test' });
-    const commenting = new Commenting({ connectionString: databaseUrl() });
-    await commenting.connect();
-    const cls = ClsServiceManager.getClsService();
-    const asRequest = <T>(id: string, fn: () => Promise<T>) =>
-      cls.run(() => {
-        cls.set(CLS_ID, id);
-        return fn();
-      });
+    const commenting = await connectedCommentingClient('scan-test');
     const statements = [
       "SELECT '--not a comment' AS scan_probe",
       "SELECT 'it''s /* text' AS scan_probe;",
@@ -225,16 +233,8 @@ describe('the encoder against PostgreSQL itself', () => {
   it('leaves the data intact under the injection ids of the design, with id validation out of the way', async () => {
     await client.query('DROP TABLE IF EXISTS injection_probe; CREATE TABLE injection_probe (id int PRIMARY KEY, v text)');
     await client.query("INSERT INTO injection_probe VALUES (1, 'a'), (2, 'b'), (3, 'c')");
-    const Commenting = sqlCommentingClient({ application: 'injection-test' });
-    const commenting = new Commenting({ connectionString: databaseUrl() });
-    await commenting.connect();
-    const cls = ClsServiceManager.getClsService();
     // The raw ids go straight into the context, as if validation upstream were off or broken.
-    const asRequest = <T>(id: string, fn: () => Promise<T>) =>
-      cls.run(() => {
-        cls.set(CLS_ID, id);
-        return fn();
-      });
+    const commenting = await connectedCommentingClient('injection-test');
     try {
       await asRequest("x*/ OR true /*", () => commenting.query('DELETE FROM injection_probe WHERE id = $1', [1]));
       expect((await client.query('SELECT id FROM injection_probe ORDER BY id')).rows).toEqual([{ id: 2 }, { id: 3 }]);

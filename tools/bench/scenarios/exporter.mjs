@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../testing/services.js';
 import { median } from '../stats.mjs';
-import { alternate, children, cpuSeconds, header, root, which, wrkAsync } from '../runner.mjs';
+import { alternate, children, header, root, which, wrkAsync } from '../runner.mjs';
 
 const EXPORTER_ROLE = 'postgres_exporter';
 const INTERVAL_SECONDS = 15;
@@ -67,7 +67,6 @@ export async function exporterScenario(o, backends, results) {
       let scrapes = 0;
       let stop = false;
       const before = postgresCpuSeconds(postmaster);
-      const api = cpuSeconds(backends.apis.on.child.pid);
       const load = wrkAsync(url, seconds, o.connections);
       // Scrapes during the load, the first half an interval in, as Prometheus would at any phase.
       const scraper = (async () => {
@@ -82,7 +81,7 @@ export async function exporterScenario(o, backends, results) {
       const cpu = postgresCpuSeconds(postmaster) - before;
       stop = true;
       await scraper;
-      return { ...sample, postgresCores: cpu / seconds, apiCpu: (cpuSeconds(backends.apis.on.child.pid) ?? 0) - (api ?? 0), scrapes, exporterMs: phase === 'with' ? await exporterMillis() : 0 };
+      return { ...sample, postgresCores: cpu / seconds, scrapes, exporterMs: phase === 'with' ? await exporterMillis() : 0 };
     });
     exporter.kill('SIGTERM');
     const withRows = samples.with;

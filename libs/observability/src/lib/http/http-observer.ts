@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { InternalErrors } from '../core/internal-errors.js';
 import type { HttpMetrics } from '../metrics/http-metrics.js';
