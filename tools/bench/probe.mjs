@@ -3,6 +3,7 @@
 // servers, and on SIGUSR2 collects garbage and prints one JSON line `{"probe":{...}}` on stderr with resident
 // memory, heap, live stores, active resources (timers, sockets, ...) and event listeners.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { readFileSync } from 'node:fs';
 import { Server } from 'node:http';
 
 let created = 0;
@@ -31,6 +32,22 @@ Server.prototype.listen = function (...args) {
   return listen.apply(this, args);
 };
 
+/** Resident memory by kind of mapping (Linux): program and library files, malloc's main heap, anonymous maps (V8's pages and malloc's thread arenas). */
+function residentByMapping() {
+  const kb = { files: 0, brkHeap: 0, anonymous: 0 };
+  let kind = 'anonymous';
+  try {
+    for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (head) kind = head[1].startsWith('/') ? 'files' : head[1] === '[heap]' ? 'brkHeap' : 'anonymous';
+      else if (line.startsWith('Rss:')) kb[kind] += Number(line.split(/\s+/)[1]);
+    }
+  } catch {
+    return undefined;
+  }
+  return Object.fromEntries(Object.entries(kb).map(([k, v]) => [`${k}Bytes`, v * 1024]));
+}
+
 const listenerTotal = (emitter) => emitter.eventNames().reduce((n, name) => n + emitter.listenerCount(name), 0);
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -50,6 +67,7 @@ process.on('SIGUSR2', async () => {
     heapTotalBytes: memory.heapTotal,
     externalBytes: memory.external,
     arrayBuffersBytes: memory.arrayBuffers,
+    resident: residentByMapping(),
     storesCreated: created,
     storesLive: created - collected,
     activeResources: resources,

@@ -153,11 +153,12 @@ function print(result) {
   const resourcesOf = (p) => Object.entries(p.activeResources).map(([k, v]) => `${k} ${v}`).join(', ');
   const what = `${result.mode === 'on' ? 'everything on' : 'every feature off'}, NODE_ENV=${NODE_ENV}`;
   console.log(`# Soak: ${REQUESTS} requests with fresh ids through the api (${what}), ${CONCURRENCY} at a time\n`);
-  console.log('| after | RSS MB | heap used MB | CLS contexts created | CLS contexts alive | active resources | server listeners | process listeners |');
-  console.log('|---|---:|---:|---:|---:|---|---:|---:|');
+  console.log('| after | RSS MB | heap used MB | V8 heap committed MB | malloc main heap MB | other anonymous MB | files MB | CLS contexts created | CLS contexts alive | active resources | server listeners | process listeners |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|');
+  const mb = (bytes) => (bytes === undefined ? '?' : (bytes / MB).toFixed(1));
   for (const p of result.probes) {
     console.log(
-      `| ${p.after} | ${(p.rssBytes / MB).toFixed(1)} | ${(p.heapUsedBytes / MB).toFixed(1)} | ${p.storesCreated} | ${p.storesLive} | ${resourcesOf(p)} | ${p.serverListeners} | ${p.processListeners} |`,
+      `| ${p.after} | ${mb(p.rssBytes)} | ${mb(p.heapUsedBytes)} | ${mb(p.heapTotalBytes)} | ${mb(p.resident?.brkHeapBytes)} | ${mb(p.resident && p.resident.anonymousBytes - p.heapTotalBytes)} | ${mb(p.resident?.filesBytes)} | ${p.storesCreated} | ${p.storesLive} | ${resourcesOf(p)} | ${p.serverListeners} | ${p.processListeners} |`,
     );
   }
   console.log(`\nRSS growth after warm-up: ${result.rssGrowthMB.toFixed(1)} MB; heap growth: ${result.heapGrowthMB.toFixed(1)} MB; ${result.requestsPerSecond} requests/s; ${result.failed} failed`);

@@ -4,21 +4,9 @@ import { currentCorrelation } from '../correlation/correlation-context.js';
 import type { InternalErrors } from '../core/internal-errors.js';
 import type { ActiveSpanReader } from '../opentelemetry/active-span.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
+import { CENSOR, redactDefaultPaths, redactInterpolated, redactNestedHeaders } from './default-redaction.js';
 import { keepStackInErr } from './stack-in-context.js';
 import { stdoutDestination } from './stdout-destination.js';
-
-/** Header values that must never reach a log line, wherever a user logs a request or response object. */
-const DEFAULT_REDACT = [
-  'authorization',
-  'cookie',
-  '["set-cookie"]',
-  'headers.authorization',
-  'headers.cookie',
-  'headers["set-cookie"]',
-  '*.headers.authorization',
-  '*.headers.cookie',
-  '*.headers["set-cookie"]',
-];
 
 /**
  * The module's pino logger: JSON lines with `service`, and `request_id`/`trace_id` taken from the CLS context
@@ -31,14 +19,26 @@ export function createPinoLogger(options: ResolvedOptions, internal: InternalErr
       level: logging.enabled ? logging.level : 'silent',
       base: { service: serviceName, pid: process.pid, hostname: hostname() },
       messageKey: 'msg',
-      redact: { paths: [...DEFAULT_REDACT, ...logging.redact], censor: '[Redacted]' },
+      // The default paths are redacted by the formatter below; pino's redaction only runs for the user's paths.
+      ...(logging.redact.length > 0 ? { redact: { paths: logging.redact, censor: CENSOR } } : {}),
+      formatters: {
+        log(fields) {
+          try {
+            return redactDefaultPaths(fields, 'err');
+          } catch (error) {
+            // A field that cannot be read cannot be checked: the line keeps its message, not its fields.
+            internal.record('logging', error);
+            return {};
+          }
+        },
+      },
       // Error objects get type, message and stack; a plain { type, message } (4xx, no stack) is kept as given.
-      serializers: { err: (value: unknown) => (value instanceof Error ? pino.stdSerializers.err(value) : value) },
+      serializers: { err: (value: unknown) => redactNestedHeaders(value instanceof Error ? pino.stdSerializers.err(value) : value) },
       hooks: {
         logMethod(args, method) {
           let fixed: unknown[] = args;
           try {
-            fixed = keepStackInErr(args);
+            fixed = redactInterpolated(keepStackInErr(args));
           } catch (error) {
             internal.record('logging', error);
           }

@@ -1,0 +1,87 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { InternalErrors } from '../core/internal-errors.js';
+import { resolveOptions } from '../options/resolve-options.js';
+import { redactDefaultPaths } from './default-redaction.js';
+import { createPinoLogger } from './pino-logger.js';
+
+/** The default redaction as pino paths: what the module passed to pino before it redacted them itself. */
+const PINO_PATHS = [
+  'authorization',
+  'cookie',
+  '["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["set-cookie"]',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  '*.headers["set-cookie"]',
+];
+
+function capture() {
+  const lines: string[] = [];
+  return { lines, stream: { write: (s: string) => lines.push(s) } };
+}
+
+/** A line without its time: the two loggers write in different milliseconds. */
+const untimed = (line: string) => line.replace(/"time":\d+,/, '');
+
+const key = fc.constantFrom('authorization', 'cookie', 'set-cookie', 'headers', 'req', 'res', 'accept', 'x', 'err');
+const leaf = fc.oneof(fc.string({ maxLength: 5 }), fc.integer(), fc.constant(null), fc.boolean());
+const value = fc.letrec((tie) => ({
+  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('object'), fc.array(tie('value'), { maxLength: 2 })),
+  object: fc.dictionary(key, tie('value'), { maxKeys: 4 }),
+})).value;
+
+describe('default redaction', () => {
+  it('writes every line exactly as pino redacting the nine default paths would (300 random objects)', () => {
+    const errors = new InternalErrors(new Registry());
+    fc.assert(
+      fc.property(fc.dictionary(key, value, { maxKeys: 5 }), (fields) => {
+        const ours = capture();
+        const theirs = capture();
+        createPinoLogger(resolveOptions({ serviceName: 's', logging: { destination: ours.stream } }, {}), errors).info(fields, 'm %j', fields);
+        pino({ base: { service: 's' }, redact: { paths: PINO_PATHS, censor: '[Redacted]' } }, theirs.stream).info(fields, 'm %j', fields);
+        expect(untimed(ours.lines[0]).replace(/,"pid":\d+,"hostname":"[^"]*"/, '')).toBe(untimed(theirs.lines[0]));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('redacts an Error logged as err (its headers) without losing its message and stack', () => {
+    const out = capture();
+    const error = Object.assign(new Error('upstream said no'), { headers: { authorization: 'Bearer t0ken', accept: 'json' } });
+    createPinoLogger(resolveOptions({ logging: { destination: out.stream } }, {}), new InternalErrors(new Registry())).error({ err: error }, 'failed');
+    const line = JSON.parse(out.lines[0]);
+    expect(line.err).toMatchObject({ message: 'upstream said no', headers: { authorization: '[Redacted]', accept: 'json' } });
+    expect(line.err.stack).toContain('upstream said no');
+    expect(out.lines[0]).not.toContain('t0ken');
+  });
+
+  it("never changes the caller's object, and returns it as it is when nothing is secret", () => {
+    const plain = { a: 1, req: { headers: { accept: 'json' } } };
+    expect(redactDefaultPaths(plain)).toBe(plain);
+    const secret = { req: { headers: { cookie: 'sid=1', accept: 'json' } } };
+    expect(redactDefaultPaths(secret)).toEqual({ req: { headers: { cookie: '[Redacted]', accept: 'json' } } });
+    expect(secret.req.headers.cookie).toBe('sid=1');
+  });
+
+  it('keeps redacting the user paths with pino as well', () => {
+    const out = capture();
+    const options = resolveOptions({ logging: { destination: out.stream, redact: ['body.password'] } }, {});
+    createPinoLogger(options, new InternalErrors(new Registry())).info({ body: { password: 'hunter2' }, authorization: 'Basic x' }, 'in');
+    expect(JSON.parse(out.lines[0])).toMatchObject({ body: { password: '[Redacted]' }, authorization: '[Redacted]' });
+  });
+
+  it('a field that cannot be read drops the fields, not the line, and counts a fault', async () => {
+    const out = capture();
+    const registry = new Registry();
+    const fields = { headers: new Proxy({}, { has: () => { throw new Error('unreadable'); } }) };
+    createPinoLogger(resolveOptions({ logging: { destination: out.stream } }, {}), new InternalErrors(registry)).info(fields, 'still here');
+    expect(JSON.parse(out.lines[0]).msg).toBe('still here');
+    const faults = (await registry.getSingleMetric('observability_internal_errors_total')!.get()).values.find((v) => v.labels.component === 'logging');
+    expect(faults?.value).toBe(1);
+  });
+});

@@ -1,0 +1,62 @@
+/** What a redacted value is written as, as pino's redaction writes it. */
+export const CENSOR = '[Redacted]';
+
+/** Header values that must never reach a log line, wherever a user logs a request or response object. */
+const SECRET_HEADERS = ['authorization', 'cookie', 'set-cookie'];
+
+/**
+ * The default redaction, as pino's paths would say it: `authorization`, `cookie`, `["set-cookie"]`, the same under
+ * `headers.` and under `*.headers.`. Applied in one pass over the line's fields (pino's wildcard path redacts by
+ * calling its redactor once per field of every line: 4 µs per line with seven fields, docs/performance.md).
+ * Returns `fields` itself when nothing is secret, else a copy: the caller's objects are never changed.
+ * `skip` is left to its serializer (pino's `err`: an Error copied here would lose its message and stack).
+ */
+export function redactDefaultPaths(fields: Record<string, unknown>, skip?: string): Record<string, unknown> {
+  let out = fields;
+  for (const key in fields) {
+    if (key === skip || !Object.prototype.hasOwnProperty.call(fields, key) || fields[key] === undefined) continue;
+    const value = fields[key];
+    let redacted: unknown;
+    if (SECRET_HEADERS.includes(key)) redacted = CENSOR;
+    else {
+      redacted = redactNestedHeaders(value);
+      // `headers.authorization` and the wildcard's `headers.headers.authorization` both start at `headers`.
+      if (key === 'headers') redacted = censorSecrets(redacted);
+    }
+    if (redacted === value) continue;
+    if (out === fields) out = { ...fields };
+    out[key] = redacted;
+  }
+  return out;
+}
+
+/** `value.headers` with its secret headers censored (pino's `*.headers.authorization`), or `value` itself. */
+export function redactNestedHeaders(value: unknown): unknown {
+  if (!isObject(value) || !('headers' in value)) return value;
+  const headers = value.headers;
+  const censored = censorSecrets(headers);
+  return censored === headers ? value : { ...value, headers: censored };
+}
+
+/** A copy of `object` with every secret header it holds (even as undefined) censored, or `object` itself. */
+function censorSecrets(object: unknown): unknown {
+  if (!isObject(object)) return object;
+  let out: Record<string, unknown> | undefined;
+  for (const name of SECRET_HEADERS) {
+    if (!(name in object)) continue;
+    out ??= Array.isArray(object) ? (Object.assign([], object) as unknown as Record<string, unknown>) : { ...object };
+    out[name] = CENSOR;
+  }
+  return out ?? object;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** A log call's arguments with the objects interpolated into its message (`%j`, `%o`, `%O`) redacted by default. */
+export function redactInterpolated(args: unknown[]): unknown[] {
+  const first = typeof args[0] === 'string' ? 1 : 2;
+  if (args.length <= first) return args;
+  return args.map((arg, i) => (i >= first && isObject(arg) && !(arg instanceof Error) ? redactDefaultPaths(arg) : arg));
+}
