@@ -76,13 +76,16 @@ function service(config: DeployConfig, app: App, port: number) {
   });
 }
 
+/** The image has no shell and no `sleep`: node waits (tools/images/test runs every command of the manifests in the image). */
+const PRE_STOP_WAIT = ['node', '-e', 'setTimeout(() => {}, 5000)'];
+
 const disruptionBudget = (config: DeployConfig, app: App) =>
   new PodDisruptionBudget({ metadata: { name: app, labels: labels(config, app) }, spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(config, app) } } });
 
 /** The api: replicas set by its autoscaler (so the Deployment names none), a pause before SIGTERM while endpoints update. */
 export function apiWorkload(config: DeployConfig) {
   const { api } = config;
-  const container = { ...appContainer(config, 'api', api.port, api.resources), lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } } };
+  const container = { ...appContainer(config, 'api', api.port, api.resources), lifecycle: { preStop: { exec: { command: PRE_STOP_WAIT } } } };
   return [
     deployment(config, 'api', undefined, container, { terminationGracePeriodSeconds: 30 }),
     service(config, 'api', api.port),
