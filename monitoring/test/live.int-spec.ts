@@ -1,17 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { dataSourceOptions, ensureExporterRole, EXPORTER_ROLE } from '@commandcenter/domain';
-import { DataSource } from 'typeorm';
 import { parse } from 'yaml';
 import { AppProcess } from '../../tools/testing/app-process.js';
 import { waitFor } from '../../tools/testing/log-capture.js';
-import { freePort, SCRAM_ONLY_GROUP } from '../../tools/testing/services.js';
-import { requireBinary } from './support/binaries.js';
 import { COMMANDCENTER } from '../pack/commandcenter.config.ts';
 import { buildDashboards } from '../pack/dashboards/dashboards.ts';
 import { MAY_BE_EMPTY } from '../pack/dashboards/queries.ts';
+import { startExporters } from './support/exporters.js';
 import { LiveStack, monitoringDir } from './support/live-stack.js';
 
 /**
@@ -32,10 +28,9 @@ const DRILL_FOR_MS = 5000;
 
 describe('monitoring stack, live', () => {
   const stack = new LiveStack();
-  const exporters: ChildProcess[] = [];
+  let exporters: Awaited<ReturnType<typeof startExporters>> | undefined;
   let api: AppProcess;
   let worker: AppProcess;
-  let dataSource: DataSource;
   let firstServerError = 0;
   let traffic = true;
   let trafficDone: Promise<void>;
@@ -44,34 +39,8 @@ describe('monitoring stack, live', () => {
     const env = { DATABASE_URL: process.env.TEST_DATABASE_URL!, REDIS_URL: process.env.TEST_REDIS_URL! };
     [api, worker] = await Promise.all([AppProcess.start('api', env), AppProcess.start('worker', env)]);
 
-    dataSource = await new DataSource(dataSourceOptions(process.env.TEST_DATABASE_URL!)).initialize();
-    const runner = dataSource.createQueryRunner();
-    await ensureExporterRole(runner, 'live-test-password');
-    await runner.release();
-    await dataSource.query(`GRANT ${SCRAM_ONLY_GROUP} TO ${EXPORTER_ROLE}`);
-    const db = new URL(process.env.TEST_DATABASE_URL!);
-    const [pgPort, nodePort] = await Promise.all([freePort(), freePort()]);
-    exporters.push(
-      spawn(
-        requireBinary('prometheus-postgres-exporter', 'prometheus-postgres-exporter'),
-        [`--web.listen-address=127.0.0.1:${pgPort}`, `--extend.query-path=${join(monitoringDir, 'postgres-exporter/queries.yaml')}`],
-        {
-          env: { ...process.env, DATA_SOURCE_NAME: `postgresql://${EXPORTER_ROLE}:live-test-password@127.0.0.1:${db.port}${db.pathname}?sslmode=disable` },
-          stdio: 'ignore',
-        },
-      ),
-      spawn(requireBinary('prometheus-node-exporter', 'prometheus-node-exporter'), [`--web.listen-address=127.0.0.1:${nodePort}`], { stdio: 'ignore' }),
-    );
-
-    await stack.start(
-      {
-        api: api.url.replace('http://', ''),
-        worker: worker.url.replace('http://', ''),
-        'postgres-exporter': `127.0.0.1:${pgPort}`,
-        node: `127.0.0.1:${nodePort}`,
-      },
-      drillRule(),
-    );
+    exporters = await startExporters(process.env.TEST_DATABASE_URL!);
+    await stack.start({ api: api.url.replace('http://', ''), worker: worker.url.replace('http://', ''), ...exporters.targets }, drillRule());
     trafficDone = runTraffic();
     // Let a few scrapes and rule evaluations happen over the traffic.
     await waitFor(() => (firstServerError && Date.now() - firstServerError > 8000) || undefined, 'traffic to flow', 30_000);
@@ -81,8 +50,7 @@ describe('monitoring stack, live', () => {
     traffic = false;
     await trafficDone;
     stack.stop();
-    for (const e of exporters) e.kill('SIGTERM');
-    await dataSource?.destroy();
+    exporters?.stop();
     await Promise.all([api?.stop(), worker?.stop()]);
   });
 

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { freePort } from '../../../tools/testing/services.js';
 import { requireBinary } from './binaries.js';
 
@@ -41,8 +41,11 @@ export class LiveStack {
   prometheusUrl = '';
   alertmanagerUrl = '';
 
-  /** `targets`: job -> its target(s); `repoRules: false` loads only `extraRules` (a test's own version of the pack). */
-  async start(targets: Record<string, string | string[]>, extraRules: string, options: { repoRules?: boolean } = {}): Promise<void> {
+  /**
+   * `targets`: job -> its target(s); `repoRules: false` loads only `extraRules` (a test's own version of the pack);
+   * `intervals`: scrape and evaluation intervals (default 1 s; `'shipped'`: those of monitoring/prometheus/prometheus.yml).
+   */
+  async start(targets: Record<string, string | string[]>, extraRules: string, options: { repoRules?: boolean; intervals?: 'fast' | 'shipped' } = {}): Promise<void> {
     const prometheus = requireBinary('prometheus', 'prometheus');
     const alertmanager = requireBinary('prometheus-alertmanager', 'prometheus-alertmanager');
     const [promPort, amPort, hookPort] = await Promise.all([freePort(), freePort(), freePort()]);
@@ -72,11 +75,16 @@ export class LiveStack {
     writeFileSync(join(this.dir, 'alertmanager.yml'), stringify(am));
 
     writeFileSync(join(this.dir, 'extra.rules.yml'), extraRules);
-    const scrapeConfigs = Object.entries(targets).map(([job, target]) => ({ job_name: job, static_configs: [{ targets: [target].flat() }] }));
+    const shipped = options.intervals === 'shipped' ? shippedJobIntervals() : {};
+    const scrapeConfigs = Object.entries(targets).map(([job, target]) => ({
+      job_name: job,
+      ...(shipped[job] ? { scrape_interval: shipped[job] } : {}),
+      static_configs: [{ targets: [target].flat() }],
+    }));
     writeFileSync(
       join(this.dir, 'prometheus.yml'),
       stringify({
-        global: { scrape_interval: '1s', evaluation_interval: '1s' },
+        global: options.intervals === 'shipped' ? shippedIntervals() : { scrape_interval: '1s', evaluation_interval: '1s' },
         rule_files: [...(options.repoRules === false ? [] : [join(monitoringDir, 'prometheus/rules/*.rules.yml')]), join(this.dir, 'extra.rules.yml')],
         alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
         storage: { exemplars: { max_exemplars: 10000 } },
@@ -129,6 +137,20 @@ export class LiveStack {
     this.webhook?.close();
     setTimeout(() => rmSync(this.dir, { recursive: true, force: true }), 1000).unref();
   }
+}
+
+const shippedConfig = () => parse(readFileSync(join(monitoringDir, 'prometheus/prometheus.yml'), 'utf8'));
+
+/** The global scrape interval, timeout and evaluation interval the pack ships. */
+export function shippedIntervals(): { scrape_interval: string; evaluation_interval: string; scrape_timeout?: string } {
+  const { global } = shippedConfig();
+  return { scrape_interval: global.scrape_interval, evaluation_interval: global.evaluation_interval, ...(global.scrape_timeout ? { scrape_timeout: global.scrape_timeout } : {}) };
+}
+
+/** The jobs the pack scrapes at an interval of their own (the apps), job -> interval. */
+export function shippedJobIntervals(): Record<string, string> {
+  const jobs = shippedConfig().scrape_configs as Array<{ job_name: string; scrape_interval?: string }>;
+  return Object.fromEntries(jobs.filter((j) => j.scrape_interval).map((j) => [j.job_name, j.scrape_interval!]));
 }
 
 async function pollOk(url: string, what: string): Promise<void> {

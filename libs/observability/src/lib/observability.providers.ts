@@ -139,7 +139,7 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
     {
       provide: MetricsEndpoint,
       useFactory: (o: ResolvedOptions, registry: Registry, internal: InternalErrors) =>
-        new MetricsEndpoint(registry, { path: o.metrics.path, bearerToken: o.metrics.bearerToken }, internal),
+        new MetricsEndpoint(registry, { path: o.metrics.path, bearerToken: o.metrics.bearerToken, newSeriesAtZero: o.metrics.newSeriesAtZero }, internal),
       inject: [RESOLVED_OPTIONS, METRICS_REGISTRY, InternalErrors],
     },
     {

@@ -48,6 +48,8 @@ export function negotiateFormat(accept: string | string[] | undefined): Expositi
 export async function renderMetrics(
   registries: Registry | readonly Registry[],
   format: ExpositionFormat,
+  /** For a scraper that stores series: true while a counter or histogram series is to be shown at zero (new-series-hold.ts). */
+  held?: (key: string) => boolean,
 ): Promise<{ contentType: string; body: string }> {
   const openMetrics = format === 'openmetrics';
   const rendered = new Set<string>();
@@ -59,19 +61,19 @@ export async function renderMetrics(
       rendered.add(name);
       return true;
     });
-    parts.push(...(await renderRegistry(registry, metrics, openMetrics)));
+    parts.push(...(await renderRegistry(registry, metrics, openMetrics, held)));
   }
   return openMetrics
     ? { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: `${parts.join('\n')}\n# EOF\n` }
     : { contentType: Registry.PROMETHEUS_CONTENT_TYPE, body: `${parts.join('\n\n')}\n` };
 }
 
-async function renderRegistry(registry: Registry, metrics: MetricSource[], openMetrics: boolean): Promise<string[]> {
+async function renderRegistry(registry: Registry, metrics: MetricSource[], openMetrics: boolean, held?: (key: string) => boolean): Promise<string[]> {
   // prom-client keeps a registry's default labels private; they are rendered on every line, as it does.
   const defaults = (registry as unknown as { _defaultLabels?: Record<string, string> })._defaultLabels;
   const defaultLabels = defaults && Object.keys(defaults).length > 0 ? defaults : undefined;
   const data = await Promise.all(metrics.map((metric) => (metric.getForPromString ? metric.getForPromString() : metric.get())));
-  return data.map((d) => renderMetric(d, openMetrics, defaultLabels));
+  return data.map((d) => renderMetric(d, openMetrics, defaultLabels, d.type === 'counter' || d.type === 'histogram' ? held : undefined));
 }
 
 /** Backslash and newline escaped (HELP text, label values); label values also escape the double quote. */
@@ -114,10 +116,12 @@ const NO_LABELS: Record<string, string | number> = {};
  * test compares the two), without its per-line arrays and regular expressions: about 3.5 µs per series there, the
  * cost of a scrape of a large registry.
  */
-function renderMetric(metric: MetricData, openMetrics: boolean, defaultLabels?: Record<string, string>): string {
+function renderMetric(metric: MetricData, openMetrics: boolean, defaultLabels?: Record<string, string>, held?: (key: string) => boolean): string {
   const name = escapeString(openMetrics && metric.type === 'counter' ? metric.name.replace(/_total$/, '') : metric.name);
   let out = `# HELP ${name} ${escapeString(metric.help)}\n# TYPE ${name} ${metric.type}`;
   const suffix = openMetrics && metric.type === 'counter' ? '_total' : '';
+  let heldShared: object | undefined;
+  let atZero = false;
   for (const val of metric.values ?? []) {
     let labels = val.labels ?? NO_LABELS;
     if (defaultLabels) labels = { ...labels, ...defaultLabels, ...labels };
@@ -125,9 +129,14 @@ function renderMetric(metric: MetricData, openMetrics: boolean, defaultLabels?: 
     const own = formatLabels(labels, shared);
     const common = shared === NO_LABELS ? '' : formatShared(shared);
     const set = own && common ? `{${own},${common}}` : own ? `{${own}}` : common ? `{${common}}` : '';
-    out += `\n${val.metricName ?? name}${suffix}${set} ${valueString(val.value)}`;
+    // A histogram's buckets, sum and count are one series to hold (by its shared labels, asked once), a counter's line is one.
+    if (held && (shared === NO_LABELS || shared !== heldShared)) {
+      heldShared = shared;
+      atZero = held(`${metric.name}{${shared === NO_LABELS ? own : common}}`);
+    }
+    out += `\n${val.metricName ?? name}${suffix}${set} ${atZero ? '0' : valueString(val.value)}`;
     const { exemplar } = val;
-    if (exemplar && openMetrics) out += ` # {${formatLabels(exemplar.labelSet)}} ${valueString(exemplar.value)} ${exemplar.timestamp}`;
+    if (exemplar && openMetrics && !atZero) out += ` # {${formatLabels(exemplar.labelSet)}} ${valueString(exemplar.value)} ${exemplar.timestamp}`;
   }
   return out;
 }

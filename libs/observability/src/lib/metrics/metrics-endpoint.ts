@@ -3,10 +3,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Registry } from 'prom-client';
 import type { InternalErrors } from '../core/internal-errors.js';
 import { negotiateFormat, renderMetrics } from './exposition.js';
+import { NewSeriesHold } from './new-series-hold.js';
 
 export interface MetricsEndpointOptions {
   path: string;
   bearerToken?: string;
+  /** New counter and histogram series shown at zero to scrapers that store series (new-series-hold.ts). */
+  newSeriesAtZero?: boolean;
 }
 
 /** Answers a metrics scrape: token check (constant time), format negotiation, rendering. */
@@ -14,6 +17,7 @@ export class MetricsEndpoint {
   private readonly expected?: Buffer;
   /** The module's registry first, then any other registry the app's metrics live in (@willsoto/nestjs-prometheus's). */
   private readonly registries: Registry[];
+  private readonly hold = new NewSeriesHold();
 
   constructor(
     registry: Registry,
@@ -44,7 +48,8 @@ export class MetricsEndpoint {
       res.end();
       return;
     }
-    renderMetrics(this.registries, negotiateFormat(req.headers.accept))
+    const holdMs = this.options.newSeriesAtZero ? NewSeriesHold.holdMs(req.headers['x-prometheus-scrape-timeout-seconds']) : 0;
+    renderMetrics(this.registries, negotiateFormat(req.headers.accept), holdMs > 0 ? this.hold.forScrape(Date.now(), holdMs) : undefined)
       .then(({ contentType, body }) => {
         res.statusCode = 200;
         res.setHeader('Content-Type', contentType);

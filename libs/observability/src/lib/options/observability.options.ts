@@ -93,6 +93,13 @@ export interface MetricsOptions {
    * `OBSERVABILITY_METRICS_TOKEN`, else no token. Prometheus: `authorization: { credentials_file: ... }`.
    */
   bearerToken?: string;
+  /**
+   * Show a counter or histogram series that is new to Prometheus at zero for its first scrapes (half the scrape
+   * timeout Prometheus announces), so `rate()` and `increase()` count its first occurrence: the first error of a
+   * kind, the first 5xx of a route. Only scrapers that send `X-Prometheus-Scrape-Timeout-Seconds` are held.
+   * Default: true; `OBSERVABILITY_NEW_SERIES_AT_ZERO_ENABLED=false` turns it off.
+   */
+  newSeriesAtZero?: boolean;
 }
 
 export interface QueueOptions {
@@ -150,7 +157,7 @@ export const DEFAULTS = {
   correlation: { enabled: true, header: DEFAULT_REQUEST_ID_HEADER, requestIdFromTrace: false },
   logging: { enabled: true, level: 'info', accessLog: true, accessLogExclude: ['/health', '/health/*'], redact: [] as string[] },
   errors: { enabled: true, countClientErrors: false },
-  metrics: { enabled: true, path: '/metrics', host: '0.0.0.0', defaultMetrics: true, durationBuckets: DEFAULT_HTTP_DURATION_BUCKETS, requiredBuckets: DEFAULT_REQUIRED_BUCKETS },
+  metrics: { enabled: true, path: '/metrics', host: '0.0.0.0', defaultMetrics: true, newSeriesAtZero: true, durationBuckets: DEFAULT_HTTP_DURATION_BUCKETS, requiredBuckets: DEFAULT_REQUIRED_BUCKETS },
   queue: { scrapeTimeoutMs: 500, sizes: 'one-replica', sizesLeaseMs: 30_000 },
   database: { enabled: true, queryComments: true, prependComments: false, slowQueryMs: 200 },
 } as const;

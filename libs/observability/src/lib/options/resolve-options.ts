@@ -153,6 +153,7 @@ export function resolveOptions(options: ObservabilityOptions = {}, env: Env = pr
       bearerToken,
       registry: options.metrics?.registry,
       defaultMetrics: options.metrics?.defaultMetrics ?? DEFAULTS.metrics.defaultMetrics,
+      newSeriesAtZero: (options.metrics?.newSeriesAtZero ?? DEFAULTS.metrics.newSeriesAtZero) && featureFlag(env, 'NEW_SERIES_AT_ZERO'),
       durationBuckets: [...durationBuckets, ...addedBuckets].sort((a, b) => a - b),
       requiredBuckets: [...requiredBuckets],
       addedBuckets,

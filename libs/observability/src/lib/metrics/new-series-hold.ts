@@ -1,0 +1,39 @@
+/** Longest hold, whatever timeout a scraper announces. */
+const MAX_HOLD_MS = 30_000;
+
+/**
+ * First occurrences made visible to `rate()` and `increase()`: they need two samples of a series, so a counter or
+ * histogram series that first appears already at its value (the first error of a kind, the first 5xx of a route)
+ * is never counted. A series new to the scrapers is shown to them at zero for its first `hold` milliseconds, then
+ * as it is: its first increments land between two samples, as if the series had existed at zero (docs/architecture.md).
+ *
+ * Only scrapers that store series are held, recognised by the header the Prometheus scrape protocol sends with
+ * every scrape (`X-Prometheus-Scrape-Timeout-Seconds`: Prometheus, its agent mode, Grafana Alloy, vmagent, the
+ * OpenTelemetry Collector); a person or a test reading the endpoint sees the counts as they are. The hold is half
+ * the announced timeout, which is at most the scrape interval: one scraper sees the zero once and the value at its
+ * next scrape; replicas of a scraper whose scrapes fall within the hold of each other all see it.
+ */
+export class NewSeriesHold {
+  private readonly firstShown = new Map<string, number>();
+
+  /** The hold for a scrape announcing this timeout (seconds, as the header gives it); 0 when there is none. */
+  static holdMs(timeoutHeader: string | string[] | undefined): number {
+    const seconds = Number(Array.isArray(timeoutHeader) ? timeoutHeader[0] : timeoutHeader);
+    return Number.isFinite(seconds) && seconds > 0 ? Math.min((seconds * 1000) / 2, MAX_HOLD_MS) : 0;
+  }
+
+  /**
+   * A check for one held scrape at `now`: is this series (metric name and labels) still to be shown at zero? Only
+   * held scrapes count as showing a series: a person's read before Prometheus's first scrape does not use the hold up.
+   */
+  forScrape(now: number, holdMs: number): (key: string) => boolean {
+    return (key) => {
+      const first = this.firstShown.get(key);
+      if (first === undefined) {
+        this.firstShown.set(key, now);
+        return true;
+      }
+      return now - first < holdMs;
+    };
+  }
+}
