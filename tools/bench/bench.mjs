@@ -9,6 +9,7 @@
 //   npm run bench -- --rounds=7 --duration=5 --connections=32 --json=tmp/bench/results.json
 //   npm run bench -- --only=http --adapters=express --variants=bare,all   a subset of the HTTP variants
 //   npm run bench -- --only=queue --queue-libraries=bullmq                 the queue scenario on one library
+//   npm run bench -- --only=api --pg-log-statements                       PostgreSQL logging every statement (to its log file)
 //
 // HTTP load comes from wrk (apt-get install -y wrk). With two or more cores the server under test is pinned to
 // core 0 and wrk to core 1 (taskset), so neither steals the other's CPU.
@@ -47,6 +48,7 @@ function parseArgs(argv) {
     smoke,
     only,
     build: !args['no-build'],
+    pgLogStatements: 'pg-log-statements' in args,
     rounds: num('rounds', 9, 1),
     duration: num('duration', 2, 1),
     warmup: num('warmup', 3, 1),

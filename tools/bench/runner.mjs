@@ -145,7 +145,7 @@ export const OFF_FLAGS = Object.fromEntries(
 
 export async function startBackends(o) {
   // PostgreSQL beside the load generator on core 1: the process under test keeps core 0 to itself.
-  const postgres = await startPostgres({ logStatements: false, cpus: pinning ? '1' : undefined });
+  const postgres = await startPostgres({ logStatements: Boolean(o.pgLogStatements), cpus: pinning ? '1' : undefined });
   const redis = await startRedis();
   const admin = new pg.Client({ connectionString: postgres.url });
   await admin.connect();

@@ -19,7 +19,7 @@ export async function apiScenario(o, backends, results) {
     return { ...summarize(`observability ${v}`, samples[v], samples.off), cpuMicrosPerRequest: cpu.length ? median(cpu) : undefined };
   });
   results.api = { rows };
-  header(`The real api (GET /api/v1/repositories?limit=20 on PostgreSQL, ${o.connections} connections, ${o.rounds} × ${o.duration} s)`);
+  header(`The real api (GET /api/v1/repositories?limit=20 on PostgreSQL${o.pgLogStatements ? " logging every statement" : ""}, ${o.connections} connections, ${o.rounds} × ${o.duration} s)`);
   process.stdout.write(formatTable(rows, 'added µs/req vs off'));
   const [off, on] = rows;
   if (off.cpuMicrosPerRequest && on.cpuMicrosPerRequest) {
