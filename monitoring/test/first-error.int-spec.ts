@@ -7,6 +7,7 @@ import { AppProcess } from '../../tools/testing/app-process.js';
 import { waitFor } from '../../tools/testing/log-capture.js';
 import { COMMANDCENTER } from '../pack/commandcenter.config.ts';
 import { buildDashboards } from '../pack/dashboards/dashboards.ts';
+import { fillVariables, targetsOf, type Panel } from './support/dashboard-targets.ts';
 import { LiveStack, monitoringDir, shippedJobIntervals } from './support/live-stack.js';
 
 /**
@@ -20,16 +21,14 @@ import { LiveStack, monitoringDir, shippedJobIntervals } from './support/live-st
 const WITHIN_MS = 30_000;
 const run = Date.now().toString(36);
 
-type Panel = { title: string; targets?: Array<{ expr?: string; datasource?: { type: string } }> };
-const dashboards = buildDashboards(COMMANDCENTER) as Record<string, { title: string; panels: Panel[] }>;
+const dashboards = buildDashboards(COMMANDCENTER) as Record<string, { title: string; panels?: Panel[] }>;
 
-/** Every Prometheus query of a dashboard's panels whose title matches, with Grafana's variables filled as Grafana would at 15 s. */
+/** Every Prometheus query of a dashboard's panels whose title matches, with Grafana's variables filled. */
 function panelQueries(dashboard: string, title: RegExp): Array<[string, string]> {
   const board = Object.values(dashboards).find((d) => d.title.endsWith(` / ${dashboard}`))!;
-  return board.panels
-    .filter((p) => title.test(p.title))
-    .flatMap((p) => (p.targets ?? []).filter((t) => t.datasource?.type === 'prometheus' && t.expr).map((t) => [p.title, t.expr!] as [string, string]))
-    .map(([panel, expr]) => [panel, ['$namespace', '$job', '$instance'].reduce((e, v) => e.replaceAll(v, '.*'), expr).replaceAll('$__rate_interval', '1m').replaceAll('$__range', '5m')]);
+  return targetsOf(board)
+    .filter((t) => t.type === 'prometheus' && title.test(t.panel))
+    .map((t) => [t.panel, fillVariables(t.expr)]);
 }
 
 /** The rule's expression (recording rules by name and `slo`), as Prometheus evaluates it. */

@@ -7,6 +7,7 @@ import { waitFor } from '../../tools/testing/log-capture.js';
 import { COMMANDCENTER } from '../pack/commandcenter.config.ts';
 import { buildDashboards } from '../pack/dashboards/dashboards.ts';
 import { MAY_BE_EMPTY } from '../pack/dashboards/queries.ts';
+import { fillVariables, targetsOf, type Panel } from './support/dashboard-targets.ts';
 import { startExporters } from './support/exporters.js';
 import { LiveStack, monitoringDir } from './support/live-stack.js';
 
@@ -117,16 +118,14 @@ describe('monitoring stack, live', () => {
   });
 
   // Every PromQL query of every dashboard, with Grafana's variables as Grafana would fill them.
-  const dashboards = buildDashboards(COMMANDCENTER) as Record<string, { title: string; panels: Array<{ title: string; targets?: Array<{ expr?: string; datasource?: { type: string } }> }> }>;
+  const dashboards = buildDashboards(COMMANDCENTER) as Record<string, { title: string; panels?: Panel[] }>;
   const dashboardQueries = Object.values(dashboards).flatMap((d) =>
-    d.panels.flatMap((p) =>
-      (p.targets ?? []).filter((t) => t.datasource?.type === 'prometheus' && t.expr).map((t) => [`${d.title} / ${p.title}`, t.expr!] as [string, string]),
-    ),
+    targetsOf(d)
+      .filter((t) => t.type === 'prometheus')
+      .map((t) => [`${d.title} / ${t.panel}`, t.expr] as [string, string]),
   );
   it.each(dashboardQueries)('dashboard query of %s evaluates, with data when traffic exercises it: %s', async (_panel, expr) => {
-    // The drill-down variables at their default, All (`.*`).
-    const filled = ['$namespace', '$job', '$instance'].reduce((e, v) => e.replaceAll(v, '.*'), expr);
-    const result = await stack.query(filled.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '5m'));
+    const result = await stack.query(fillVariables(expr));
     if (!MAY_BE_EMPTY.has(expr)) expect(result.length).toBeGreaterThan(0);
   });
 

@@ -8,6 +8,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './stats.mjs';
 
 const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const lib = join(root, 'dist/libs/observability/esm/lib');
@@ -38,4 +39,4 @@ const results = Object.fromEntries(Object.keys(loggers).map((name) => [name, []]
 for (let round = 0; round < 5; round++) for (const [name, logger] of Object.entries(loggers)) results[name].push(measure(logger));
 console.log(`# CPU per log line (${LINES} lines a round, 5 rounds alternated, median), a line with 7 fields\n`);
 console.log('| logger | µs per line |\n|---|---:|');
-for (const [name, values] of Object.entries(results)) console.log(`| ${name} | ${values.sort((a, b) => a - b)[2].toFixed(2)} |`);
+for (const [name, values] of Object.entries(results)) console.log(`| ${name} | ${median(values).toFixed(2)} |`);

@@ -15,8 +15,12 @@ const npmConfig = (/** @type {string} */ key) => {
   return value && value !== 'null' && value !== 'undefined' ? value : undefined;
 };
 
-/** The build-time volumes: npm's registry and CA file as this machine has them, and its cache. */
+/** @type {string[] | undefined} */
+let volumeArgs;
+
+/** The build-time volumes (worked out once): npm's registry and CA file as this machine has them, and its cache. */
 function buildVolumes() {
+  if (volumeArgs) return volumeArgs;
   const volumes = [];
   const npmrc = [`registry=${npmConfig('registry') ?? 'https://registry.npmjs.org/'}`, 'update-notifier=false'];
   const ca = npmConfig('cafile') ?? process.env.NODE_EXTRA_CA_CERTS;
@@ -29,7 +33,8 @@ function buildVolumes() {
   volumes.push(`${file}:/root/.npmrc:ro`);
   const cache = npmConfig('cache');
   if (cache && existsSync(cache)) volumes.push(`${cache}:/root/.npm`);
-  return volumes.flatMap((v) => ['--volume', v]);
+  volumeArgs = volumes.flatMap((v) => ['--volume', v]);
+  return volumeArgs;
 }
 
 /** The build arguments, the same the compose file gives (docker/test/compose.spec.ts checks it). */

@@ -17,11 +17,14 @@ export class CaptureStream {
   }
 }
 
-/** Polls until `fn` gives a value (log lines are written when responses finish, a moment after the client sees them). */
-export async function waitFor<T>(fn: () => T | undefined | false, what: string, timeoutMs = 3000): Promise<T> {
+/**
+ * Polls until `fn` gives a value (log lines are written when responses finish, a moment after the client sees them).
+ * `fn` may be async (a query, a fetch): its promise is awaited, never taken for the value.
+ */
+export async function waitFor<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 3000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = fn();
+    const value = await fn();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +7,8 @@ import { parseAllDocuments } from 'yaml';
 import { freePort, SCRAM_ONLY_GROUP, startPostgres, startRedis } from '../../testing/services.js';
 import { ensureBaseImage } from '../base-image.mjs';
 import { buildArgs, buildImage, imageFacts, imageName } from '../build.mjs';
-import { containerRuntimeProblem, podman, podmanEnv, root, withoutSystemdNoise } from '../podman.mjs';
+import { containerRuntimeProblem, podman, podmanResult, root } from '../podman.mjs';
+import { waitFor } from '../../testing/log-capture.js';
 
 /** What a platform checks of the images: built from docker/app.Dockerfile, run as uid 1000 on a read-only root. */
 const problem = containerRuntimeProblem();
@@ -27,31 +27,14 @@ const ports = { api: 0, worker: 0 };
 const names = { api: `cc-api-${run}`, worker: `cc-worker-${run}` };
 let migrateOutput = '';
 
-/** podman run without throwing: its exit code and output. */
-function podmanRun(args: string[]) {
-  const result = spawnSync('podman', args, { env: podmanEnv(), encoding: 'utf8' });
-  return { status: result.status, stdout: result.stdout, stderr: withoutSystemdNoise(result.stderr) };
-}
-
 /** A read-only root filesystem with a tmpfs on /tmp only, on the host's network (the throwaway services listen on 127.0.0.1). */
 const readOnly = ['--network', 'host', '--read-only', '--read-only-tmpfs=false', '--tmpfs', '/tmp', '--log-driver', 'k8s-file'];
 
-async function waitFor(url: string, seconds = 60): Promise<Response> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) return res;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${seconds} s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** Polls a URL until it answers 2xx. */
+const answers = (url: string) => waitFor(async () => (await fetch(url).catch(() => undefined))?.ok || undefined, `${url} to answer`, 60_000);
 
 const logsOf = (name: string) => {
-  const result = podmanRun(['logs', name]);
+  const result = podmanResult(['logs', name]);
   return `${result.stdout}${result.stderr}`;
 };
 
@@ -70,18 +53,18 @@ describeImages('the api and worker images', () => {
     await admin.end();
     databaseUrl = `postgres://app:${password}@127.0.0.1:${postgres.port}/app`;
     const env = ['-e', `DATABASE_URL=${databaseUrl}`, '-e', `REDIS_URL=${redis.url}`, '-e', 'LOG_LEVEL=info'];
-    const migrate = podmanRun(['run', '--rm', ...readOnly, ...env, imageName('api'), 'node', '/app/migrate.js']);
+    const migrate = podmanResult(['run', '--rm', ...readOnly, ...env, imageName('api'), 'node', '/app/migrate.js']);
     migrateOutput = migrate.stdout + migrate.stderr;
     if (migrate.status !== 0) throw new Error(`the migration from the api image failed:\n${migrateOutput}`);
     for (const app of ['api', 'worker'] as const) {
       ports[app] = await freePort();
       podman(['run', '-d', '--name', names[app], ...readOnly, ...env, '-e', `PORT=${ports[app]}`, imageName(app)]);
     }
-    await Promise.all([waitFor(`http://127.0.0.1:${ports.api}/health`), waitFor(`http://127.0.0.1:${ports.worker}/health`)]);
+    await Promise.all([answers(`http://127.0.0.1:${ports.api}/health`), answers(`http://127.0.0.1:${ports.worker}/health`)]);
   }, 1_500_000);
 
   afterAll(() => {
-    for (const name of Object.values(names)) podmanRun(['rm', '-f', '-t', '0', name]);
+    for (const name of Object.values(names)) podmanResult(['rm', '-f', '-t', '0', name]);
     redis?.stop();
     postgres?.stop();
   });
@@ -104,8 +87,8 @@ describeImages('the api and worker images', () => {
 
   it('runs as uid and gid 1000 on a root filesystem it cannot write', () => {
     for (const app of ['api', 'worker'] as const) {
-      expect(podmanRun(['exec', names[app], 'node', '-e', 'process.stdout.write(`${process.getuid()}:${process.getgid()}`)']).stdout).toBe('1000:1000');
-      const write = podmanRun(['exec', names[app], 'node', '-e', "require('fs').writeFileSync('/app/written', 'x')"]);
+      expect(podmanResult(['exec', names[app], 'node', '-e', 'process.stdout.write(`${process.getuid()}:${process.getgid()}`)']).stdout).toBe('1000:1000');
+      const write = podmanResult(['exec', names[app], 'node', '-e', "require('fs').writeFileSync('/app/written', 'x')"]);
       expect(write.status).not.toBe(0);
       expect(write.stderr).toMatch(/EROFS|read-only/);
     }
@@ -113,7 +96,7 @@ describeImages('the api and worker images', () => {
 
   it('is healthy by its own HEALTHCHECK (podman healthcheck run)', () => {
     for (const app of ['api', 'worker'] as const) {
-      expect(podmanRun(['healthcheck', 'run', names[app]]).status).toBe(0);
+      expect(podmanResult(['healthcheck', 'run', names[app]]).status).toBe(0);
       expect(podman(['inspect', '--format', '{{.State.Health.Status}}', names[app]]).trim()).toBe('healthy');
     }
   });
@@ -155,7 +138,7 @@ describeImages('the api and worker images', () => {
     expect(commands.map((c) => c.command[0])).toEqual(expect.arrayContaining(['node']));
     expect(commands.length).toBeGreaterThanOrEqual(2);
     for (const { app, command } of commands) {
-      const result = podmanRun(['exec', names[app], ...command]);
+      const result = podmanResult(['exec', names[app], ...command]);
       expect([command.join(' '), result.status, result.stderr]).toEqual([command.join(' '), 0, '']);
     }
   });

@@ -7,9 +7,9 @@ const MAX_HOLD_MS = 30_000;
  * is never counted. A series new to the scrapers is shown to them at zero for its first `hold` milliseconds, then
  * as it is: its first increments land between two samples, as if the series had existed at zero (docs/architecture.md).
  *
- * Only scrapers that store series are held, recognised by the header the Prometheus scrape protocol sends with
- * every scrape (`X-Prometheus-Scrape-Timeout-Seconds`: Prometheus, its agent mode, Grafana Alloy, vmagent, the
- * OpenTelemetry Collector); a person or a test reading the endpoint sees the counts as they are. The hold is half
+ * Only scrapers that store series are held, recognised by the header Prometheus sends with every scrape
+ * (`X-Prometheus-Scrape-Timeout-Seconds`; other scrapers are held when they send it too); a person or a test reading
+ * the endpoint sees the counts as they are. The hold is half
  * the announced timeout, which is at most the scrape interval: one scraper sees the zero once and the value at its
  * next scrape; replicas of a scraper whose scrapes fall within the hold of each other all see it.
  */
