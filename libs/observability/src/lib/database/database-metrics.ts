@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { BoundHistogram } from '../core/bound-series.js';
 import { getOrCreateMetric } from '../core/metric-factory.js';
 
 type Operation = 'select' | 'insert' | 'update' | 'delete' | 'other';
@@ -14,16 +15,17 @@ export interface PoolLike {
 
 /** Query durations and errors from the TypeORM subscriber; pool connections read from the pg pools at scrape time. */
 export class DatabaseMetrics {
-  private readonly duration: Histogram<'operation'>;
+  private readonly duration: BoundHistogram;
   private readonly errors: Counter<'operation' | 'sqlstate'>;
 
   constructor(registry: Registry, pools: () => Iterable<PoolLike>) {
-    this.duration = getOrCreateMetric<Histogram<'operation'>>(registry, Histogram, {
+    const duration = getOrCreateMetric<Histogram<'operation'>>(registry, Histogram, {
       name: 'db_query_duration_seconds',
       help: 'Duration of SQL statements sent through TypeORM, by operation, in seconds.',
       labelNames: ['operation'],
       buckets: DEFAULT_QUERY_BUCKETS,
     });
+    this.duration = new BoundHistogram(duration, ['operation']);
     this.errors = getOrCreateMetric<Counter<'operation' | 'sqlstate'>>(registry, Counter, {
       name: 'db_query_errors_total',
       help: 'SQL statements that failed, by operation and SQLSTATE.',
@@ -50,7 +52,7 @@ export class DatabaseMetrics {
   }
 
   observe(operation: Operation, seconds: number): void {
-    this.duration.observe({ operation }, seconds);
+    this.duration.observe(seconds, undefined, operation);
   }
 
   failed(operation: Operation, sqlstate: string): void {

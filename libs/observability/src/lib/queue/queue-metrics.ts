@@ -1,8 +1,10 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { BoundCounter, BoundHistogram } from '../core/bound-series.js';
 import { exemplarLabels } from '../core/exemplars.js';
 import { getOrCreateMetric } from '../core/metric-factory.js';
 
 type JobLabel = 'queue' | 'job_name';
+const JOB_LABELS: readonly JobLabel[] = ['queue', 'job_name'];
 
 /** Buckets in seconds from 10 ms to 10 minutes: jobs are slower than requests and wait behind each other. */
 export const DEFAULT_JOB_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -20,18 +22,19 @@ export interface JobTiming {
  * follow the job events of this process. The queue sizes are QueueSizes'.
  */
 export class QueueMetrics {
-  private readonly completed: Counter<JobLabel>;
+  private readonly completed: BoundCounter;
   private readonly failed: Counter<JobLabel | 'error_type'>;
   private readonly stalled: Counter<JobLabel>;
-  private readonly duration: Histogram<JobLabel>;
-  private readonly wait: Histogram<JobLabel>;
+  private readonly duration: BoundHistogram;
+  private readonly wait: BoundHistogram;
 
   constructor(registry: Registry) {
-    this.completed = getOrCreateMetric<Counter<JobLabel>>(registry, Counter, {
+    const completed = getOrCreateMetric<Counter<JobLabel>>(registry, Counter, {
       name: 'bull_jobs_completed_total',
       help: 'Jobs this process completed, by queue and job name.',
-      labelNames: ['queue', 'job_name'],
+      labelNames: JOB_LABELS,
     });
+    this.completed = new BoundCounter(completed, JOB_LABELS);
     this.failed = getOrCreateMetric<Counter<JobLabel | 'error_type'>>(registry, Counter, {
       name: 'bull_jobs_failed_total',
       help: 'Jobs this process failed for good (all attempts used), by queue, job name and error class.',
@@ -43,24 +46,25 @@ export class QueueMetrics {
       help: 'Jobs found stalled (their worker stopped renewing the lock), by queue and job name.',
       labelNames: ['queue', 'job_name'],
     });
-    this.duration = getOrCreateMetric<Histogram<JobLabel>>(registry, Histogram, {
+    const duration = getOrCreateMetric<Histogram<JobLabel>>(registry, Histogram, {
       name: 'bull_job_duration_seconds',
       help: 'Processing time of the last attempt of a job (processedOn to finishedOn), in seconds.',
       labelNames: ['queue', 'job_name'],
       buckets: DEFAULT_JOB_BUCKETS,
       enableExemplars: true,
     });
-    this.wait = getOrCreateMetric<Histogram<JobLabel>>(registry, Histogram, {
+    const wait = getOrCreateMetric<Histogram<JobLabel>>(registry, Histogram, {
       name: 'bull_job_wait_seconds',
       help: 'Time from when a job was due (added, plus its delay) to when its last attempt started, in seconds.',
-      labelNames: ['queue', 'job_name'],
+      labelNames: JOB_LABELS,
       buckets: DEFAULT_JOB_BUCKETS,
     });
+    this.duration = new BoundHistogram(duration, JOB_LABELS);
+    this.wait = new BoundHistogram(wait, JOB_LABELS);
   }
 
   jobCompleted(t: JobTiming): void {
-    const labels = { queue: t.queue, job_name: t.jobName };
-    this.completed.inc(labels);
+    this.completed.inc(t.queue, t.jobName);
     this.observeTiming(t);
   }
 
@@ -75,10 +79,7 @@ export class QueueMetrics {
   }
 
   private observeTiming(t: JobTiming): void {
-    const labels = { queue: t.queue, job_name: t.jobName };
-    if (t.durationSeconds !== undefined) {
-      this.duration.observe({ labels, value: t.durationSeconds, exemplarLabels: exemplarLabels(t.requestId) });
-    }
-    if (t.waitSeconds !== undefined) this.wait.observe(labels, t.waitSeconds);
+    if (t.durationSeconds !== undefined) this.duration.observe(t.durationSeconds, exemplarLabels(t.requestId), t.queue, t.jobName);
+    if (t.waitSeconds !== undefined) this.wait.observe(t.waitSeconds, undefined, t.queue, t.jobName);
   }
 }
