@@ -39,41 +39,56 @@ export function negotiateFormat(accept: string | string[] | undefined): Expositi
   return 'text';
 }
 
+/** Where an exposition is written, piece by piece: a string (renderMetrics) or kept Buffers (exposition-buffers.ts). */
+export interface ExpositionSink {
+  write(text: string): void;
+}
+
 /**
- * Renders any registries in either format, as one exposition. prom-client ties the format to the registry and, when
- * rendering OpenMetrics, renames counters in place (dropping `_total`), which would corrupt the next plain-text scrape;
- * here each metric is read and written out in the wanted format, never mutated. A name already
- * rendered from an earlier registry is left out (the default process metrics when two registries collect them).
+ * Writes any registries in either format, as one exposition, and returns its content type. prom-client ties the format
+ * to the registry and, when rendering OpenMetrics, renames counters in place (dropping `_total`), which would corrupt
+ * the next plain-text scrape; here each metric is read and written out in the wanted format, never mutated. A name
+ * already written from an earlier registry is left out (the default process metrics when two registries collect them).
  */
+export async function writeMetrics(
+  registries: Registry | readonly Registry[],
+  format: ExpositionFormat,
+  sink: ExpositionSink,
+  /** For a scraper that stores series: true while a counter or histogram series is to be shown at zero (new-series-hold.ts). */
+  held?: (key: string) => boolean,
+): Promise<string> {
+  const openMetrics = format === 'openmetrics';
+  const written = new Set<string>();
+  let first = true;
+  for (const registry of Array.isArray(registries) ? registries : [registries as Registry]) {
+    const metrics = (registry.getMetricsAsArray() as unknown as MetricSource[]).filter((metric) => {
+      if (written.has(metric.name)) return false;
+      written.add(metric.name);
+      return true;
+    });
+    // prom-client keeps a registry's default labels private; they are rendered on every line, as it does.
+    const defaults = (registry as unknown as { _defaultLabels?: Record<string, string> })._defaultLabels;
+    const defaultLabels = defaults && Object.keys(defaults).length > 0 ? defaults : undefined;
+    const data = await Promise.all(metrics.map((metric) => (metric.getForPromString ? metric.getForPromString() : metric.get())));
+    for (const d of data) {
+      if (!first) sink.write(openMetrics ? '\n' : '\n\n');
+      first = false;
+      writeMetric(sink, d, openMetrics, defaultLabels, d.type === 'counter' || d.type === 'histogram' ? held : undefined);
+    }
+  }
+  sink.write(openMetrics ? '\n# EOF\n' : '\n');
+  return openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE;
+}
+
+/** The exposition as one string. */
 export async function renderMetrics(
   registries: Registry | readonly Registry[],
   format: ExpositionFormat,
-  /** For a scraper that stores series: true while a counter or histogram series is to be shown at zero (new-series-hold.ts). */
   held?: (key: string) => boolean,
 ): Promise<{ contentType: string; body: string }> {
-  const openMetrics = format === 'openmetrics';
-  const rendered = new Set<string>();
   const parts: string[] = [];
-  for (const registry of Array.isArray(registries) ? registries : [registries as Registry]) {
-    const metrics = (registry.getMetricsAsArray() as unknown as MetricSource[]).filter((metric) => {
-      const name = (metric as unknown as { name: string }).name;
-      if (rendered.has(name)) return false;
-      rendered.add(name);
-      return true;
-    });
-    parts.push(...(await renderRegistry(registry, metrics, openMetrics, held)));
-  }
-  return openMetrics
-    ? { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: `${parts.join('\n')}\n# EOF\n` }
-    : { contentType: Registry.PROMETHEUS_CONTENT_TYPE, body: `${parts.join('\n\n')}\n` };
-}
-
-async function renderRegistry(registry: Registry, metrics: MetricSource[], openMetrics: boolean, held?: (key: string) => boolean): Promise<string[]> {
-  // prom-client keeps a registry's default labels private; they are rendered on every line, as it does.
-  const defaults = (registry as unknown as { _defaultLabels?: Record<string, string> })._defaultLabels;
-  const defaultLabels = defaults && Object.keys(defaults).length > 0 ? defaults : undefined;
-  const data = await Promise.all(metrics.map((metric) => (metric.getForPromString ? metric.getForPromString() : metric.get())));
-  return data.map((d) => renderMetric(d, openMetrics, defaultLabels, d.type === 'counter' || d.type === 'histogram' ? held : undefined));
+  const contentType = await writeMetrics(registries, format, { write: (text) => parts.push(text) }, held);
+  return { contentType, body: parts.join('') };
 }
 
 /** Backslash and newline escaped (HELP text, label values); label values also escape the double quote. */
@@ -111,12 +126,15 @@ function formatShared(labels: Record<string, string | number>): string {
 
 const NO_LABELS: Record<string, string | number> = {};
 
+/** Lines are handed to the sink in pieces of about this many characters: few calls, no megabyte-long string. */
+const PIECE = 16_384;
+
 /**
  * One metric in the exposition format, byte for byte what prom-client's `getMetricsAsString` writes (a property
  * test compares the two), without its per-line arrays and regular expressions: about 3.5 µs per series there, the
  * cost of a scrape of a large registry.
  */
-function renderMetric(metric: MetricData, openMetrics: boolean, defaultLabels?: Record<string, string>, held?: (key: string) => boolean): string {
+function writeMetric(sink: ExpositionSink, metric: MetricData, openMetrics: boolean, defaultLabels?: Record<string, string>, held?: (key: string) => boolean): void {
   const name = escapeString(openMetrics && metric.type === 'counter' ? metric.name.replace(/_total$/, '') : metric.name);
   let out = `# HELP ${name} ${escapeString(metric.help)}\n# TYPE ${name} ${metric.type}`;
   const suffix = openMetrics && metric.type === 'counter' ? '_total' : '';
@@ -137,6 +155,10 @@ function renderMetric(metric: MetricData, openMetrics: boolean, defaultLabels?: 
     out += `\n${val.metricName ?? name}${suffix}${set} ${atZero ? '0' : valueString(val.value)}`;
     const { exemplar } = val;
     if (exemplar && openMetrics && !atZero) out += ` # {${formatLabels(exemplar.labelSet)}} ${valueString(exemplar.value)} ${exemplar.timestamp}`;
+    if (out.length > PIECE) {
+      sink.write(out);
+      out = '';
+    }
   }
-  return out;
+  sink.write(out);
 }

@@ -2,7 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { InternalErrors } from '../core/internal-errors.js';
-import { negotiateFormat, renderMetrics } from './exposition.js';
+import { negotiateFormat, writeMetrics } from './exposition.js';
+import { ExpositionBuffers } from './exposition-buffers.js';
 import { NewSeriesHold } from './new-series-hold.js';
 
 export interface MetricsEndpointOptions {
@@ -18,6 +19,7 @@ export class MetricsEndpoint {
   /** The module's registry first, then any other registry the app's metrics live in (@willsoto/nestjs-prometheus's). */
   private readonly registries: Registry[];
   private readonly hold = new NewSeriesHold();
+  private readonly buffers = new ExpositionBuffers();
 
   constructor(
     registry: Registry,
@@ -49,14 +51,23 @@ export class MetricsEndpoint {
       return;
     }
     const holdMs = this.options.newSeriesAtZero ? NewSeriesHold.holdMs(req.headers['x-prometheus-scrape-timeout-seconds']) : 0;
-    renderMetrics(this.registries, negotiateFormat(req.headers.accept), holdMs > 0 ? this.hold.forScrape(Date.now(), holdMs) : undefined)
-      .then(({ contentType, body }) => {
+    const sink = this.buffers.take();
+    writeMetrics(this.registries, negotiateFormat(req.headers.accept), sink, holdMs > 0 ? this.hold.forScrape(Date.now(), holdMs) : undefined)
+      .then((contentType) => {
         res.statusCode = 200;
         res.setHeader('Content-Type', contentType);
         res.setHeader('Cache-Control', 'no-store');
-        res.end(req.method === 'HEAD' ? undefined : body);
+        if (req.method === 'HEAD') {
+          this.buffers.giveBack(sink);
+          res.end();
+          return;
+        }
+        // The socket may still be sending the bytes until the response finishes: only then is the buffer free again.
+        res.once('finish', () => this.buffers.giveBack(sink));
+        res.end(sink.bytes());
       })
       .catch((error: unknown) => {
+        this.buffers.giveBack(sink);
         this.internal.record('metrics', error);
         res.statusCode = 500;
         res.end();
