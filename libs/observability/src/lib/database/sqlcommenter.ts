@@ -47,7 +47,8 @@ export function serializeSqlComment(tags: SqlTags): string {
     const value = tags[key];
     if (value === undefined || value === '') continue;
     const encoded = BOUNDED_TAGS.has(key) ? encodeBoundedValue(value) : encodeSqlCommentValue(value);
-    body += `${body ? ',' : ''}${encodeSqlCommentValue(key)}='${encoded}'`;
+    // Keys are the module's few names: their encoding is kept like the bounded values'.
+    body += `${body ? ',' : ''}${encodeBoundedValue(key)}='${encoded}'`;
   }
   return body ? `/*${body}*/` : '';
 }
