@@ -56,7 +56,7 @@ function sourceOf({ url, lineNumber }) {
     sections = [];
     try {
       readFileSync(fileURLToPath(url), 'utf8').split('\n').forEach((line, i) => {
-        const m = /^\/\/ (\S+\.[cm]?js)$/.exec(line);
+        const m = /^\/\/ (\S+\.[cm]?[jt]sx?)$/.exec(line);
         if (m) sections.push([i, m[1]]);
       });
     } catch {
