@@ -165,6 +165,14 @@ export async function startBackends(o) {
       readyUrl: `http://127.0.0.1:${port}/health`,
     });
   }
+  // Everything on but the access line (OBSERVABILITY_ACCESS_LOG_ENABLED=false), on the 'on' database: the largest lever.
+  {
+    const port = await freePort();
+    apis['on-no-access-log'] = await startServer('api (observability on, no access line)', process.execPath, [join(root, 'dist/apps/api/main.js')], {
+      env: { DATABASE_URL: db.on, REDIS_URL: `${redis.url}/3`, PORT: String(port), LOG_LEVEL: 'info', OBSERVABILITY_ACCESS_LOG_ENABLED: 'false' },
+      readyUrl: `http://127.0.0.1:${port}/health`,
+    });
+  }
   const repositories = {};
   for (const variant of ['on', 'off']) {
     repositories[variant] = [];

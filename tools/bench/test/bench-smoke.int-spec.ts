@@ -60,8 +60,8 @@ describe('npm run bench -- --smoke', () => {
     }
   });
 
-  it('ran the real api both ways without a failed request', () => {
-    expect(results.api.rows.map((r) => r.variant)).toEqual(['observability off', 'observability on']);
+  it('ran the real api off, on, and on without the access line, without a failed request', () => {
+    expect(results.api.rows.map((r) => r.variant)).toEqual(['observability off', 'observability on', 'observability on, no access line']);
     for (const row of results.api.rows) expect(row.failures).toBe(0);
   });
 

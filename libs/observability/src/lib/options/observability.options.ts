@@ -46,7 +46,7 @@ export interface LoggingOptions {
   level?: Level | 'silent';
   /** Where JSON lines go. Default: stdout, written synchronously (nothing lost if the process dies). */
   destination?: DestinationStream;
-  /** Write one access line per request. Default: true. */
+  /** Write one access line per request. Default: true; `OBSERVABILITY_ACCESS_LOG_ENABLED=false` turns it off. */
   accessLog?: boolean;
   /**
    * Paths left out of access lines (exact match, or prefix when ending in `/*`).

@@ -16,6 +16,9 @@ describe('resolveOptions', () => {
     expect(o.logging.enabled).toBe(false);
     expect(o.errors.enabled).toBe(false);
     expect(o.correlation.enabled).toBe(true);
+    expect(resolveOptions({}, {}).logging.accessLog).toBe(true);
+    expect(resolveOptions({}, { OBSERVABILITY_ACCESS_LOG_ENABLED: 'false' }).logging.accessLog).toBe(false);
+    expect(() => resolveOptions({}, { OBSERVABILITY_ACCESS_LOG_ENABLED: 'sometimes' })).toThrow('OBSERVABILITY_ACCESS_LOG_ENABLED="sometimes"');
     // The environment cannot turn on what the code turned off.
     expect(resolveOptions({ correlation: { enabled: false } }, { OBSERVABILITY_CORRELATION_ENABLED: 'true' }).correlation.enabled).toBe(false);
   });

@@ -124,7 +124,7 @@ export function resolveOptions(options: ObservabilityOptions = {}, env: Env = pr
       enabled: loggingEnabled,
       level,
       destination: options.logging?.destination,
-      accessLog: options.logging?.accessLog ?? DEFAULTS.logging.accessLog,
+      accessLog: (options.logging?.accessLog ?? DEFAULTS.logging.accessLog) && featureFlag(env, 'ACCESS_LOG'),
       accessLogExclude: [...(options.logging?.accessLogExclude ?? DEFAULTS.logging.accessLogExclude), path],
       redact: options.logging?.redact ?? DEFAULTS.logging.redact,
     },
