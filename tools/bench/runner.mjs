@@ -146,7 +146,21 @@ export const OFF_FLAGS = Object.fromEntries(
 export async function startBackends(o) {
   // PostgreSQL beside the load generator on core 1: the process under test keeps core 0 to itself.
   const postgres = await startPostgres({ logStatements: Boolean(o.pgLogStatements), cpus: pinning ? '1' : undefined });
-  const redis = await startRedis();
+  const redis = await startRedis().catch((error) => {
+    postgres.stop();
+    throw error;
+  });
+  try {
+    return await startApis(o, postgres, redis);
+  } catch (error) {
+    // PostgreSQL runs detached (pg_ctl): a failed start-up must not leave it, or Redis, behind.
+    redis.stop();
+    postgres.stop();
+    throw error;
+  }
+}
+
+async function startApis(o, postgres, redis) {
   const admin = new pg.Client({ connectionString: postgres.url });
   await admin.connect();
   const db = {};
