@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type { Counter, Histogram } from 'prom-client';
+import { type ExemplarLike, generationOf, isObject, type MetricGeneration, promClientInternals as internals } from './prom-client-internals.js';
 
 type LabelValue = string | number;
 type Labels = Record<string, string>;
@@ -14,15 +14,8 @@ type Labels = Record<string, string>;
  * calls. `reset`, `remove` and `zero`, which replace or drop series, unbind every label set of the metric.
  */
 
-/** prom-client 15's internals the fast path needs: the hash of a label set, and the Exemplar class. */
-const internals = loadInternals();
 /** Label sets bound per metric at most: past it, the rest take prom-client's path (a cardinality leak stays its own). */
 const MAX_BOUND = 10_000;
-
-interface MetricState {
-  generation: number;
-}
-const states = new WeakMap<object, MetricState>();
 
 /** One label set: its labels (made once) and the series it was found at, valid until the metric's next reset, remove or zero. */
 class Bound<S> {
@@ -42,7 +35,7 @@ interface MetricInternals {
 abstract class BoundSeries<S> {
   private readonly root = new Map<LabelValue, unknown>();
   private size = 0;
-  private readonly state: MetricState | undefined;
+  private readonly state: MetricGeneration | undefined;
 
   protected constructor(
     protected readonly metric: MetricInternals,
@@ -50,7 +43,7 @@ abstract class BoundSeries<S> {
     fastPossible: boolean,
   ) {
     if (labelNames.length < 1 || labelNames.length > 3) throw new Error('bound series take one to three labels');
-    this.state = internals && fastPossible && isObject(metric.hashMap) && Array.isArray(metric.sortedLabelNames) ? stateOf(metric) : undefined;
+    this.state = internals && fastPossible && isObject(metric.hashMap) && Array.isArray(metric.sortedLabelNames) ? generationOf(metric) : undefined;
   }
 
   /** The label set with these values, in `labelNames` order; undefined past MAX_BOUND. */
@@ -82,11 +75,11 @@ abstract class BoundSeries<S> {
   protected series(bound: Bound<S>): S | undefined {
     const state = this.state;
     if (state === undefined) return undefined;
-    if (bound.generation === state.generation) return bound.series;
+    if (bound.generation === state.value) return bound.series;
     const series = this.metric.hashMap[bound.hash] as S | undefined;
     if (series !== undefined) {
       bound.series = series;
-      bound.generation = state.generation;
+      bound.generation = state.value;
     }
     return series;
   }
@@ -118,7 +111,7 @@ interface HistogramSeries {
   sum: number;
   count: number;
   bucketValues: Record<string, number>;
-  bucketExemplars?: Record<string, { labelSet: unknown; value: unknown; timestamp?: number } | null | undefined>;
+  bucketExemplars?: Record<string, ExemplarLike | null | undefined>;
 }
 
 /** A histogram, with an exemplar per observation when it has them enabled. */
@@ -181,25 +174,6 @@ function updateExemplar(series: HistogramSeries, key: string, value: number, lab
   exemplar!.timestamp = Date.now() / 1000;
 }
 
-function stateOf(metric: object): MetricState {
-  let state = states.get(metric);
-  if (state) return state;
-  const created: MetricState = { generation: 0 };
-  state = created;
-  states.set(metric, created);
-  // The calls that replace or drop series unbind the metric's label sets (on this object: every user of it sees them).
-  const target = metric as Record<string, unknown>;
-  for (const name of ['reset', 'remove', 'zero']) {
-    const original = target[name];
-    if (typeof original !== 'function') continue;
-    target[name] = function (this: unknown, ...args: unknown[]) {
-      created.generation++;
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    };
-  }
-  return created;
-}
-
 function childMap(map: Map<LabelValue, unknown>, key: LabelValue): Map<LabelValue, unknown> {
   let child = map.get(key) as Map<LabelValue, unknown> | undefined;
   if (child === undefined) {
@@ -212,20 +186,4 @@ function childMap(map: Map<LabelValue, unknown>, key: LabelValue): Map<LabelValu
 function hasKeys(object: object): boolean {
   for (const _ in object) return true;
   return false;
-}
-
-function isObject(value: unknown): value is object {
-  return value !== null && typeof value === 'object';
-}
-
-function loadInternals(): { hashObject: (labels: Labels, names: string[]) => string; Exemplar: new () => { labelSet: unknown; value: unknown; timestamp?: number } } | undefined {
-  try {
-    const require = createRequire(import.meta.url);
-    const util = require('prom-client/lib/util') as { hashObject?: unknown };
-    const Exemplar = require('prom-client/lib/exemplar') as unknown;
-    if (typeof util.hashObject !== 'function' || typeof Exemplar !== 'function') return undefined;
-    return { hashObject: util.hashObject as (labels: Labels, names: string[]) => string, Exemplar: Exemplar as new () => { labelSet: unknown; value: unknown } };
-  } catch {
-    return undefined;
-  }
 }
