@@ -131,5 +131,8 @@ describe('BoundCounter and BoundHistogram', () => {
     const values = (await counter.get()).values;
     expect(values).toHaveLength(10_050);
     expect(values.find((v) => v.labels.route === '/r10049')?.value).toBe(2);
+    // Past the cap the tree of label values does not grow either (one level per route here).
+    const root = (c as unknown as { root: Map<string, Map<string, unknown>> }).root;
+    expect(root.get('GET')!.size).toBe(10_000);
   });
 });

@@ -46,15 +46,17 @@ abstract class BoundSeries<S> {
     this.state = internals && fastPossible && isObject(metric.hashMap) && Array.isArray(metric.sortedLabelNames) ? generationOf(metric) : undefined;
   }
 
-  /** The label set with these values, in `labelNames` order; undefined past MAX_BOUND. */
+  /** The label set with these values, in `labelNames` order; undefined past MAX_BOUND (nothing is added then). */
   protected bound(a: LabelValue, b?: LabelValue, c?: LabelValue): Bound<S> | undefined {
     const depth = this.labelNames.length;
-    let map = this.root;
-    if (depth > 1) map = childMap(map, a);
-    if (depth > 2) map = childMap(map, b as LabelValue);
+    const room = this.size < MAX_BOUND;
+    let map: Map<LabelValue, unknown> | undefined = this.root;
+    if (depth > 1) map = childMap(map, a, room);
+    if (depth > 2 && map) map = childMap(map, b as LabelValue, room);
+    if (!map) return undefined;
     const last = depth === 1 ? a : depth === 2 ? b : c;
     let found = map.get(last as LabelValue) as Bound<S> | undefined;
-    if (found === undefined && this.size < MAX_BOUND) {
+    if (found === undefined && room) {
       const labels = this.labelsOf(a, b, c);
       found = new Bound<S>(labels, this.state ? internals!.hashObject(labels, this.metric.sortedLabelNames) : '');
       map.set(last as LabelValue, found);
@@ -174,9 +176,10 @@ function updateExemplar(series: HistogramSeries, key: string, value: number, lab
   exemplar!.timestamp = Date.now() / 1000;
 }
 
-function childMap(map: Map<LabelValue, unknown>, key: LabelValue): Map<LabelValue, unknown> {
+/** The level below `key`, made when missing if there is `room`. */
+function childMap(map: Map<LabelValue, unknown>, key: LabelValue, room: boolean): Map<LabelValue, unknown> | undefined {
   let child = map.get(key) as Map<LabelValue, unknown> | undefined;
-  if (child === undefined) {
+  if (child === undefined && room) {
     child = new Map();
     map.set(key, child);
   }
