@@ -213,6 +213,37 @@ describe('the encoder against PostgreSQL itself', () => {
     }
   }, 60_000);
 
+  it("answers every call form of pg's Client.query as pg does, each statement commented", async () => {
+    const commenting = await connectedCommentingClient('forms-test');
+    const viaCallback = (call: (cb: (error: Error | null, result: pg.QueryResult) => void) => unknown) =>
+      new Promise<pg.QueryResult>((resolve, reject) => {
+        // With a callback, pg returns nothing: the answer comes through the callback alone.
+        expect(call((error, result) => (error ? reject(error) : resolve(result)))).toBeUndefined();
+      });
+    try {
+      const answers = await asRequest('forms-1', async () => [
+        await commenting.query('SELECT 1 AS n, 1 AS form_probe'),
+        await commenting.query('SELECT $1::int AS n, 2 AS form_probe', [2]),
+        await viaCallback((cb) => commenting.query('SELECT $1::int AS n, 3 AS form_probe', [3], cb)),
+        await viaCallback((cb) => commenting.query('SELECT 4 AS n, 4 AS form_probe', cb)),
+        await commenting.query({ text: 'SELECT $1::int AS n, 5 AS form_probe', values: [5] }),
+        await new Promise<pg.QueryResult>((resolve, reject) => {
+          const submittable = new pg.Query('SELECT $1::int AS n, 6 AS form_probe', [6]);
+          submittable.on('end', resolve);
+          submittable.on('error', reject);
+          expect(commenting.query(submittable)).toBe(submittable);
+        }),
+      ]);
+      expect(answers.slice(0, 5).map((r) => r.rows[0].n)).toEqual([1, 2, 3, 4, 5]);
+      const lines = await loggedStatements("request_id='forms-1'", 6);
+      for (const form of [1, 2, 3, 4, 5, 6]) {
+        expect(lines.find((l) => l.includes(`${form} AS form_probe`))).toContain("/*application='forms-test',request_id='forms-1'*/");
+      }
+    } finally {
+      await commenting.end();
+    }
+  });
+
   it('sends statements untouched when OBSERVABILITY_QUERY_COMMENTS_ENABLED=false', async () => {
     process.env.OBSERVABILITY_QUERY_COMMENTS_ENABLED = 'false';
     const Plain = sqlCommentingClient({ application: 'flag-test' });

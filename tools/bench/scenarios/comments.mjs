@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { median } from '../stats.mjs';
-import { children, cpuSeconds, header, pin, root } from '../runner.mjs';
+import { children, header, pin, root } from '../runner.mjs';
 
 // 3. Query comments
 export async function commentsScenario(o, backends, results) {
@@ -25,7 +25,8 @@ export async function commentsScenario(o, backends, results) {
   }
   const batch = async (mode, n) => {
     procs[mode].child.stdin.write(`run ${n}\n`);
-    return Number((await procs[mode].next()).ns);
+    const reply = await procs[mode].next();
+    return { ns: Number(reply.ns), cpuMicros: reply.cpuMicros };
   };
   for (const mode of Object.keys(procs)) await batch(mode, Math.min(o.queries, 2_000));
   // Each round runs every client's queries in chunks of 1,000, interleaved (A B C A B C ...), so a slow patch of
@@ -40,15 +41,15 @@ export async function commentsScenario(o, backends, results) {
     for (let done = 0; done < o.queries; done += chunk) {
       for (let i = 0; i < modes.length; i++) {
         const mode = modes[(i + r + done / chunk) % modes.length];
-        const before = cpuSeconds(procs[mode].child.pid) ?? 0;
-        ns[mode] += await batch(mode, chunk);
-        cpu[mode] += (cpuSeconds(procs[mode].child.pid) ?? 0) - before;
+        const reply = await batch(mode, chunk);
+        ns[mode] += reply.ns;
+        cpu[mode] += reply.cpuMicros;
       }
     }
     const total = Math.ceil(o.queries / chunk) * chunk;
     for (const mode of modes) {
       samples[mode].push(ns[mode] / total / 1e3);
-      cpuSamples[mode].push((cpu[mode] * 1e6) / total);
+      cpuSamples[mode].push(cpu[mode] / total);
     }
   }
   for (const { child } of Object.values(procs)) child.stdin.end();
@@ -66,7 +67,7 @@ export async function commentsScenario(o, backends, results) {
   process.stdout.write('| client | µs/query median | min–max | added vs pg Client | client CPU µs/query |\n|---|---:|---:|---:|---:|\n');
   for (const r of rows) {
     process.stdout.write(
-      `| ${r.variant} | ${r.median.toFixed(1)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${r.addedPercent >= 0 ? '+' : ''}${r.addedPercent.toFixed(2)} % | ${r.cpuMicrosPerQuery.toFixed(1)} |\n`,
+      `| ${r.variant} | ${r.median.toFixed(1)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${r.addedPercent >= 0 ? '+' : ''}${r.addedPercent.toFixed(2)} % | ${r.cpuMicrosPerQuery.toFixed(2)} |\n`,
     );
   }
   process.stdout.write(`\nStatement as PostgreSQL saw it, comments on: ${procs.on.statement}\n`);

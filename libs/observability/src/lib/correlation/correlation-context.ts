@@ -25,18 +25,21 @@ export interface CorrelationSnapshot {
 
 /** The correlation of the current async context, or undefined outside one. Never throws. */
 export function currentCorrelation(): CorrelationSnapshot | undefined {
-  const cls = ClsServiceManager.getClsService();
-  if (!cls.isActive()) return undefined;
-  const requestId = cls.getId();
+  return correlationOf(ClsServiceManager.getClsService().get());
+}
+
+/** The correlation held by a CLS store (`cls.get()`): read once, where each `cls.get(key)` would look the store up again. */
+export function correlationOf(store: Record<symbol, unknown> | undefined): CorrelationSnapshot | undefined {
+  const requestId = store?.[CLS_ID] as string | undefined;
   if (!requestId) return undefined;
-  const trace = cls.get<TraceContext | undefined>(TRACE_CONTEXT_KEY);
+  const trace = store![TRACE_CONTEXT_KEY] as TraceContext | undefined;
   return {
     requestId,
     traceId: trace?.traceId,
     traceparent: trace?.traceparent,
     tracestate: trace?.tracestate,
-    source: cls.get(CONTEXT_SOURCE_KEY),
-    fields: cls.get(LOG_FIELDS_KEY),
+    source: store![CONTEXT_SOURCE_KEY] as string | undefined,
+    fields: store![LOG_FIELDS_KEY] as Record<string, unknown> | undefined,
   };
 }
 

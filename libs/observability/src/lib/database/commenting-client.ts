@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
 import { UNMATCHED_ROUTE } from '../core/constants.js';
 import type { Client as PgClient } from 'pg';
-import { currentCorrelation } from '../correlation/correlation-context.js';
+import { correlationOf } from '../correlation/correlation-context.js';
 import { currentRouteTemplate } from '../http/route-template.js';
 import { queryCommentsFlag } from '../options/resolve-options.js';
 import { type SpanFields, traceparentOf } from '../opentelemetry/active-span.js';
@@ -33,17 +33,26 @@ export function sqlCommentingClient(options: SqlCommentingClientOptions = {}): P
   // with it, the module's resolved options do (they include the same flag).
   const standalone = queryCommentsFlag();
   return class SqlCommentingClient extends pg.Client {
-    override query(...args: any[]): any {
+    // pg's own signature, called with as many arguments as given: no rest array per statement, and instrumentations
+    // that patch Client.prototype.query (OpenTelemetry's looks for a callback in the last one) see the same call.
+    override query(config?: unknown, values?: unknown, callback?: unknown): any {
       const settings = sqlCommentSettings();
       const enabled = settings ? settings.enabled : standalone;
-      if (enabled && args.length > 0) {
+      const count = arguments.length;
+      if (enabled && count > 0) {
         try {
-          args[0] = commentQuery(args[0], currentComment(options, settings), options.prepend ?? settings?.prepend ?? false);
+          config = commentQuery(config, currentComment(options, settings), options.prepend ?? settings?.prepend ?? false);
         } catch (error) {
           settings?.internal?.record('database', error);
         }
       }
-      return (super.query as (...a: unknown[]) => unknown)(...args);
+      const query = super.query as (...a: unknown[]) => unknown;
+      if (count === 1) return query.call(this, config);
+      if (count === 2) return query.call(this, config, values);
+      if (count === 3) return query.call(this, config, values, callback);
+      const args = [...arguments];
+      if (count > 0) args[0] = config;
+      return query.apply(this, args);
     }
   };
 }
@@ -81,18 +90,23 @@ function currentComment(options: SqlCommentingClientOptions, settings: SqlCommen
       return cached.comment;
     }
   }
-  const tags = currentTags(options, settings, span);
+  const tags = currentTags(options, settings, span, store);
   const comment = serializeSqlComment(tags);
   if (store && tags.route !== UNMATCHED_ROUTE) store[COMMENT_KEY] = { options, settings, requestId, spanId: span?.span_id, comment };
   return comment;
 }
 
 /** The tags of the current context, inserted in key order (the comment's order: no sort per statement). */
-function currentTags(options: SqlCommentingClientOptions, settings: SqlCommentSettings | undefined, span: SpanFields | undefined): SqlTags {
+function currentTags(
+  options: SqlCommentingClientOptions,
+  settings: SqlCommentSettings | undefined,
+  span: SpanFields | undefined,
+  store: Record<symbol, unknown> | undefined,
+): SqlTags {
   const application = options.application ?? settings?.application;
   // The span that sends the statement is its parent in the trace, whether or not a request context exists.
   const spanParent = span ? traceparentOf(span) : undefined;
-  const correlation = currentCorrelation();
+  const correlation = correlationOf(store);
   if (!correlation) return { application, source: options.source, traceparent: spanParent };
   const fields = correlation.fields as { queue?: unknown; job_name?: unknown } | undefined;
   const job = typeof fields?.queue === 'string' ? `${fields.queue}:${String(fields.job_name)}` : undefined;
