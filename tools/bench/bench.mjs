@@ -10,6 +10,7 @@
 //   npm run bench -- --only=http --adapters=express --variants=bare,all   a subset of the HTTP variants
 //   npm run bench -- --only=queue --queue-libraries=bullmq                 the queue scenario on one library
 //   npm run bench -- --only=api --pg-log-statements                       PostgreSQL logging every statement (to its log file)
+//   npm run bench -- --only=api --api-processes=3                          api processes per variant (default 2)
 //
 // HTTP load comes from wrk (apt-get install -y wrk). With two or more cores the server under test is pinned to
 // core 0 and wrk to core 1 (taskset), so neither steals the other's CPU.
@@ -44,6 +45,10 @@ function parseArgs(argv) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
     return value;
   };
+  const whole = (name, value) => {
+    if (!Number.isInteger(value)) throw new Error(`--${name} must be a whole number`);
+    return value;
+  };
   return {
     smoke,
     only,
@@ -53,6 +58,7 @@ function parseArgs(argv) {
     duration: num('duration', 2, 1),
     warmup: num('warmup', 3, 1),
     connections: num('connections', 32, 8),
+    apiProcesses: whole('api-processes', num('api-processes', 2, 2)),
     queries: num('queries', 10_000, 200),
     jobs: num('jobs', 1_000, 40),
     scrapes: num('scrapes', 40, 3),

@@ -179,8 +179,8 @@ async function startApis(o, postgres, redis) {
     execFileSync(process.execPath, [join(root, 'dist/apps/api/migrate.js')], { env: { ...process.env, DATABASE_URL: db[variant] }, stdio: 'pipe' });
   }
   await admin.end();
-  // `spare`: for an api a scenario starts itself (the api scenario's third variant); BullMQ's rounds use 3 and 4.
-  const redisUrl = { on: `${redis.url}/1`, off: `${redis.url}/2`, spare: `${redis.url}/5` };
+  // `db(n)`: for apis a scenario starts itself (the api scenario's, from 5 up); BullMQ's rounds use 3 and 4.
+  const redisUrl = { on: `${redis.url}/1`, off: `${redis.url}/2`, db: (n) => `${redis.url}/${n}` };
   const apis = {};
   for (const variant of ['on', 'off']) {
     apis[variant] = await startApi(`observability ${variant}`, { DATABASE_URL: db[variant], REDIS_URL: redisUrl[variant], ...(variant === 'off' ? OFF_FLAGS : {}) });

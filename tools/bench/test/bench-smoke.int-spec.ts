@@ -17,7 +17,7 @@ interface Row {
 }
 interface Results {
   http: Record<string, { rows: Row[]; otelSpansExported?: number }>;
-  api: { rows: Row[] };
+  api: { rows: Array<Row & { cpuMicrosPerProcess: Array<number | undefined> }>; processes: number };
   comments: { rows: Array<{ variant: string; median: number }>; statementOn: string; statementOff: string };
   exporter: { msPerScrape: number; postgresCores: { without: number; with: number }; sharePercent: number };
   queue: { rows: Array<{ library: string; variant: string; median: number }> };
@@ -63,6 +63,9 @@ describe('npm run bench -- --smoke', () => {
   it('ran the real api off, on, and on without the access line, without a failed request', () => {
     expect(results.api.rows.map((r) => r.variant)).toEqual(['observability off', 'observability on', 'observability on, no access line']);
     for (const row of results.api.rows) expect(row.failures).toBe(0);
+    // Each variant in two processes of its own (process-to-process spread is part of the figure).
+    expect(results.api.processes).toBe(2);
+    for (const row of results.api.rows) expect(row.cpuMicrosPerProcess).toHaveLength(2);
   });
 
   it('compared the query clients, and PostgreSQL saw the comment only when comments were on', () => {
