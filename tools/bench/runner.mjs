@@ -160,8 +160,43 @@ export async function startBackends(o) {
   }
 }
 
+/**
+ * An api on a new database `database` (migrated), seeded with 50 repositories through its own POST route. Every api
+ * of a comparison is made this way: a process that served those POSTs before the GET load runs 13 to 21 µs per GET
+ * slower with the module on than a fresh one (V8 optimises the shared paths for both; measured, docs/performance.md),
+ * so the variants compared must share one history.
+ */
+async function startSeededApi(postgres, database, label, env) {
+  const admin = new pg.Client({ connectionString: postgres.url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${database}`);
+  } finally {
+    await admin.end();
+  }
+  const databaseUrl = postgres.url.replace(/\/postgres$/, `/${database}`);
+  execFileSync(process.execPath, [join(root, 'dist/apps/api/migrate.js')], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'pipe' });
+  const api = await startApi(label, { ...env, DATABASE_URL: databaseUrl });
+  const repositories = [];
+  try {
+    for (let i = 0; i < 50; i++) {
+      const res = await fetch(`http://127.0.0.1:${api.port}/api/v1/repositories`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `bench-repo-${i}`, url: `https://git.example.com/bench/repo-${i}.git` }),
+      });
+      if (res.status !== 201) throw new Error(`seeding ${label} failed: ${res.status} ${await res.text()}`);
+      repositories.push((await res.json()).id);
+    }
+  } catch (error) {
+    await api.stop();
+    throw error;
+  }
+  return Object.assign(api, { databaseUrl, repositories });
+}
+
 /** The built api on a free port, with its database, Redis and feature flags in `env`; ready once /health answers. */
-export async function startApi(label, env) {
+async function startApi(label, env) {
   const port = await freePort();
   return startServer(`api (${label})`, process.execPath, [join(root, 'dist/apps/api/main.js')], {
     env: { PORT: String(port), LOG_LEVEL: 'info', ...env },
@@ -170,39 +205,24 @@ export async function startApi(label, env) {
 }
 
 async function startApis(o, postgres, redis) {
-  const admin = new pg.Client({ connectionString: postgres.url });
-  await admin.connect();
-  const db = {};
-  for (const variant of ['on', 'off']) {
-    await admin.query(`CREATE DATABASE bench_${variant}`);
-    db[variant] = postgres.url.replace(/\/postgres$/, `/bench_${variant}`);
-    execFileSync(process.execPath, [join(root, 'dist/apps/api/migrate.js')], { env: { ...process.env, DATABASE_URL: db[variant] }, stdio: 'pipe' });
-  }
-  await admin.end();
   // `db(n)`: for apis a scenario starts itself (the api scenario's, from 5 up); BullMQ's rounds use 3 and 4.
   const redisUrl = { on: `${redis.url}/1`, off: `${redis.url}/2`, db: (n) => `${redis.url}/${n}` };
+  const db = {};
   const apis = {};
-  for (const variant of ['on', 'off']) {
-    apis[variant] = await startApi(`observability ${variant}`, { DATABASE_URL: db[variant], REDIS_URL: redisUrl[variant], ...(variant === 'off' ? OFF_FLAGS : {}) });
-  }
   const repositories = {};
   for (const variant of ['on', 'off']) {
-    repositories[variant] = [];
-    for (let i = 0; i < 50; i++) {
-      const res = await fetch(`http://127.0.0.1:${apis[variant].port}/api/v1/repositories`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: `bench-repo-${i}`, url: `https://git.example.com/bench/repo-${i}.git` }),
-      });
-      if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
-      repositories[variant].push((await res.json()).id);
-    }
+    const api = await startSeededApi(postgres, `bench_${variant}`, `observability ${variant}`, { REDIS_URL: redisUrl[variant], ...(variant === 'off' ? OFF_FLAGS : {}) });
+    db[variant] = api.databaseUrl;
+    apis[variant] = api;
+    repositories[variant] = api.repositories;
   }
   return {
     db,
     redisUrl,
     apis,
     repositories,
+    /** One more api on a database of its own, seeded like the others: every api under comparison has one history. */
+    startSeededApi: (database, label, env) => startSeededApi(postgres, database, label, env),
     async stopApis() {
       for (const api of Object.values(apis)) await api.stop();
     },
