@@ -162,9 +162,9 @@ export async function startBackends(o) {
 
 /**
  * An api on a new database `database` (migrated), seeded with 50 repositories through its own POST route. Every api
- * of a comparison is made this way: a process that served those POSTs before the GET load runs 13 to 21 µs per GET
- * slower with the module on than a fresh one (V8 optimises the shared paths for both; measured, docs/performance.md),
- * so the variants compared must share one history.
+ * of a comparison is made this way, so that all share one history: what a process served before the measured load
+ * decides what V8 optimised, and one run measured seeded processes 13 to 21 µs per GET slower than fresh ones (a
+ * second run, two processes per history, found no difference: docs/performance.md).
  */
 async function startSeededApi(postgres, database, label, env) {
   const admin = new pg.Client({ connectionString: postgres.url });

@@ -10,7 +10,9 @@
 // requests; --node-env=development runs the apis in development mode.
 //
 //   node tools/bench/soak.mjs [--requests=50000] [--phases=2] [--warmup=25000] [--modes=on,off] [--outage] [--node-env=production]
-//                             [--json=tmp/bench/soak.json] [--no-build]
+//                             [--node-flags="--single-threaded"] [--json=tmp/bench/soak.json] [--no-build]
+// --node-flags: flags for the apis' node (space-separated), e.g. V8's --single-threaded to see what its background
+// threads keep in malloc's arenas (docs/performance.md, "Where memory goes").
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -34,6 +36,7 @@ const MB = 2 ** 20;
 const OUTAGE = 'outage' in args;
 const NODE_ENV = String(args['node-env'] ?? 'production');
 const AFTER_OUTAGE = 25_000;
+const NODE_FLAGS = args['node-flags'] ? String(args['node-flags']).split(' ').filter(Boolean) : [];
 
 async function load(url, count) {
   let next = 0;
@@ -77,7 +80,7 @@ async function outages(services, base, url, repositoryId) {
 async function soak(mode, services) {
   const { postgres, redis } = services;
   const port = await freePort();
-  const api = spawn(process.execPath, ['--expose-gc', '--import', join(root, 'tools/bench/probe.mjs'), join(root, 'dist/apps/api/main.js')], {
+  const api = spawn(process.execPath, [...NODE_FLAGS, '--expose-gc', '--import', join(root, 'tools/bench/probe.mjs'), join(root, 'dist/apps/api/main.js')], {
     env: { ...process.env, NODE_ENV, DATABASE_URL: postgres.url, REDIS_URL: redis.url, PORT: String(port), LOG_LEVEL: 'info', ...(mode === 'off' ? OFF_FLAGS : {}) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
