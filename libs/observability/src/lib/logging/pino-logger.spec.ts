@@ -68,14 +68,15 @@ describe('createPinoLogger', () => {
     const out = new CaptureStream();
     const { log, faults } = logger(out);
     const cls = ClsServiceManager.getClsService();
-    const original = cls.getId.bind(cls);
-    cls.getId = () => {
+    // The mixin reads the context through cls.get() (the whole store at once).
+    const original = cls.get.bind(cls);
+    cls.get = () => {
       throw new Error('store broken');
     };
     try {
       runWithRequestId('x', () => log.info('still written'));
     } finally {
-      cls.getId = original;
+      cls.get = original;
     }
     expect(out.lines[0].msg).toBe('still written');
     expect(await faults()).toBe(1);
