@@ -100,7 +100,7 @@ describe('npm run bench -- --smoke', () => {
   });
 
   it('judged every target (met or missed, none left unjudged)', () => {
-    expect(results.targets).toHaveLength(12);
+    expect(results.targets).toHaveLength(13);
     for (const target of results.targets) expect(typeof target.met).toBe('boolean');
   });
 });
