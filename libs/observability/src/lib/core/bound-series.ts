@@ -1,5 +1,6 @@
 import type { Counter, Histogram } from 'prom-client';
-import { type ExemplarLike, generationOf, isObject, type MetricGeneration, promClientInternals as internals } from './prom-client-internals.js';
+import { isObject } from './is-object.js';
+import { type ExemplarLike, generationOf, type MetricGeneration, promClientInternals as internals } from './prom-client-internals.js';
 
 type LabelValue = string | number;
 type Labels = Record<string, string>;

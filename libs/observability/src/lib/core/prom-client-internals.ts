@@ -43,10 +43,6 @@ export function generationOf(metric: object): MetricGeneration {
   return generation;
 }
 
-export function isObject(value: unknown): value is object {
-  return value !== null && typeof value === 'object';
-}
-
 function loadInternals(): { hashObject: (labels: Labels, names: string[]) => string; Exemplar: new () => ExemplarLike } | undefined {
   try {
     const require = createRequire(import.meta.url);

@@ -1,3 +1,5 @@
+import { isObject } from '../core/is-object.js';
+
 /** What a redacted value is written as, as pino's redaction writes it. */
 export const CENSOR = '[Redacted]';
 
@@ -48,10 +50,6 @@ function censorSecrets(object: unknown): unknown {
     out[name] = CENSOR;
   }
   return out ?? object;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }
 
 /** A log call's arguments with the objects interpolated into its message (`%j`, `%o`, `%O`) redacted by default. */
