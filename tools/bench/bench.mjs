@@ -10,7 +10,7 @@
 //   npm run bench -- --only=http --adapters=express --variants=bare,all   a subset of the HTTP variants
 //   npm run bench -- --only=queue --queue-libraries=bullmq                 the queue scenario on one library
 //   npm run bench -- --only=api --pg-log-statements                       PostgreSQL logging every statement (to its log file)
-//   npm run bench -- --only=api --api-processes=3                          api processes per variant (default 2)
+//   npm run bench -- --only=api --api-processes=3                          api processes per variant (default 2, at most 4)
 //
 // HTTP load comes from wrk (apt-get install -y wrk). With two or more cores the server under test is pinned to
 // core 0 and wrk to core 1 (taskset), so neither steals the other's CPU.
@@ -49,6 +49,10 @@ function parseArgs(argv) {
     if (!Number.isInteger(value)) throw new Error(`--${name} must be a whole number`);
     return value;
   };
+  const atMost = (max, name, value) => {
+    if (value > max) throw new Error(`--${name} must be at most ${max}`);
+    return value;
+  };
   return {
     smoke,
     only,
@@ -58,7 +62,8 @@ function parseArgs(argv) {
     duration: num('duration', 2, 1),
     warmup: num('warmup', 3, 1),
     connections: num('connections', 32, 8),
-    apiProcesses: whole('api-processes', num('api-processes', 2, 2)),
+    // Each api beyond the shared on/off ones takes a Redis database from 5 up; Redis has 16 (0 to 15).
+    apiProcesses: atMost(4, 'api-processes', whole('api-processes', num('api-processes', 2, 2))),
     queries: num('queries', 10_000, 200),
     jobs: num('jobs', 1_000, 40),
     scrapes: num('scrapes', 40, 3),

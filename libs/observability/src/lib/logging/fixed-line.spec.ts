@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { resolveOptions } from '../options/resolve-options.js';
-import { writeAccessLine, writeInfoLine, type AccessLineFields, type FixedFields } from './fixed-line.js';
+import { writeInfoLine, type FixedFields } from './fixed-line.js';
 import { Registry } from 'prom-client';
 import { InternalErrors } from '../core/internal-errors.js';
 import { createPinoLogger } from './pino-logger.js';
@@ -72,41 +72,14 @@ describe('writeInfoLine', () => {
     );
   });
 
-  it('writes the access line from its template byte for byte as logger.info() does', () => {
-    fc.assert(
-      fc.property(
-        fc.record({
-          request_id: fc.option(fc.string({ unit: 'binary', maxLength: 40 }), { nil: undefined }),
-          trace_id: fc.option(fc.oneof(fc.stringMatching(/^[0-9a-f]{32}$/), fc.string({ maxLength: 8 })), { nil: undefined }),
-          method: fc.constantFrom('GET', 'POST', 'OTHER'),
-          route: fc.string({ unit: 'binary', maxLength: 40 }),
-          path: fc.string({ unit: 'binary', maxLength: 80 }),
-          status_code: fc.integer({ min: 100, max: 599 }),
-          duration_ms: fc.oneof(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY)),
-        }),
-        (line: AccessLineFields) => {
-          const { direct, viaPino, directLogger, pinoLogger } = loggers();
-          expect(writeAccessLine(directLogger, line)).toBe(true);
-          pinoLogger.info(line, 'request completed');
-          expect(direct.raw.map(withoutTime)).toEqual(viaPino.raw.map(withoutTime));
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-
-  it('leaves a logger that is not a plain pino logger to logger.info() (returns false, writes nothing)', () => {
-    const notPino = { isLevelEnabled: () => true } as unknown as Parameters<typeof writeAccessLine>[0];
-    const access = { request_id: 'r', trace_id: undefined, method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 };
-    expect(writeAccessLine(notPino, access)).toBe(false);
-    expect(writeInfoLine(notPino, access, 'request completed')).toBe(false);
+  it('leaves a logger that is not a plain pino logger to logger.info() (returns false)', () => {
+    const notPino = { isLevelEnabled: () => true } as unknown as Parameters<typeof writeInfoLine>[0];
+    expect(writeInfoLine(notPino, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 }, 'request completed')).toBe(false);
   });
 
   it('writes nothing when info is below the level', () => {
     const { direct, directLogger } = loggers('warn');
     expect(writeInfoLine(directLogger, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 }, 'request completed')).toBe(true);
-    const access = { request_id: 'r', trace_id: undefined, method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 };
-    expect(writeAccessLine(directLogger, access)).toBe(true);
     expect(direct.raw).toEqual([]);
   });
 });
