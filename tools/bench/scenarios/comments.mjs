@@ -5,70 +5,102 @@ import { median } from '../stats.mjs';
 import { children, header, pin, root } from '../runner.mjs';
 
 // 3. Query comments
+// Each worker process holds pg's own Client and the commenting one (comments on in one process, off in the other),
+// each on a connection of its own, so a comparison never crosses processes: two processes of one build differ by
+// more than a comment costs. The comments-on process also holds pg's Client on a second connection: its difference
+// to the first is the resolution of the measurement. Each round runs every client's queries in chunks of 250,
+// the clients of a process in turn, starting one further along each chunk; a round's figure is a client's mean over
+// its chunks, its added cost the difference to pg's Client in the same process and round, and the reported figures
+// the medians over the rounds.
+const CLIENTS = { on: ['plain', 'plain2', 'commenting'], off: ['plain', 'commenting'] };
+const CHUNK = 250;
+
 export async function commentsScenario(o, backends, results) {
   const procs = {};
-  for (const mode of ['plain', 'off', 'on']) {
-    const [command, ...rest] = [...pin(0), process.execPath, join(root, 'dist/tools/bench/query-comments.js')];
-    const child = spawn(command, rest, {
-      env: { ...process.env, BENCH_COMMENTS: mode, DATABASE_URL: backends.db.on },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    children.add(child);
-    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-    const next = async () => {
-      const { value, done } = await lines.next();
-      if (done) throw new Error(`query-comments (${mode}) exited early`);
-      return JSON.parse(value);
-    };
-    const ready = await next();
-    procs[mode] = { child, next, statement: ready.statement };
-  }
-  const batch = async (mode, n) => {
-    procs[mode].child.stdin.write(`run ${n}\n`);
-    const reply = await procs[mode].next();
-    return { ns: Number(reply.ns), cpuMicros: reply.cpuMicros };
-  };
-  for (const mode of Object.keys(procs)) await batch(mode, Math.min(o.queries, 2_000));
-  // Each round runs every client's queries in chunks of 1,000, interleaved (A B C A B C ...), so a slow patch of
-  // the machine lands on all three alike; a round's figure is each client's mean over its chunks.
-  const modes = ['plain', 'off', 'on'];
-  const chunk = Math.min(1_000, o.queries);
-  const samples = Object.fromEntries(modes.map((m) => [m, []]));
-  const cpuSamples = Object.fromEntries(modes.map((m) => [m, []]));
+  for (const mode of ['on', 'off']) procs[mode] = await startWorker(mode, backends.db.on);
+  const chunk = Math.min(CHUNK, o.queries);
+  for (const mode of ['on', 'off']) for (const client of CLIENTS[mode]) await procs[mode].batch(client, Math.min(o.queries, 2_000));
+  const rounds = { on: [], off: [] };
   for (let r = 0; r < o.rounds; r++) {
-    const ns = Object.fromEntries(modes.map((m) => [m, 0]));
-    const cpu = Object.fromEntries(modes.map((m) => [m, 0]));
+    const sums = Object.fromEntries(Object.entries(CLIENTS).map(([mode, clients]) => [mode, Object.fromEntries(clients.map((c) => [c, { ns: 0, cpuMicros: 0 }]))]));
+    let turn = r;
     for (let done = 0; done < o.queries; done += chunk) {
-      for (let i = 0; i < modes.length; i++) {
-        const mode = modes[(i + r + done / chunk) % modes.length];
-        const reply = await batch(mode, chunk);
-        ns[mode] += reply.ns;
-        cpu[mode] += reply.cpuMicros;
+      for (const mode of ['on', 'off']) {
+        const clients = CLIENTS[mode];
+        for (let i = 0; i < clients.length; i++) {
+          const client = clients[(i + turn) % clients.length];
+          const reply = await procs[mode].batch(client, chunk);
+          sums[mode][client].ns += reply.ns;
+          sums[mode][client].cpuMicros += reply.cpuMicros;
+        }
       }
+      turn++;
     }
     const total = Math.ceil(o.queries / chunk) * chunk;
-    for (const mode of modes) {
-      samples[mode].push(ns[mode] / total / 1e3);
-      cpuSamples[mode].push(cpu[mode] / total);
+    for (const mode of ['on', 'off']) {
+      const round = Object.fromEntries(Object.entries(sums[mode]).map(([c, s]) => [c, { us: s.ns / total / 1e3, cpu: s.cpuMicros / total }]));
+      rounds[mode].push(round);
     }
   }
   for (const { child } of Object.values(procs)) child.stdin.end();
-  const med = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
-  const rows = ['plain', 'off', 'on'].map((mode) => ({
-    variant: { plain: 'pg Client (no commenting client)', off: 'sqlCommentingClient, comments off', on: 'sqlCommentingClient, comments on' }[mode],
-    median: med[mode],
-    min: Math.min(...samples[mode]),
-    max: Math.max(...samples[mode]),
-    addedPercent: ((med[mode] - med.plain) / med.plain) * 100,
-    cpuMicrosPerQuery: median(cpuSamples[mode]),
-  }));
-  results.comments = { rows, statementOn: procs.on.statement, statementOff: procs.off.statement, queries: o.queries };
-  header(`Query comments (${o.queries} × SELECT $1::int through TypeORM per client and round, one connection, ${o.rounds} rounds, chunks of ${chunk} interleaved)`);
-  process.stdout.write('| client | µs/query median | min–max | added vs pg Client | client CPU µs/query |\n|---|---:|---:|---:|---:|\n');
+  const row = (variant, list, client) => {
+    const of = (f) => list.map(f);
+    return {
+      variant,
+      median: median(of((s) => s[client].us)),
+      min: Math.min(...of((s) => s[client].us)),
+      max: Math.max(...of((s) => s[client].us)),
+      addedPercent: median(of((s) => ((s[client].us - s.plain.us) / s.plain.us) * 100)),
+      cpuMicrosPerQuery: median(of((s) => s[client].cpu)),
+      addedCpuMicros: median(of((s) => s[client].cpu - s.plain.cpu)),
+    };
+  };
+  const rows = [
+    row('pg Client (no commenting client)', rounds.on, 'plain'),
+    row('pg Client, second connection (resolution)', rounds.on, 'plain2'),
+    row('sqlCommentingClient, comments off', rounds.off, 'commenting'),
+    row('sqlCommentingClient, comments on', rounds.on, 'commenting'),
+  ];
+  results.comments = {
+    rows,
+    statementOn: procs.on.statements.commenting,
+    statementOff: procs.off.statements.commenting,
+    statementPlain: procs.on.statements.plain,
+    queries: o.queries,
+  };
+  header(
+    `Query comments (${o.queries} × SELECT $1::int through TypeORM per client and round, one connection per client, ` +
+      `the clients compared inside one process, ${o.rounds} rounds, chunks of ${chunk} in turn)`,
+  );
+  process.stdout.write('| client | µs/query median | min–max | added vs pg Client | client CPU µs/query | added client CPU µs |\n|---|---:|---:|---:|---:|---:|\n');
+  const sign = (x) => (x >= 0 ? '+' : '');
   for (const r of rows) {
     process.stdout.write(
-      `| ${r.variant} | ${r.median.toFixed(1)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${r.addedPercent >= 0 ? '+' : ''}${r.addedPercent.toFixed(2)} % | ${r.cpuMicrosPerQuery.toFixed(2)} |\n`,
+      `| ${r.variant} | ${r.median.toFixed(1)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${sign(r.addedPercent)}${r.addedPercent.toFixed(2)} % | ` +
+        `${r.cpuMicrosPerQuery.toFixed(2)} | ${sign(r.addedCpuMicros)}${r.addedCpuMicros.toFixed(2)} |\n`,
     );
   }
-  process.stdout.write(`\nStatement as PostgreSQL saw it, comments on: ${procs.on.statement}\n`);
+  process.stdout.write(
+    `\nAdded: the median over the rounds of each round's difference to pg's Client in the same process; the second ` +
+      `connection's row is what two identical clients differ by.\nStatement as PostgreSQL saw it, comments on: ${procs.on.statements.commenting}\n`,
+  );
+}
+
+async function startWorker(mode, databaseUrl) {
+  const [command, ...rest] = [...pin(0), process.execPath, join(root, 'dist/tools/bench/query-comments.js')];
+  const child = spawn(command, rest, { env: { ...process.env, BENCH_COMMENTS: mode, DATABASE_URL: databaseUrl }, stdio: ['pipe', 'pipe', 'inherit'] });
+  children.add(child);
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`query-comments (${mode}) exited early`);
+    return JSON.parse(value);
+  };
+  const { statements } = await next();
+  const batch = async (client, n) => {
+    child.stdin.write(`run ${client} ${n}\n`);
+    const reply = await next();
+    return { ns: Number(reply.ns), cpuMicros: reply.cpuMicros };
+  };
+  return { child, statements, batch };
 }

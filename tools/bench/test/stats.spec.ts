@@ -54,6 +54,24 @@ describe('bench stats', () => {
     expect(targets[3].detail).toBe('10.0 µs vs 14.0 µs');
   });
 
+  it('judges the query comments on the added figures measured inside one process', () => {
+    const client = (variant: string, addedPercent: number, addedCpuMicros: number) => ({ variant, median: 100, addedPercent, cpuMicrosPerQuery: 50, addedCpuMicros });
+    const judge = (on: ReturnType<typeof client>) => {
+      const rows = [client('pg Client (no commenting client)', 0, 0), client('pg Client, second connection (resolution)', 0.3, -0.5), client('sqlCommentingClient, comments off', 0.4, 0.2), on];
+      return evaluateTargets({ comments: { rows } })
+        .filter((t: { name: string }) => t.name.startsWith('Query comments'))
+        .map((t: { met?: boolean; detail: string }) => [t.met, t.detail]);
+    };
+    expect(judge(client('sqlCommentingClient, comments on', 1.5, 2.5))).toEqual([
+      [true, '1.50 %'],
+      [true, '2.50 µs'],
+    ]);
+    expect(judge(client('sqlCommentingClient, comments on', 2.5, 3.5))).toEqual([
+      [false, '2.50 %'],
+      [false, '3.50 µs'],
+    ]);
+  });
+
   it('judges the queue target for each library that ran', () => {
     const queueRow = (library: string, v: string, changePercent: number) => ({ library, variant: `propagation and metrics ${v}`, changePercent, median: 1 });
     const targets = evaluateTargets({
