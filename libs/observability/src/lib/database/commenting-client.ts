@@ -96,7 +96,7 @@ function currentComment(options: SqlCommentingClientOptions, settings: SqlCommen
   return comment;
 }
 
-/** The tags of the current context, inserted in key order (the comment's order: no sort per statement). */
+/** The tags of the current context. */
 function currentTags(
   options: SqlCommentingClientOptions,
   settings: SqlCommentSettings | undefined,

@@ -10,6 +10,14 @@ describe('sqlcommenter', () => {
     expect(serializeSqlComment({})).toBe('');
   });
 
+  it('writes every key the module has in sorted order, whatever order they were given in', () => {
+    const tags = { tracestate: 'v=1', traceparent: 'p', source: 's', route: 'r', request_id: 'i', job: 'j', application: 'a' };
+    const comment = serializeSqlComment(tags);
+    const keys = [...comment.matchAll(/([a-z_]+)='/g)].map((m) => m[1]);
+    expect(keys).toEqual(Object.keys(tags).sort());
+    expect(comment).toContain("tracestate='v%3D1'");
+  });
+
   it('encodes the characters encodeURIComponent leaves alone that matter here', () => {
     expect(encodeSqlCommentValue("it's (a) *test*!")).toBe('it%27s%20%28a%29%20%2Atest%2A%21');
   });

@@ -16,10 +16,14 @@ const UNRESERVED = /^[A-Za-z0-9_.~-]*$/;
 /** encodeURIComponent throws on a lone UTF-16 surrogate: it becomes U+FFFD, as a UTF-8 encoder would write it. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-export type SqlTags = Record<string, string | undefined>;
+/** The keys the module writes, in sqlcommenter's (sorted) order. */
+const KEYS = ['application', 'job', 'request_id', 'route', 'source', 'traceparent', 'tracestate'] as const;
+export type SqlTags = Partial<Record<(typeof KEYS)[number], string>>;
 
-/** Tags with few distinct values (route templates, job names, the application) keep their encoded form here. */
-const BOUNDED_TAGS = new Set(['application', 'route', 'job', 'source']);
+/** Each key's `key='` (keys are unreserved: their own encoding), and whether its values are few (see below). */
+const PREFIXES = KEYS.map((key) => `${key}='`);
+/** Tags with few distinct values (the application, route templates, job names, the source) keep their encoding. */
+const BOUNDED = KEYS.map((key) => key === 'application' || key === 'job' || key === 'route' || key === 'source');
 const encodedCache = new Map<string, string>();
 const MAX_CACHED = 512;
 
@@ -33,24 +37,16 @@ function encodeBoundedValue(value: string): string {
 }
 
 export function serializeSqlComment(tags: SqlTags): string {
-  // One pass, no intermediate arrays: this runs for every statement.
-  const keys = Object.keys(tags);
-  // The module builds its tags in key order already: check, and sort only when they are not.
-  for (let i = 1; i < keys.length; i++) {
-    if (keys[i - 1] > keys[i]) {
-      keys.sort();
-      break;
-    }
-  }
+  // One pass over the fixed keys, already in order: this runs for the first statement of every request or job
+  // (no key list, order check or key lookup per comment: 0.27 -> 0.19 µs, docs/performance.md).
   let body = '';
-  for (const key of keys) {
-    const value = tags[key];
+  for (let i = 0; i < KEYS.length; i++) {
+    const value = tags[KEYS[i]];
     if (value === undefined || value === '') continue;
-    const encoded = BOUNDED_TAGS.has(key) ? encodeBoundedValue(value) : encodeSqlCommentValue(value);
-    // Keys are the module's few names: their encoding is kept like the bounded values'.
-    body += `${body ? ',' : ''}${encodeBoundedValue(key)}='${encoded}'`;
+    const encoded = BOUNDED[i] ? encodeBoundedValue(value) : encodeSqlCommentValue(value);
+    body = body === '' ? `${PREFIXES[i]}${encoded}'` : `${body},${PREFIXES[i]}${encoded}'`;
   }
-  return body ? `/*${body}*/` : '';
+  return body === '' ? '' : `/*${body}*/`;
 }
 
 /**
