@@ -38,7 +38,7 @@ async function measure(o, processes, results) {
   const url = (api) => `http://127.0.0.1:${api.port}/api/v1/repositories?limit=20`;
   // Every process is one entry of the alternation: `on#2` runs between `off#1` and `on-no-access-log#2`, and so on.
   const entries = Object.fromEntries(VARIANTS.flatMap((v) => processes[v].map((api, i) => [`${v}#${i + 1}`, api])));
-  for (const api of Object.values(entries)) wrk(url(api), o.warmup, o.connections);
+  for (const api of Object.values(entries)) wrk(url(api), o.apiWarmup, o.connections);
   // Besides throughput, the api's own CPU time per request: on two cores shared with PostgreSQL and wrk,
   // throughput swings with whatever else runs, CPU spent per request much less.
   const samples = await alternate(Object.keys(entries), o.rounds, async (entry) => {
@@ -68,7 +68,7 @@ async function measure(o, processes, results) {
   results.api = { rows, processes: o.apiProcesses };
   header(
     `The real api (GET /api/v1/repositories?limit=20 on PostgreSQL${o.pgLogStatements ? ' logging every statement' : ''}, ${o.connections} connections, ` +
-      `${o.apiProcesses} process${o.apiProcesses > 1 ? 'es' : ''} per variant, ${o.rounds} × ${o.duration} s each)`,
+      `${o.apiProcesses} process${o.apiProcesses > 1 ? 'es' : ''} per variant, each warmed up for ${o.apiWarmup} s, ${o.rounds} × ${o.duration} s each)`,
   );
   process.stdout.write(formatTable(rows, 'added µs/req vs off'));
   const [off, on, quiet] = rows;
