@@ -62,9 +62,8 @@ function parseArgs(argv) {
     rounds: num('rounds', 9, 1),
     duration: num('duration', 2, 1),
     warmup: num('warmup', 3, 1),
-    // The api's processes get faster for about 12 s of load before they hold (docs/performance.md, "The api's steady
-    // state"); a shorter warm-up measures them on the way there, the module's processes, with more code to optimise,
-    // further from it.
+    // The api's processes got faster for about 12 s of load before they held (docs/performance.md, "The api's steady
+    // state"); a shorter warm-up measures them on the way there.
     apiWarmup: num('api-warmup', 12, 1),
     connections: num('connections', 32, 8),
     // Each api beyond the shared on/off ones takes a Redis database from 5 up; Redis has 16 (0 to 15).

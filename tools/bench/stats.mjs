@@ -92,7 +92,7 @@ export function evaluateTargets(results) {
     cpuShare === undefined ? on && off && on.rps >= 0.92 * off.rps : cpuShare >= 0.92,
     on && off ? `${((on.rps / off.rps) * 100).toFixed(1)} % measured${cpuShare ? `, ${(cpuShare * 100).toFixed(1)} % by CPU time per request` : ''}` : 'not run',
   );
-  const comments = results.comments?.rows?.at(-1);
+  const comments = row(results.comments?.rows, 'sqlCommentingClient, comments on');
   add('Query comments add ≤ 2 % latency', comments && comments.addedPercent <= 2, comments ? `${comments.addedPercent.toFixed(2)} %` : 'not run');
   const addedCpu = comments?.addedCpuMicros;
   add('Query comments add ≤ 3 µs client CPU per statement', addedCpu === undefined ? undefined : addedCpu <= 3, addedCpu === undefined ? 'not run' : `${addedCpu.toFixed(2)} µs`);

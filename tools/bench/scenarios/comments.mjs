@@ -13,19 +13,20 @@ import { children, header, pin, root } from '../runner.mjs';
 // its chunks, its added cost the difference to pg's Client in the same process and round, and the reported figures
 // the medians over the rounds.
 const CLIENTS = { on: ['plain', 'plain2', 'commenting'], off: ['plain', 'commenting'] };
+const MODES = Object.keys(CLIENTS);
 const CHUNK = 250;
 
 export async function commentsScenario(o, backends, results) {
   const procs = {};
-  for (const mode of ['on', 'off']) procs[mode] = await startWorker(mode, backends.db.on);
+  for (const mode of MODES) procs[mode] = await startWorker(mode, backends.db.on);
   const chunk = Math.min(CHUNK, o.queries);
-  for (const mode of ['on', 'off']) for (const client of CLIENTS[mode]) await procs[mode].batch(client, Math.min(o.queries, 2_000));
+  for (const mode of MODES) for (const client of CLIENTS[mode]) await procs[mode].batch(client, Math.min(o.queries, 2_000));
   const rounds = { on: [], off: [] };
   for (let r = 0; r < o.rounds; r++) {
     const sums = Object.fromEntries(Object.entries(CLIENTS).map(([mode, clients]) => [mode, Object.fromEntries(clients.map((c) => [c, { ns: 0, cpuMicros: 0 }]))]));
     let turn = r;
     for (let done = 0; done < o.queries; done += chunk) {
-      for (const mode of ['on', 'off']) {
+      for (const mode of MODES) {
         const clients = CLIENTS[mode];
         for (let i = 0; i < clients.length; i++) {
           const client = clients[(i + turn) % clients.length];
@@ -37,7 +38,7 @@ export async function commentsScenario(o, backends, results) {
       turn++;
     }
     const total = Math.ceil(o.queries / chunk) * chunk;
-    for (const mode of ['on', 'off']) {
+    for (const mode of MODES) {
       const round = Object.fromEntries(Object.entries(sums[mode]).map(([c, s]) => [c, { us: s.ns / total / 1e3, cpu: s.cpuMicros / total }]));
       rounds[mode].push(round);
     }
