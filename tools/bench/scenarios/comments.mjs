@@ -5,15 +5,39 @@ import { median } from '../stats.mjs';
 import { children, header, pin, root } from '../runner.mjs';
 
 // 3. Query comments
-// Each worker process holds pg's own Client and the commenting one (comments on in one process, off in the other),
-// each on a connection of its own, so a comparison never crosses processes: two processes of one build differ by
-// more than a comment costs. The comments-on process also holds pg's Client on a second connection: its difference
-// to the first is the resolution of the measurement. Each round runs every client's queries in chunks of 250,
-// the clients of a process in turn, starting one further along each chunk; a round's figure is a client's mean over
-// its chunks, its added cost the difference to pg's Client in the same process and round, and the reported figures
-// the medians over the rounds.
+// Each worker process sends on one connection, through a sqlCommentingClient (comments on in one process, off in
+// the other), either with pg's own Client.query (the override bypassed) or with the commenting client's: the
+// comparison crosses neither processes nor PostgreSQL backends, which differ by more than a comment costs. The
+// comments-on process also runs pg's own query a second time: its difference to the first is the resolution of the
+// measurement. Each round runs about o.queries queries per client in chunks of 250, the clients of a process in turn
+// (below); a round's figure is a client's mean over its chunks, its added cost the difference to pg's query in the
+// same process and round, and the reported figures the medians over the rounds.
 const CLIENTS = { on: ['plain', 'plain2', 'commenting'], off: ['plain', 'commenting'] };
 const MODES = Object.keys(CLIENTS);
+// The order of a process's chunks: a cyclic de Bruijn sequence of its clients, in which each client follows each
+// client (itself included) exactly once per cycle. A chunk leaves garbage that the next chunk's collections pay for;
+// a plain rotation let pg's query follow the commenting client twice as often as its second run did (the
+// "resolution" then read −1.3 and −2.0 % in two runs), and never let the commenting client follow itself.
+function deBruijn(symbols) {
+  const k = symbols.length;
+  const a = [0, 0, 0];
+  const sequence = [];
+  const build = (t, p) => {
+    if (t > 2) {
+      if (2 % p === 0) sequence.push(...a.slice(1, p + 1));
+      return;
+    }
+    a[t] = a[t - p];
+    build(t + 1, p);
+    for (let j = a[t - p] + 1; j < k; j++) {
+      a[t] = j;
+      build(t + 1, t);
+    }
+  };
+  build(1, 1);
+  return sequence.map((i) => symbols[i]);
+}
+const ORDERS = Object.fromEntries(MODES.map((mode) => [mode, deBruijn(CLIENTS[mode])]));
 const CHUNK = 250;
 
 export async function commentsScenario(o, backends, results) {
@@ -22,45 +46,53 @@ export async function commentsScenario(o, backends, results) {
   const chunk = Math.min(CHUNK, o.queries);
   for (const mode of MODES) for (const client of CLIENTS[mode]) await procs[mode].batch(client, Math.min(o.queries, 2_000));
   const rounds = { on: [], off: [] };
+  // Each cycle's figures too: the added cost is the median over every cycle of every round (a cycle takes about a
+  // quarter of a second, so the machine drifts less within it than within a round).
+  const cycleFigures = { on: [], off: [] };
+  // A cycle of a process's sequence runs each of its k clients k times: enough cycles for o.queries per client.
+  const cycles = Object.fromEntries(MODES.map((m) => [m, Math.max(1, Math.ceil(o.queries / chunk / CLIENTS[m].length))]));
   for (let r = 0; r < o.rounds; r++) {
-    const sums = Object.fromEntries(Object.entries(CLIENTS).map(([mode, clients]) => [mode, Object.fromEntries(clients.map((c) => [c, { ns: 0, cpuMicros: 0 }]))]));
-    let turn = r;
-    for (let done = 0; done < o.queries; done += chunk) {
-      for (const mode of MODES) {
-        const clients = CLIENTS[mode];
-        for (let i = 0; i < clients.length; i++) {
-          const client = clients[(i + turn) % clients.length];
-          const reply = await procs[mode].batch(client, chunk);
-          sums[mode][client].ns += reply.ns;
-          sums[mode][client].cpuMicros += reply.cpuMicros;
+    const sums = Object.fromEntries(MODES.map((m) => [m, zero(m)]));
+    const cycleSums = Object.fromEntries(MODES.map((m) => [m, zero(m)]));
+    // The two processes take turns chunk by chunk, so every chunk follows one of the other process (on one core):
+    // a process's first chunk after the other's ran slower, and the first of each cycle was always pg's query.
+    const lists = Object.fromEntries(MODES.map((m) => [m, Array.from({ length: cycles[m] }, () => ORDERS[m]).flat()]));
+    for (let i = 0; i < Math.max(...MODES.map((m) => lists[m].length)); i++) {
+      for (const mode of MODES.filter((m) => i < lists[m].length)) {
+        const client = lists[mode][i];
+        const reply = await procs[mode].batch(client, chunk);
+        for (const into of [sums[mode][client], cycleSums[mode][client]]) {
+          into.n += chunk;
+          into.ns += reply.ns;
+          into.cpuMicros += reply.cpuMicros;
+        }
+        if ((i + 1) % ORDERS[mode].length === 0) {
+          cycleFigures[mode].push(figures(cycleSums[mode]));
+          cycleSums[mode] = zero(mode);
         }
       }
-      turn++;
     }
-    const total = Math.ceil(o.queries / chunk) * chunk;
-    for (const mode of MODES) {
-      const round = Object.fromEntries(Object.entries(sums[mode]).map(([c, s]) => [c, { us: s.ns / total / 1e3, cpu: s.cpuMicros / total }]));
-      rounds[mode].push(round);
-    }
+    for (const mode of MODES) rounds[mode].push(figures(sums[mode]));
   }
   for (const { child } of Object.values(procs)) child.stdin.end();
-  const row = (variant, list, client) => {
-    const of = (f) => list.map(f);
+  const row = (variant, mode, client) => {
+    const of = (f) => rounds[mode].map(f);
+    const ofCycles = (f) => cycleFigures[mode].map(f);
     return {
       variant,
       median: median(of((s) => s[client].us)),
       min: Math.min(...of((s) => s[client].us)),
       max: Math.max(...of((s) => s[client].us)),
-      addedPercent: median(of((s) => ((s[client].us - s.plain.us) / s.plain.us) * 100)),
+      addedPercent: median(ofCycles((s) => ((s[client].us - s.plain.us) / s.plain.us) * 100)),
       cpuMicrosPerQuery: median(of((s) => s[client].cpu)),
-      addedCpuMicros: median(of((s) => s[client].cpu - s.plain.cpu)),
+      addedCpuMicros: median(ofCycles((s) => s[client].cpu - s.plain.cpu)),
     };
   };
   const rows = [
-    row('pg Client (no commenting client)', rounds.on, 'plain'),
-    row('pg Client, second connection (resolution)', rounds.on, 'plain2'),
-    row('sqlCommentingClient, comments off', rounds.off, 'commenting'),
-    row('sqlCommentingClient, comments on', rounds.on, 'commenting'),
+    row('pg Client (commenting bypassed)', 'on', 'plain'),
+    row('pg Client again (resolution)', 'on', 'plain2'),
+    row('sqlCommentingClient, comments off', 'off', 'commenting'),
+    row('sqlCommentingClient, comments on', 'on', 'commenting'),
   ];
   results.comments = {
     rows,
@@ -70,8 +102,8 @@ export async function commentsScenario(o, backends, results) {
     queries: o.queries,
   };
   header(
-    `Query comments (${o.queries} × SELECT $1::int through TypeORM per client and round, one connection per client, ` +
-      `the clients compared inside one process, ${o.rounds} rounds, chunks of ${chunk} in turn)`,
+    `Query comments (about ${o.queries} × SELECT $1::int through TypeORM per client and round, one connection, ` +
+      `the clients compared on it inside one process, ${o.rounds} rounds, chunks of ${chunk} in turn)`,
   );
   process.stdout.write('| client | µs/query median | min–max | added vs pg Client | client CPU µs/query | added client CPU µs |\n|---|---:|---:|---:|---:|---:|\n');
   const sign = (x) => (x >= 0 ? '+' : '');
@@ -82,9 +114,19 @@ export async function commentsScenario(o, backends, results) {
     );
   }
   process.stdout.write(
-    `\nAdded: the median over the rounds of each round's difference to pg's Client in the same process; the second ` +
-      `connection's row is what two identical clients differ by.\nStatement as PostgreSQL saw it, comments on: ${procs.on.statements.commenting}\n`,
+    `\nAdded: the median over every cycle of the rounds of its difference to pg's query in the same process; the row ` +
+      `"again" is what two runs of pg's own query differ by.\nStatement as PostgreSQL saw it, comments on: ${procs.on.statements.commenting}\n`,
   );
+}
+
+/** A process's empty sums, one per client. */
+function zero(mode) {
+  return Object.fromEntries(CLIENTS[mode].map((c) => [c, { n: 0, ns: 0, cpuMicros: 0 }]));
+}
+
+/** Per client: µs per query and client CPU µs per query. */
+function figures(sums) {
+  return Object.fromEntries(Object.entries(sums).map(([c, s]) => [c, { us: s.ns / s.n / 1e3, cpu: s.cpuMicros / s.n }]));
 }
 
 async function startWorker(mode, databaseUrl) {

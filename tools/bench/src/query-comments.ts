@@ -1,12 +1,14 @@
-// The query-comment scenario's worker process: a Nest application context with ObservabilityModule and TypeORM,
-// holding three data sources of one connection each, so the clients share one process (one heap, one JIT state):
-//   plain:      pg's own Client (no commenting client at all),
-//   plain2:     pg's own Client again, on a second connection: how far two connections differ when nothing does,
-//   commenting: sqlCommentingClient(), with comments on or off as BENCH_COMMENTS says (on | off).
-// Separate processes of one build differ by more than the comment costs (docs/performance.md, "Fourth look"); here
-// the scenario alternates the clients in one process and compares them chunk by chunk.
-// It reads `run <client> <n>` lines on stdin, runs n small queries one after another on that client, each in its
-// own correlation context (as requests would), and answers one JSON line `{"ns": <elapsed>, "cpuMicros": <its own
+// The query-comment scenario's worker process: a Nest application context with ObservabilityModule and TypeORM on
+// one data source of one connection, whose pg client is a sqlCommentingClient (comments on or off as BENCH_COMMENTS
+// says: on | off). The clients under comparison are two ways of sending on that one connection:
+//   plain:      pg's own Client.query (the commenting client's override bypassed),
+//   plain2:     pg's own Client.query again: how far two runs differ when nothing does (the resolution),
+//   commenting: the sqlCommentingClient's query.
+// Separate processes of one build differ by more than the comment costs, and so do two connections (two PostgreSQL
+// backends) of one process (docs/performance.md, "Fifth look"): here one process, one connection and one backend
+// alternate the ways of sending chunk by chunk.
+// It reads `run <client> <n>` lines on stdin, runs n small queries one after another that way, each in its own
+// correlation context (as requests would), and answers one JSON line `{"ns": <elapsed>, "cpuMicros": <its own
 // CPU time>}` per batch: process.cpuUsage() counts microseconds, where /proc counts 10 ms ticks.
 import 'reflect-metadata';
 import { createInterface } from 'node:readline';
@@ -24,14 +26,19 @@ if (!url) throw new Error('DATABASE_URL is not set');
 
 const CLIENTS = ['plain', 'plain2', 'commenting'] as const;
 type ClientName = (typeof CLIENTS)[number];
-const dataSource = (name: ClientName) =>
-  TypeOrmModule.forRoot({
-    name,
-    type: 'postgres',
-    url,
-    extra: { max: 1, ...(name === 'commenting' ? { Client: sqlCommentingClient() } : {}) },
-    retryAttempts: 0,
-  });
+type Query = (...args: unknown[]) => unknown;
+
+// The one connection's client, kept when pg's pool makes it, so the bench can choose how it sends.
+const Commenting = sqlCommentingClient();
+const made: Array<{ query: Query }> = [];
+class RecordedClient extends Commenting {
+  constructor(...args: ConstructorParameters<typeof Commenting>) {
+    super(...args);
+    made.push(this as unknown as { query: Query });
+  }
+}
+const pgQuery = Object.getPrototypeOf(Commenting.prototype).query as Query;
+const commentingQuery = Commenting.prototype.query as Query;
 
 @Module({
   imports: [
@@ -42,10 +49,16 @@ const dataSource = (name: ClientName) =>
       queue: { enabled: false },
       database: { enabled: true, queryComments: mode === 'on' },
     }),
-    ...CLIENTS.map(dataSource),
+    TypeOrmModule.forRoot({ type: 'postgres', url, extra: { max: 1, Client: RecordedClient }, retryAttempts: 0 }),
   ],
 })
 class QueryBenchModule {}
+
+/** Sends the connection's next statements the way `client` names: an own property in front of the class's method. */
+function sendAs(client: ClientName): void {
+  if (made.length !== 1) throw new Error(`expected one pg client, found ${made.length}`);
+  made[0].query = client === 'commenting' ? commentingQuery : pgQuery;
+}
 
 async function runBatch(source: DataSource, n: number): Promise<{ ns: string; cpuMicros: number }> {
   const cpu = process.cpuUsage();
@@ -59,21 +72,23 @@ async function runBatch(source: DataSource, n: number): Promise<{ ns: string; cp
 }
 
 /** The statement as PostgreSQL saw it: it echoes the text back through pg_stat_activity. */
-async function seenStatement(source: DataSource): Promise<string> {
+async function seenStatement(source: DataSource, client: ClientName): Promise<string> {
+  sendAs(client);
   const [row] = await runWithRequestId('bench-check', () => source.query('SELECT query FROM pg_stat_activity WHERE pid = pg_backend_pid()'));
   return row.query;
 }
 
 async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(QueryBenchModule, { logger: false });
-  const sources = Object.fromEntries(CLIENTS.map((name) => [name, app.get<DataSource>(getDataSourceToken(name))])) as Record<ClientName, DataSource>;
-  const statements = { plain: await seenStatement(sources.plain), commenting: await seenStatement(sources.commenting) };
+  const source = app.get<DataSource>(getDataSourceToken());
+  const statements = { plain: await seenStatement(source, 'plain'), commenting: await seenStatement(source, 'commenting') };
   process.stdout.write(`${JSON.stringify({ ready: true, statements })}\n`);
   for await (const line of createInterface({ input: process.stdin })) {
     const [command, client, count] = line.trim().split(' ');
     if (command !== 'run') break;
     if (!(CLIENTS as readonly string[]).includes(client)) throw new Error(`unknown client ${client}`);
-    process.stdout.write(`${JSON.stringify(await runBatch(sources[client as ClientName], Number(count)))}\n`);
+    sendAs(client as ClientName);
+    process.stdout.write(`${JSON.stringify(await runBatch(source, Number(count)))}\n`);
   }
   await app.close();
 }

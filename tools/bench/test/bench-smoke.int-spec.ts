@@ -70,14 +70,14 @@ describe('npm run bench -- --smoke', () => {
 
   it('compared the query clients, and PostgreSQL saw the comment only from the commenting client with comments on', () => {
     expect(results.comments.rows.map((r) => r.variant)).toEqual([
-      'pg Client (no commenting client)',
-      'pg Client, second connection (resolution)',
+      'pg Client (commenting bypassed)',
+      'pg Client again (resolution)',
       'sqlCommentingClient, comments off',
       'sqlCommentingClient, comments on',
     ]);
     expect(results.comments.statementOn).toContain("request_id='bench-check'");
     expect(results.comments.statementOff).not.toContain('/*');
-    // pg's own Client beside the commenting one, in the process with comments on: its statements go as they are.
+    // pg's own query on the commenting client's connection, in the process with comments on: statements go as they are.
     expect(results.comments.statementPlain).not.toContain('/*');
   });
 

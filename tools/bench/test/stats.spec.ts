@@ -57,7 +57,7 @@ describe('bench stats', () => {
   it('judges the query comments on the added figures measured inside one process', () => {
     const client = (variant: string, addedPercent: number, addedCpuMicros: number) => ({ variant, median: 100, addedPercent, cpuMicrosPerQuery: 50, addedCpuMicros });
     const judge = (on: ReturnType<typeof client>) => {
-      const rows = [client('pg Client (no commenting client)', 0, 0), client('pg Client, second connection (resolution)', 0.3, -0.5), client('sqlCommentingClient, comments off', 0.4, 0.2), on];
+      const rows = [client('pg Client (commenting bypassed)', 0, 0), client('pg Client again (resolution)', 0.3, -0.5), client('sqlCommentingClient, comments off', 0.4, 0.2), on];
       return evaluateTargets({ comments: { rows } })
         .filter((t: { name: string }) => t.name.startsWith('Query comments'))
         .map((t: { met?: boolean; detail: string }) => [t.met, t.detail]);
