@@ -5,7 +5,7 @@ import type { HttpMetrics } from '../metrics/http-metrics.js';
 import { methodLabel } from '../core/labels.js';
 import { UNMATCHED_ROUTE } from '../core/constants.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
-import { writeInfoLine, type FixedFields } from '../logging/fixed-line.js';
+import { writeAccessLine, type AccessLine } from '../logging/fixed-line.js';
 import { releaseRequest, requestPath, type RequestRecord } from './request-record.js';
 import { routeTemplateOf } from './route-template.js';
 
@@ -64,7 +64,7 @@ export class HttpObserver {
     try {
       const path = requestPath(req);
       if (this.isExcluded(path)) return;
-      const line: FixedFields = {
+      const line: AccessLine = {
         request_id: record.requestId,
         trace_id: record.traceId,
         method: methodLabel(req.method),
@@ -73,7 +73,7 @@ export class HttpObserver {
         status_code: statusCode,
         duration_ms: Math.round(durationSeconds * 1e6) / 1e3,
       };
-      if (!writeInfoLine(logger, line, 'request completed')) logger.info(line, 'request completed');
+      if (!writeAccessLine(logger, line)) logger.info(line, 'request completed');
     } catch (error) {
       this.internal.record('access-log', error);
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { resolveOptions } from '../options/resolve-options.js';
-import { writeInfoLine, type FixedFields } from './fixed-line.js';
+import { writeAccessLine, writeInfoLine, type AccessLine, type FixedFields } from './fixed-line.js';
 import { Registry } from 'prom-client';
 import { InternalErrors } from '../core/internal-errors.js';
 import { createPinoLogger } from './pino-logger.js';
@@ -49,6 +49,30 @@ describe('writeInfoLine', () => {
     );
   });
 
+  it('writes access lines as writeInfoLine and logger.info() do, byte for byte', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          request_id: fc.option(fc.string({ maxLength: 40 }), { nil: undefined }),
+          trace_id: fc.option(fc.stringMatching(/^[0-9a-f]{32}$/), { nil: undefined }),
+          method: fc.constantFrom('GET', 'POST', 'OTHER'),
+          route: fc.string({ unit: 'binary', maxLength: 40 }),
+          path: fc.string({ unit: 'binary', maxLength: 80 }),
+          status_code: fc.integer({ min: 100, max: 599 }),
+          duration_ms: fc.oneof(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.constant(Number.POSITIVE_INFINITY)),
+        }),
+        (line: AccessLine) => {
+          const { direct, viaPino, directLogger, pinoLogger } = loggers();
+          expect(writeAccessLine(directLogger, line)).toBe(true);
+          writeInfoLine(directLogger, { ...line }, 'request completed');
+          pinoLogger.info(line, 'request completed');
+          expect(direct.raw.map(withoutTime)).toEqual([...viaPino.raw, ...viaPino.raw].map(withoutTime));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('writes byte for byte what logger.info() writes: job lines, any message', () => {
     fc.assert(
       fc.property(
@@ -75,11 +99,13 @@ describe('writeInfoLine', () => {
   it('leaves a logger that is not a plain pino logger to logger.info() (returns false)', () => {
     const notPino = { isLevelEnabled: () => true } as unknown as Parameters<typeof writeInfoLine>[0];
     expect(writeInfoLine(notPino, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 }, 'request completed')).toBe(false);
+    expect(writeAccessLine(notPino, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 })).toBe(false);
   });
 
   it('writes nothing when info is below the level', () => {
     const { direct, directLogger } = loggers('warn');
     expect(writeInfoLine(directLogger, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 }, 'request completed')).toBe(true);
+    expect(writeAccessLine(directLogger, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 })).toBe(true);
     expect(direct.raw).toEqual([]);
   });
 });
