@@ -10,7 +10,9 @@
 // requests; --node-env=development runs the apis in development mode.
 //
 //   node tools/bench/soak.mjs [--requests=50000] [--phases=2] [--warmup=25000] [--modes=on,off] [--outage] [--node-env=production]
-//                             [--node-flags="--single-threaded"] [--json=tmp/bench/soak.json] [--no-build]
+//                             [--node-flags="--single-threaded"] [--processes=1] [--json=tmp/bench/soak.json] [--no-build]
+// --processes: apis per mode (the modes alternating), compared by their medians: V8 keeps the pages of its heap's
+// peak resident, and that peak moves by tens of MB between processes of one configuration (docs/performance.md).
 // --node-flags: flags for the apis' node (space-separated), e.g. V8's --single-threaded to see what its background
 // threads keep in malloc's arenas (docs/performance.md, "Where memory goes").
 import { execFileSync, spawn } from 'node:child_process';
@@ -21,6 +23,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePort, startPostgres, startRedis } from '../testing/services.js';
 import { OFF_FLAGS } from './runner.mjs';
+import { median } from './stats.mjs';
 
 const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
@@ -36,6 +39,8 @@ const MB = 2 ** 20;
 const OUTAGE = 'outage' in args;
 const NODE_ENV = String(args['node-env'] ?? 'production');
 const AFTER_OUTAGE = 25_000;
+const PROCESSES = Number(args.processes ?? 1);
+if (!Number.isInteger(PROCESSES) || PROCESSES < 1) throw new Error(`--processes must be a whole number from 1; got ${args.processes}`);
 const NODE_FLAGS = args['node-flags'] ? String(args['node-flags']).split(' ').filter(Boolean) : [];
 
 async function load(url, count) {
@@ -138,6 +143,8 @@ async function soak(mode, services) {
     return {
       mode,
       outage,
+      // What the process holds outside V8's heap pages, which keep the heap's peak (see probe.mjs).
+      plateauOutsideV8PagesMB: b.resident ? (b.rssBytes - b.resident.v8PagesBytes) / MB : undefined,
       requests: REQUESTS,
       failed: warm.failed + run.failed,
       requestsPerSecond: Math.round(REQUESTS / run.seconds),
@@ -156,12 +163,12 @@ function print(result) {
   const resourcesOf = (p) => Object.entries(p.activeResources).map(([k, v]) => `${k} ${v}`).join(', ');
   const what = `${result.mode === 'on' ? 'everything on' : 'every feature off'}, NODE_ENV=${NODE_ENV}`;
   console.log(`# Soak: ${REQUESTS} requests with fresh ids through the api (${what}), ${CONCURRENCY} at a time\n`);
-  console.log('| after | RSS MB | heap used MB | V8 heap committed MB | malloc main heap MB | other anonymous MB | files MB | CLS contexts created | CLS contexts alive | active resources | server listeners | process listeners |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|');
+  console.log('| after | RSS MB | heap used MB | V8 heap committed MB | V8 pages resident MB | malloc main heap MB | other anonymous MB | files MB | CLS contexts created | CLS contexts alive | active resources | server listeners | process listeners |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|');
   const mb = (bytes) => (bytes === undefined ? '?' : (bytes / MB).toFixed(1));
   for (const p of result.probes) {
     console.log(
-      `| ${p.after} | ${mb(p.rssBytes)} | ${mb(p.heapUsedBytes)} | ${mb(p.heapTotalBytes)} | ${mb(p.resident?.brkHeapBytes)} | ${mb(p.resident && p.resident.anonymousBytes - p.heapTotalBytes)} | ${mb(p.resident?.filesBytes)} | ${p.storesCreated} | ${p.storesLive} | ${resourcesOf(p)} | ${p.serverListeners} | ${p.processListeners} |`,
+      `| ${p.after} | ${mb(p.rssBytes)} | ${mb(p.heapUsedBytes)} | ${mb(p.heapTotalBytes)} | ${mb(p.resident?.v8PagesBytes)} | ${mb(p.resident?.brkHeapBytes)} | ${mb(p.resident?.anonymousBytes)} | ${mb(p.resident?.filesBytes)} | ${p.storesCreated} | ${p.storesLive} | ${resourcesOf(p)} | ${p.serverListeners} | ${p.processListeners} |`,
     );
   }
   console.log(`\nRSS growth after warm-up: ${result.rssGrowthMB.toFixed(1)} MB; heap growth: ${result.heapGrowthMB.toFixed(1)} MB; ${result.requestsPerSecond} requests/s; ${result.failed} failed`);
@@ -177,15 +184,33 @@ async function main() {
   try {
     execFileSync(process.execPath, [join(root, 'dist/apps/api/migrate.js')], { env: { ...process.env, DATABASE_URL: postgres.url }, stdio: 'pipe' });
     const results = [];
-    for (const mode of MODES) {
-      results.push(await soak(mode, services));
-      print(results.at(-1));
+    // With --processes=N, each mode's apis run one after the other, the modes alternating: processes of one
+    // configuration end tens of MB apart (V8's heap pages), so modes are compared by their medians.
+    for (let i = 0; i < PROCESSES; i++) {
+      for (const mode of MODES) {
+        results.push(await soak(mode, services));
+        print(results.at(-1));
+      }
     }
-    const on = results.find((r) => r.mode === 'on');
-    const off = results.find((r) => r.mode === 'off');
-    if (on && off) console.log(`Resident memory at the end: everything on ${on.plateauRssMB.toFixed(1)} MB, every feature off ${off.plateauRssMB.toFixed(1)} MB: ${(on.plateauRssMB - off.plateauRssMB).toFixed(1)} MB more\n`);
+    const of = (mode) => results.filter((r) => r.mode === mode);
+    const medianOf = (list, key) => median(list.map((r) => r[key]));
+    if (of('on').length && of('off').length) {
+      const line = (key, what) => {
+        const [on, off] = [medianOf(of('on'), key), medianOf(of('off'), key)];
+        const each = (mode) => of(mode).map((r) => r[key].toFixed(1)).join(' / ');
+        return `${what}: everything on ${on.toFixed(1)} MB (${each('on')}), every feature off ${off.toFixed(1)} MB (${each('off')}): ${(on - off).toFixed(1)} MB more`;
+      };
+      console.log(`At the end, ${PROCESSES > 1 ? `medians of ${PROCESSES} processes per mode` : 'one process per mode'}:`);
+      console.log(`- ${line('plateauRssMB', 'resident memory')}`);
+      if (results.every((r) => r.plateauOutsideV8PagesMB !== undefined)) console.log(`- ${line('plateauOutsideV8PagesMB', "resident memory outside V8's heap pages")}`);
+      console.log('');
+    }
     // The first mode's figures at the top level, as before; every mode's under `modes`.
-    const output = { ...results[0], modes: Object.fromEntries(results.map((r) => [r.mode, r])) };
+    const output = {
+      ...results[0],
+      modes: Object.fromEntries(MODES.map((mode) => [mode, of(mode)[0]])),
+      processes: Object.fromEntries(MODES.map((mode) => [mode, of(mode).map(({ probes, ...figures }) => figures)])),
+    };
     mkdirSync(dirname(json), { recursive: true });
     writeFileSync(json, `${JSON.stringify(output, null, 2)}\n`);
     console.log(`Results as JSON: ${json}`);
