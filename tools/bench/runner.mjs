@@ -166,7 +166,7 @@ export async function startBackends(o) {
  * decides what V8 optimised, and one run measured seeded processes 13 to 21 µs per GET slower than fresh ones (a
  * second run, two processes per history, found no difference: docs/performance.md).
  */
-async function startSeededApi(postgres, database, label, env) {
+async function startSeededApi(postgres, database, label, env, entry) {
   const admin = new pg.Client({ connectionString: postgres.url });
   await admin.connect();
   try {
@@ -176,7 +176,7 @@ async function startSeededApi(postgres, database, label, env) {
   }
   const databaseUrl = postgres.url.replace(/\/postgres$/, `/${database}`);
   execFileSync(process.execPath, [join(root, 'dist/apps/api/migrate.js')], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'pipe' });
-  const api = await startApi(label, { ...env, DATABASE_URL: databaseUrl });
+  const api = await startApi(label, { ...env, DATABASE_URL: databaseUrl }, entry);
   const repositories = [];
   try {
     for (let i = 0; i < 50; i++) {
@@ -195,10 +195,13 @@ async function startSeededApi(postgres, database, label, env) {
   return Object.assign(api, { databaseUrl, repositories });
 }
 
-/** The built api on a free port, with its database, Redis and feature flags in `env`; ready once /health answers. */
-async function startApi(label, env) {
+/**
+ * The built api on a free port, with its database, Redis and feature flags in `env`; ready once /health answers.
+ * `entry`: another build of it (api-hooks.mjs's), beside dist/apps/api/main.js.
+ */
+async function startApi(label, env, entry = join(root, 'dist/apps/api/main.js')) {
   const port = await freePort();
-  return startServer(`api (${label})`, process.execPath, [join(root, 'dist/apps/api/main.js')], {
+  return startServer(`api (${label})`, process.execPath, [entry], {
     env: { PORT: String(port), LOG_LEVEL: 'info', ...env },
     readyUrl: `http://127.0.0.1:${port}/health`,
   });
@@ -222,7 +225,7 @@ async function startApis(o, postgres, redis) {
     apis,
     repositories,
     /** One more api on a database of its own, seeded like the others: every api under comparison has one history. */
-    startSeededApi: (database, label, env) => startSeededApi(postgres, database, label, env),
+    startSeededApi: (database, label, env, entry) => startSeededApi(postgres, database, label, env, entry),
     async stopApis() {
       for (const api of Object.values(apis)) await api.stop();
     },

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// What the module's per-request work costs the real api, measured inside one process: separate processes of one
+// build differ by more than that (docs/performance.md, "Fifth look"). A diagnostic, not a scenario of the bench:
+// it copies the built api (dist/apps/api/main.js, from `npm run bench` or `nx run api:build`) to main-hooks.js
+// beside it, with a switch at each per-request hook of the module, and SIGUSR1 flips the switches of a process.
+// Each process switches the parts named for it; each round measures it as it is, flips it, and measures again.
+//
+//   node tools/bench/api-hooks.mjs [--parts="all;sql;line;all"] [--rounds=10] [--seconds=3] [--warmup=12]
+//
+// --parts: one process per `;`-separated entry; an entry is `all` or a `,`-list of
+//   http   the request opener (id, response header, context, RED metrics, access line; Express's entry point too)
+//   line   the access line only
+//   sql    the query comments
+//   sub    the TypeORM subscriber (db_query_duration_seconds)
+// Switched off, the module's routes (the metrics path) and its timers stay: the figure is the per-request work.
+// The switches are text replacements in the bundle; one that no longer matches exactly once stops the script.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { median } from './stats.mjs';
+import { cpuSeconds, root, startBackends, wrk } from './runner.mjs';
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
+const PARTS = ['http', 'line', 'sql', 'sub'];
+const entries = String(args.parts ?? 'all;all').split(';').map((e) => (e === 'all' ? PARTS : e.split(',')));
+for (const part of entries.flat()) if (!PARTS.includes(part)) throw new Error(`--parts: unknown part ${part} (${PARTS.join(', ')}, or all)`);
+const ROUNDS = Number(args.rounds ?? 10);
+const SECONDS = Number(args.seconds ?? 3);
+const WARMUP = Number(args.warmup ?? 12);
+
+/** [part, text in the bundle, text with the switch]: each text must occur exactly once. */
+const SWITCHES = [
+  ['http', 'server.prependListener("request", (req, res) => {', 'server.prependListener("request", (req, res) => {\nif (globalThis.__hooksOff?.http) return;'],
+  ['http', 'if (requestRecord(req)) return handle.call(this, req, res, callback);', 'if (globalThis.__hooksOff?.http || requestRecord(req)) return handle.call(this, req, res, callback);'],
+  ['line', 'const logger = this.accessLogger;', 'const logger = globalThis.__hooksOff?.line ? undefined : this.accessLogger;'],
+  ['sql', 'const enabled = settings2 ? settings2.enabled : standalone;', 'const enabled = !globalThis.__hooksOff?.sql && (settings2 ? settings2.enabled : standalone);'],
+  ['sub', 'afterQuery(event) {', 'afterQuery(event) {\nif (globalThis.__hooksOff?.sub) return;'],
+];
+
+function buildSwitchable() {
+  let bundle = readFileSync(join(root, 'dist/apps/api/main.js'), 'utf8');
+  for (const [part, text, switched] of SWITCHES) {
+    const count = bundle.split(text).length - 1;
+    if (count !== 1) throw new Error(`the ${part} switch's text occurs ${count} times in dist/apps/api/main.js, not once: ${text}`);
+    bundle = bundle.replace(text, switched);
+  }
+  const flip = `process.on('SIGUSR1', () => { globalThis.__hooksOff = globalThis.__hooksOff ? undefined : Object.fromEntries((process.env.HOOKS_PARTS ?? '').split(',').map((p) => [p, true])); });\n`;
+  const entry = join(root, 'dist/apps/api/main-hooks.js');
+  writeFileSync(entry, flip + bundle);
+  return entry;
+}
+
+async function main() {
+  const entry = buildSwitchable();
+  const backends = await startBackends({});
+  const apis = [];
+  try {
+    await backends.stopApis();
+    for (const [i, parts] of entries.entries()) {
+      apis.push(await backends.startSeededApi(`bench_hooks_${i}`, `hooks ${i}`, { REDIS_URL: backends.redisUrl.db(5 + i), HOOKS_PARTS: parts.join(',') }, entry));
+    }
+    const url = (api) => `http://127.0.0.1:${api.port}/api/v1/repositories?limit=20`;
+    for (const api of apis) wrk(url(api), WARMUP, 32);
+    const cpuPerRequest = (api) => {
+      const before = cpuSeconds(api.child.pid);
+      const { requests } = wrk(url(api), SECONDS, 32);
+      return ((cpuSeconds(api.child.pid) - before) * 1e6) / requests;
+    };
+    const off = apis.map(() => false);
+    const figures = apis.map(() => ({ on: [], off: [], paired: [] }));
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const [i, api] of apis.entries()) {
+        const first = { off: off[i], cpu: cpuPerRequest(api) };
+        api.child.kill('SIGUSR1');
+        off[i] = !off[i];
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const second = cpuPerRequest(api);
+        const [on, without] = first.off ? [second, first.cpu] : [first.cpu, second];
+        figures[i].on.push(on);
+        figures[i].off.push(without);
+        figures[i].paired.push(on - without);
+      }
+    }
+    console.log(`# The module's per-request hooks in the api, switched inside each process (${ROUNDS} rounds of ${SECONDS} s on and off)\n`);
+    console.log('| process | switched | CPU µs/request, on | switched off | added (median of paired rounds) | keeps |\n|---|---|---:|---:|---:|---:|');
+    for (const [i, f] of figures.entries()) {
+      const [on, without] = [median(f.on), median(f.off)];
+      console.log(`| ${i + 1} | ${entries[i].join(', ')} | ${on.toFixed(0)} | ${without.toFixed(0)} | ${median(f.paired).toFixed(1)} | ${((without / on) * 100).toFixed(1)} % |`);
+    }
+  } finally {
+    for (const api of apis) await api.stop();
+    await backends.stop();
+    rmSync(entry, { force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(`api-hooks failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);
