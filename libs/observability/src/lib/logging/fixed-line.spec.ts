@@ -25,19 +25,22 @@ function loggers(level: 'info' | 'warn' = 'info') {
 /** A raw line without its time, which differs by a millisecond or two between the two writes. */
 const withoutTime = (raw: string) => raw.replace(/"time":\d+,/, '');
 
+/** Access lines with any path, route and ids; durations include a non-finite one (written as null). */
+const accessLines = fc.record({
+  request_id: fc.option(fc.string({ maxLength: 40 }), { nil: undefined }),
+  trace_id: fc.option(fc.stringMatching(/^[0-9a-f]{32}$/), { nil: undefined }),
+  method: fc.constantFrom('GET', 'POST', 'OTHER'),
+  route: fc.string({ unit: 'binary', maxLength: 40 }),
+  path: fc.string({ unit: 'binary', maxLength: 80 }),
+  status_code: fc.integer({ min: 100, max: 599 }),
+  duration_ms: fc.oneof(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.constant(Number.POSITIVE_INFINITY)),
+});
+
 describe('writeInfoLine', () => {
   it('writes byte for byte what logger.info() writes: access lines with any path, route and ids', () => {
     fc.assert(
       fc.property(
-        fc.record({
-          request_id: fc.option(fc.string({ maxLength: 40 }), { nil: undefined }),
-          trace_id: fc.option(fc.stringMatching(/^[0-9a-f]{32}$/), { nil: undefined }),
-          method: fc.constantFrom('GET', 'POST', 'OTHER'),
-          route: fc.string({ maxLength: 40 }),
-          path: fc.string({ unit: 'binary', maxLength: 80 }),
-          status_code: fc.integer({ min: 100, max: 599 }),
-          duration_ms: fc.double({ min: 0, max: 1e6, noNaN: true }),
-        }),
+        accessLines,
         (line: FixedFields) => {
           const { direct, viaPino, directLogger, pinoLogger } = loggers();
           expect(writeInfoLine(directLogger, line, 'request completed')).toBe(true);
@@ -52,15 +55,7 @@ describe('writeInfoLine', () => {
   it('writes access lines as writeInfoLine and logger.info() do, byte for byte', () => {
     fc.assert(
       fc.property(
-        fc.record({
-          request_id: fc.option(fc.string({ maxLength: 40 }), { nil: undefined }),
-          trace_id: fc.option(fc.stringMatching(/^[0-9a-f]{32}$/), { nil: undefined }),
-          method: fc.constantFrom('GET', 'POST', 'OTHER'),
-          route: fc.string({ unit: 'binary', maxLength: 40 }),
-          path: fc.string({ unit: 'binary', maxLength: 80 }),
-          status_code: fc.integer({ min: 100, max: 599 }),
-          duration_ms: fc.oneof(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.constant(Number.POSITIVE_INFINITY)),
-        }),
+        accessLines,
         (line: AccessLine) => {
           const { direct, viaPino, directLogger, pinoLogger } = loggers();
           expect(writeAccessLine(directLogger, line)).toBe(true);
