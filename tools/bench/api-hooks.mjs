@@ -17,7 +17,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { median } from './stats.mjs';
-import { cpuSeconds, root, startBackends, wrk } from './runner.mjs';
+import { root, startBackends, wrk, wrkWithCpu } from './runner.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const PARTS = ['http', 'line', 'sql', 'sub'];
@@ -60,11 +60,7 @@ async function main() {
     }
     const url = (api) => `http://127.0.0.1:${api.port}/api/v1/repositories?limit=20`;
     for (const api of apis) wrk(url(api), WARMUP, 32);
-    const cpuPerRequest = (api) => {
-      const before = cpuSeconds(api.child.pid);
-      const { requests } = wrk(url(api), SECONDS, 32);
-      return ((cpuSeconds(api.child.pid) - before) * 1e6) / requests;
-    };
+    const cpuPerRequest = (api) => wrkWithCpu(url(api), SECONDS, 32, api.child.pid).cpuMicrosPerRequest;
     const off = apis.map(() => false);
     const figures = apis.map(() => ({ on: [], off: [], paired: [] }));
     for (let r = 0; r < ROUNDS; r++) {

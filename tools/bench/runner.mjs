@@ -120,6 +120,14 @@ export function cpuSeconds(pid) {
   }
 }
 
+/** wrk against a server, with the CPU time the server (`pid`) spent per request meanwhile (undefined without /proc). */
+export function wrkWithCpu(url, seconds, connections, pid) {
+  const before = cpuSeconds(pid);
+  const sample = wrk(url, seconds, connections);
+  const after = cpuSeconds(pid);
+  return { ...sample, cpuMicrosPerRequest: before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / sample.requests };
+}
+
 /** Runs `measure(variant)` for every variant, rounds times, rotating the order; returns samples per variant. */
 export async function alternate(variants, rounds, measure) {
   const samples = Object.fromEntries(variants.map((v) => [v, []]));

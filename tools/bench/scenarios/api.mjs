@@ -1,5 +1,5 @@
 import { formatTable, median, summarize } from '../stats.mjs';
-import { wrk, cpuSeconds, alternate, header, OFF_FLAGS } from '../runner.mjs';
+import { wrk, wrkWithCpu, alternate, header, OFF_FLAGS } from '../runner.mjs';
 
 const VARIANTS = ['off', 'on', 'on-no-access-log'];
 const LABEL = { off: 'observability off', on: 'observability on', 'on-no-access-log': 'observability on, no access line' };
@@ -41,13 +41,9 @@ async function measure(o, processes, results) {
   for (const api of Object.values(entries)) wrk(url(api), o.apiWarmup, o.connections);
   // Besides throughput, the api's own CPU time per request: on two cores shared with PostgreSQL and wrk,
   // throughput swings with whatever else runs, CPU spent per request much less.
-  const samples = await alternate(Object.keys(entries), o.rounds, async (entry) => {
-    const pid = entries[entry].child.pid;
-    const before = cpuSeconds(pid);
-    const sample = wrk(url(entries[entry]), o.duration, o.connections);
-    const after = cpuSeconds(pid);
-    return { ...sample, cpuMicrosPerRequest: before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / sample.requests };
-  });
+  const samples = await alternate(Object.keys(entries), o.rounds, async (entry) =>
+    wrkWithCpu(url(entries[entry]), o.duration, o.connections, entries[entry].child.pid),
+  );
   const of = (v) => Object.keys(entries).filter((e) => e.startsWith(`${v}#`));
   const pooled = (v) => of(v).flatMap((e) => samples[e]);
   const cpuMedian = (list) => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { formatTable, median, summarize } from '../stats.mjs';
-import { startServer, wrk, alternate, header, root, cpuSeconds } from '../runner.mjs';
+import { startServer, wrk, wrkWithCpu, alternate, header, root } from '../runner.mjs';
 
 // 1. HTTP overhead on the bench app
 const HTTP_VARIANTS = ['bare', 'otel', 'otel-all', 'off', 'correlation', 'metrics', 'errors', 'access-log', 'all-no-access-log', 'all'];
@@ -25,11 +25,8 @@ export async function httpScenario(o, results) {
     for (const v of names) wrk(url(v), o.warmup, o.connections);
     // Besides throughput, the server's own CPU time per request: throughput swings with the machine, CPU per request less.
     const samples = await alternate(names, o.rounds, async (v) => {
-      const pid = servers[v].child.pid;
-      const before = cpuSeconds(pid);
-      const sample = wrk(url(v), o.duration, o.connections);
-      const after = cpuSeconds(pid);
-      return { ...sample, cpuMicros: before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / sample.requests };
+      const { cpuMicrosPerRequest, ...sample } = wrkWithCpu(url(v), o.duration, o.connections, servers[v].child.pid);
+      return { ...sample, cpuMicros: cpuMicrosPerRequest };
     });
     for (const server of Object.values(servers)) await server.stop();
     const otelSpans = servers.otel && /"otelSpansExported":(\d+)/.exec(servers.otel.stderr())?.[1];
