@@ -5,13 +5,15 @@
 // beside it, with a switch at each per-request hook of the module, and SIGUSR1 flips the switches of a process.
 // Each process switches the parts named for it; each round measures it as it is, flips it, and measures again.
 //
-//   node tools/bench/api-hooks.mjs [--parts="all;sql;line;all"] [--rounds=10] [--seconds=3] [--warmup=12]
+//   node tools/bench/api-hooks.mjs [--parts="all;sql;line;all"] [--rounds=10] [--seconds=3] [--warmup=12] [--spin-micros=10]
 //
 // --parts: one process per `;`-separated entry; an entry is `all` or a `,`-list of
 //   http   the request opener (id, response header, context, RED metrics, access line; Express's entry point too)
 //   line   the access line only
 //   sql    the query comments
 //   sub    the TypeORM subscriber (db_query_duration_seconds)
+//   spin   not the module's: a busy loop of --spin-micros µs of CPU per request, switched like a part (calibration:
+//          what the measurement makes of a known cost; the module's hooks stay on in such a process)
 // Switched off, the module's routes (the metrics path) and its timers stay: the figure is the per-request work.
 // The switches are text replacements in the bundle; one that no longer matches exactly once stops the script.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +24,8 @@ import { root, startBackends, wrk, wrkWithCpu } from './runner.mjs';
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const PARTS = ['http', 'line', 'sql', 'sub'];
 const entries = String(args.parts ?? 'all;all').split(';').map((e) => (e === 'all' ? PARTS : e.split(',')));
-for (const part of entries.flat()) if (!PARTS.includes(part)) throw new Error(`--parts: unknown part ${part} (${PARTS.join(', ')}, or all)`);
+for (const part of entries.flat()) if (!PARTS.includes(part) && part !== 'spin') throw new Error(`--parts: unknown part ${part} (${PARTS.join(', ')}, spin, or all)`);
+const SPIN_MICROS = Number(args['spin-micros'] ?? 10);
 const ROUNDS = Number(args.rounds ?? 10);
 const SECONDS = Number(args.seconds ?? 3);
 const WARMUP = Number(args.warmup ?? 12);
@@ -44,8 +47,16 @@ function buildSwitchable() {
     bundle = bundle.replace(text, switched);
   }
   const flip = `process.on('SIGUSR1', () => { globalThis.__hooksOff = globalThis.__hooksOff ? undefined : Object.fromEntries((process.env.HOOKS_PARTS ?? '').split(',').map((p) => [p, true])); });\n`;
+  // The calibration: every server's 'request' event spins first while the process's spin part is on.
+  const spin = `import __http from 'node:http';
+const __spinMs = (process.env.HOOKS_PARTS ?? '').split(',').includes('spin') ? Number(process.env.SPIN_MICROS) / 1000 : 0;
+const __emit = __http.Server.prototype.emit;
+__http.Server.prototype.emit = function (event, ...rest) {
+  if (event === 'request' && __spinMs > 0 && !globalThis.__hooksOff?.spin) { const end = performance.now() + __spinMs; while (performance.now() < end); }
+  return __emit.call(this, event, ...rest);
+};\n`;
   const entry = join(root, 'dist/apps/api/main-hooks.js');
-  writeFileSync(entry, flip + bundle);
+  writeFileSync(entry, spin + flip + bundle);
   return entry;
 }
 
@@ -56,7 +67,7 @@ async function main() {
   try {
     await backends.stopApis();
     for (const [i, parts] of entries.entries()) {
-      apis.push(await backends.startSeededApi(`bench_hooks_${i}`, `hooks ${i}`, { REDIS_URL: backends.redisUrl.db(5 + i), HOOKS_PARTS: parts.join(',') }, entry));
+      apis.push(await backends.startSeededApi(`bench_hooks_${i}`, `hooks ${i}`, { REDIS_URL: backends.redisUrl.db(5 + i), HOOKS_PARTS: parts.join(','), SPIN_MICROS: String(SPIN_MICROS) }, entry));
     }
     const url = (api) => `http://127.0.0.1:${api.port}/api/v1/repositories?limit=20`;
     for (const api of apis) wrk(url(api), WARMUP, 32);
@@ -80,7 +91,8 @@ async function main() {
     console.log('| process | switched | CPU µs/request, on | switched off | added (median of paired rounds) | keeps |\n|---|---|---:|---:|---:|---:|');
     for (const [i, f] of figures.entries()) {
       const [on, without] = [median(f.on), median(f.off)];
-      console.log(`| ${i + 1} | ${entries[i].join(', ')} | ${on.toFixed(0)} | ${without.toFixed(0)} | ${median(f.paired).toFixed(1)} | ${((without / on) * 100).toFixed(1)} % |`);
+      const switched = entries[i].map((p) => (p === 'spin' ? `spin (${SPIN_MICROS} µs)` : p)).join(', ');
+      console.log(`| ${i + 1} | ${switched} | ${on.toFixed(0)} | ${without.toFixed(0)} | ${median(f.paired).toFixed(1)} | ${((without / on) * 100).toFixed(1)} % |`);
     }
   } finally {
     for (const api of apis) await api.stop();

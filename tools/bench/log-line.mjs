@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // CPU per log line of the module's logger against pino redacting the module's nine default paths itself (what the
 // module did before: pino's wildcard path runs its redactor once per field of every line) and pino with no
-// redaction, on a line with the fields a job's lines carry. Needs the built library (npx nx run observability:build).
+// redaction, on a line with the fields a job's lines carry; then the access line (`request completed`) as the module
+// writes it for every request (writeAccessLine), as its generic fixed-field writer would (writeInfoLine) and as
+// pino's own `info()` on the module's logger would. Needs the built library (npx nx run observability:build).
 //
 //   node tools/bench/log-line.mjs [--lines=200000]
 import pino from 'pino';
@@ -15,6 +17,7 @@ const lib = join(root, 'dist/libs/observability/esm/lib');
 const { createPinoLogger } = await import(join(lib, 'logging/pino-logger.js'));
 const { resolveOptions } = await import(join(lib, 'options/resolve-options.js'));
 const { InternalErrors } = await import(join(lib, 'core/internal-errors.js'));
+const { writeAccessLine, writeInfoLine } = await import(join(lib, 'logging/fixed-line.js'));
 
 const LINES = Number(process.argv.find((a) => a.startsWith('--lines='))?.split('=')[1] ?? 200_000);
 const sink = { write: () => true };
@@ -28,15 +31,43 @@ const loggers = {
 // A job's line: the module's mixin adds the job's fields (given with the line here: no context is open).
 const fields = { context: 'SyncProcessor', request_id: 'c7078c08-d412-4f59-b11e-fd641411c7a8', job_id: '1', queue: 'repository-sync', job_name: 'sync', attempt: 1 };
 
-function measure(logger) {
-  for (let i = 0; i < LINES / 10; i++) logger.info(fields, 'sync of repository x started');
+/** µs per call of `write`, after a tenth as many calls of warm-up. */
+function measure(write) {
+  for (let i = 0; i < LINES / 10; i++) write();
   const started = process.hrtime.bigint();
-  for (let i = 0; i < LINES; i++) logger.info(fields, 'sync of repository x started');
+  for (let i = 0; i < LINES; i++) write();
   return Number(process.hrtime.bigint() - started) / LINES / 1000;
 }
 
-const results = Object.fromEntries(Object.keys(loggers).map((name) => [name, []]));
-for (let round = 0; round < 5; round++) for (const [name, logger] of Object.entries(loggers)) results[name].push(measure(logger));
-console.log(`# CPU per log line (${LINES} lines a round, 5 rounds alternated, median), a line with 7 fields\n`);
-console.log('| logger | µs per line |\n|---|---:|');
-for (const [name, values] of Object.entries(results)) console.log(`| ${name} | ${median(values).toFixed(2)} |`);
+/** Each writer measured in 5 rounds, in turn, and the medians printed as a table. */
+function table(title, writers) {
+  const results = Object.fromEntries(Object.keys(writers).map((name) => [name, []]));
+  for (let round = 0; round < 5; round++) for (const [name, write] of Object.entries(writers)) results[name].push(measure(write));
+  console.log(`# ${title} (${LINES} lines a round, 5 rounds alternated, median)\n`);
+  console.log('| writer | µs per line |\n|---|---:|');
+  for (const [name, values] of Object.entries(results)) console.log(`| ${name} | ${median(values).toFixed(2)} |`);
+  console.log('');
+}
+
+table(
+  'CPU per log line, a line with 7 fields',
+  Object.fromEntries(Object.entries(loggers).map(([name, logger]) => [name, () => logger.info(fields, 'sync of repository x started')])),
+);
+
+// The access line of a GET the api serves, with a fresh duration per line as in the module.
+const moduleLogger = loggers['the module'];
+let n = 0;
+const access = () => ({
+  request_id: 'c7078c08-d412-4f59-b11e-fd641411c7a8',
+  method: 'GET',
+  route: '/api/v1/repositories',
+  path: '/api/v1/repositories',
+  status_code: 200,
+  duration_ms: (n++ % 1000) / 7,
+});
+if (!writeAccessLine(moduleLogger, access())) throw new Error("the module's logger is not a plain pino logger: writeAccessLine wrote nothing");
+table('CPU per access line (`request completed`), the module\'s logger', {
+  writeAccessLine: () => writeAccessLine(moduleLogger, access()),
+  writeInfoLine: () => writeInfoLine(moduleLogger, access(), 'request completed'),
+  'pino info()': () => moduleLogger.info(access(), 'request completed'),
+});
