@@ -85,7 +85,26 @@ describe('sqlcommenter', () => {
     ['WITH x AS (SELECT 1) SELECT * FROM x', 'other'],
     ['START TRANSACTION', 'other'],
     ['', 'other'],
+    ['SELECTED', 'other'],
+    ['Select', 'select'],
+    ['delete', 'delete'],
+    ['selec', 'other'],
   ])('names the operation of %j as %s', (sql, operation) => {
     expect(sqlOperation(sql)).toBe(operation);
+  });
+
+  it('names the operation as the first keyword after comments and a parenthesis, for any text', () => {
+    // The definition, as one regex; sqlOperation reads a leading keyword without it.
+    const byRegex = (sql: string) => {
+      const keyword = /^\s*(?:\/\*[\s\S]*?\*\/\s*)*\(?\s*([A-Za-z]+)/.exec(sql)?.[1]?.toLowerCase();
+      return keyword === 'select' || keyword === 'insert' || keyword === 'update' || keyword === 'delete' ? keyword : 'other';
+    };
+    const piece = fc.constantFrom('select', 'SELECT', 'Insert', 'update', 'DELETE', 'selects', 'with', ' ', '(', '/* x */', '1', ';', 'é', '\n');
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.array(piece, { maxLength: 6 }).map((p) => p.join(''))), (sql) => {
+        expect(sqlOperation(sql)).toBe(byRegex(sql));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -67,9 +67,19 @@ export function addComment(sql: string, comment: string, prepend = false): strin
   return trimmed.endsWith(';') ? `${trimmed.slice(0, -1)} ${comment};` : `${sql} ${comment}`;
 }
 
+const OPERATION = /^\s*(?:\/\*[\s\S]*?\*\/\s*)*\(?\s*([A-Za-z]+)/;
+const isLetter = (code: number) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+
 /** The operation label of a statement: its first keyword, for the few that matter, else 'other'. */
 export function sqlOperation(sql: string): 'select' | 'insert' | 'update' | 'delete' | 'other' {
-  const match = /^\s*(?:\/\*[\s\S]*?\*\/\s*)*\(?\s*([A-Za-z]+)/.exec(sql);
-  const keyword = match?.[1]?.toLowerCase();
+  let keyword: string | undefined;
+  if (isLetter(sql.charCodeAt(0))) {
+    // Most statements (TypeORM's all) start with their keyword: the four that matter are six letters, read without
+    // the regex and its match array (this runs for every statement).
+    let end = 1;
+    while (end < 7 && isLetter(sql.charCodeAt(end))) end++;
+    keyword = end === 6 ? sql.slice(0, 6) : undefined;
+  } else keyword = OPERATION.exec(sql)?.[1];
+  keyword = keyword?.toLowerCase();
   return keyword === 'select' || keyword === 'insert' || keyword === 'update' || keyword === 'delete' ? keyword : 'other';
 }

@@ -14,7 +14,7 @@ describe('HttpObserver', () => {
     const observer = new HttpObserver(resolveOptions({}), new InternalErrors(registry), new HttpMetrics(registry, [0.1, 1]), undefined);
     const req = { method: 'GET', url: '/items/7', route: { path: '/items/:id' } } as unknown as IncomingMessage;
     const res = Object.assign(new EventEmitter(), { writableEnded: true, statusCode: 200 }) as unknown as ServerResponse;
-    const record: RequestRecord = { req, requestId: 'r-1', start: process.hrtime.bigint() };
+    const record: RequestRecord = { req, requestId: 'r-1', start: performance.now() };
     attachRecord(record);
     observer.begin(res, record);
     expect(requestRecord(req)).toBe(record);

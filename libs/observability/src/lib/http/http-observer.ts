@@ -10,6 +10,9 @@ import { releaseRequest, requestPath, type RequestRecord } from './request-recor
 import { routeTemplateOf } from './route-template.js';
 
 const MAX_LOGGED_PATH = 512;
+/** The record of a response being observed, until its 'close' (one listener function for every response, no closure each). */
+const OBSERVED = Symbol('observability:observed-response');
+type ObservedResponse = ServerResponse & { [OBSERVED]?: RequestRecord };
 /** Status recorded when the client went away before the response finished (nginx's convention). */
 export const CLIENT_CLOSED_REQUEST = 499;
 
@@ -17,6 +20,7 @@ export const CLIENT_CLOSED_REQUEST = 499;
 export class HttpObserver {
   private readonly exactExcludes: Set<string>;
   private readonly prefixExcludes: string[];
+  private readonly onClose: (this: ObservedResponse) => void;
 
   constructor(
     options: ResolvedOptions,
@@ -27,6 +31,13 @@ export class HttpObserver {
     const excludes = options.logging.accessLogExclude;
     this.exactExcludes = new Set(excludes.filter((p) => !p.endsWith('/*')));
     this.prefixExcludes = excludes.filter((p) => p.endsWith('/*')).map((p) => p.slice(0, -1));
+    const observer = this;
+    this.onClose = function (this: ObservedResponse) {
+      const record = this[OBSERVED];
+      if (record === undefined) return;
+      this[OBSERVED] = undefined;
+      observer.finish(this, record);
+    };
   }
 
   get active(): boolean {
@@ -35,15 +46,16 @@ export class HttpObserver {
 
   begin(res: ServerResponse, record: RequestRecord): void {
     if (this.metrics) this.metrics.inFlight.inc();
-    // One listener: 'close' comes once per response, after the app ended it, or when the client went away first:
-    // such a request is still observed, as 499, so nothing goes missing from the counts.
-    res.once('close', () => this.finish(res, record));
+    // 'close' comes once per response, after the app ended it, or when the client went away first: such a request
+    // is still observed, as 499, so nothing goes missing from the counts. The record is taken at the first 'close'.
+    (res as ObservedResponse)[OBSERVED] = record;
+    res.on('close', this.onClose);
   }
 
   private finish(res: ServerResponse, record: RequestRecord): void {
     // The record lets go of its request at the end of this step (releaseRequest); the response knows it too.
     const req = record.req ?? res.req;
-    const durationSeconds = Number(process.hrtime.bigint() - record.start) / 1e9;
+    const durationSeconds = (performance.now() - record.start) / 1e3;
     // writableEnded (the app ended the response), not writableFinished: Fastify's inject never flushes a socket.
     const statusCode = res.writableEnded ? res.statusCode : CLIENT_CLOSED_REQUEST;
     let route: string = UNMATCHED_ROUTE;

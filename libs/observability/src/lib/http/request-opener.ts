@@ -81,7 +81,7 @@ export class RequestOpener {
   }
 
   private open(req: IncomingMessage, res: ServerResponse): OpenedRequest {
-    const record: RequestRecord = { req, start: process.hrtime.bigint() };
+    const record: RequestRecord = { req, start: performance.now() };
     const opened: OpenedRequest = { record };
     // try/catch rather than guard(): this runs for every request, and closures cost.
     if (this.options.correlation.enabled) {

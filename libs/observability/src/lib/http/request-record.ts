@@ -12,8 +12,8 @@ export interface RequestRecord {
   req?: IncomingMessage;
   requestId?: string;
   traceId?: string;
-  /** process.hrtime.bigint() when the request was opened. */
-  start: bigint;
+  /** performance.now() when the request was opened (a monotonic clock in ms, no BigInt to allocate per request). */
+  start: number;
   /** Set by the Fastify route capture and the metrics route; Express keeps `req.route` itself. */
   routeTemplate?: string;
 }

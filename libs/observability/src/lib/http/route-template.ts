@@ -8,6 +8,9 @@ interface ExpressLike {
   route?: { path?: unknown };
   baseUrl?: string;
 }
+
+/** Each Express route's template, made once per route (and mount point) rather than matched and joined per request. */
+const expressTemplates = new WeakMap<object, { baseUrl: string; template: string }>();
 interface FastifyLike {
   raw: IncomingMessage;
   routeOptions?: { url?: string };
@@ -26,11 +29,16 @@ export function routeTemplateOf(request: IncomingMessage | FastifyLike): string 
   const captured = requestRecord(request)?.routeTemplate;
   if (captured) return captured;
   const express = rawRequest(request) as IncomingMessage & ExpressLike;
-  const path = express.route?.path;
+  const route = express.route;
+  if (typeof route?.path !== 'string') return UNMATCHED_ROUTE;
+  const baseUrl = express.baseUrl ?? '';
+  const known = expressTemplates.get(route);
+  if (known !== undefined && known.baseUrl === baseUrl) return known.template;
   // Nest mounts catch-all middleware (ours included) as Express routes, so an unmatched request still shows a
   // `req.route`: the middleware's catch-all, which names no route of the application.
-  if (typeof path === 'string' && !CATCH_ALL.test(path)) return `${express.baseUrl ?? ''}${path}`;
-  return UNMATCHED_ROUTE;
+  const template = CATCH_ALL.test(route.path) ? UNMATCHED_ROUTE : `${baseUrl}${route.path}`;
+  expressTemplates.set(route, { baseUrl, template });
+  return template;
 }
 
 /** Route template of the HTTP request the current context belongs to; undefined outside one. */

@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, fstatSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -33,6 +34,27 @@ describe('StdoutDestination', () => {
     for (let i = 0; i < 64; i++) destination.write(line);
     expect(out.size()).toBe(64 * 1024);
     out.close();
+  });
+
+  it('writes everything through a full non-blocking pipe, a character cut between two writes included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stdout-pipe-'));
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    // A reader end of our own first (a non-blocking writer needs one), then the writer, then a slow reader draining it.
+    const ownReader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    const drained = join(dir, 'drained');
+    const reader = spawn('sh', ['-c', `sleep 0.1; cat "${fifo}" > "${drained}"`], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => reader.once('exit', resolve));
+    const lines = Array.from({ length: 3000 }, (_, n) => `{"n":${n},"s":"${'€'.repeat(n % 7)}${'x'.repeat(n % 5)}"}\n`);
+    const destination = new StdoutDestination(fd);
+    // Past 64 KiB of characters (over 64 KiB of bytes, more than the pipe holds), each flush writes in parts.
+    for (const line of lines) destination.write(line);
+    destination.flushSync();
+    closeSync(fd);
+    closeSync(ownReader);
+    await exited;
+    expect(readFileSync(drained, 'utf8')).toBe(lines.join(''));
   });
 
   it('writes what is buffered when the process exits', () => {

@@ -39,11 +39,16 @@ export class StdoutDestination {
 
   flushSync(): void {
     if (!this.buffer) return;
-    let data = Buffer.from(this.buffer, 'utf8');
+    // The string itself goes to writeSync, which encodes it in C++: no Buffer made per flush (docs/performance.md).
+    let data: string | Buffer = this.buffer;
     this.buffer = '';
-    while (data.length > 0) {
+    for (;;) {
       try {
-        data = data.subarray(writeSync(this.fd, data));
+        // Two calls for TypeScript's two overloads. A partial write (a full pipe) goes on from the bytes.
+        const written = typeof data === 'string' ? writeSync(this.fd, data) : writeSync(this.fd, data);
+        const total = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+        if (written >= total) return;
+        data = (typeof data === 'string' ? Buffer.from(data, 'utf8') : data).subarray(written);
       } catch (error) {
         // A non-blocking pipe that is full: wait for the reader, as pino's own destination does.
         if ((error as NodeJS.ErrnoException).code === 'EAGAIN') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, RETRY_MS);
