@@ -10,20 +10,48 @@ import { attachRecord, requestRecord, type RequestRecord } from './request-recor
 
 describe('HttpObserver', () => {
   it('observes the response, then keeps the route template and lets go of the request', async () => {
-    const registry = new Registry();
-    const observer = new HttpObserver(resolveOptions({}), new InternalErrors(registry), new HttpMetrics(registry, [0.1, 1]), undefined);
+    const { registry, observer } = observed();
     const req = { method: 'GET', url: '/items/7', route: { path: '/items/:id' } } as unknown as IncomingMessage;
-    const res = Object.assign(new EventEmitter(), { writableEnded: true, statusCode: 200 }) as unknown as ServerResponse;
+    const res = response(req);
     const record: RequestRecord = { req, requestId: 'r-1', start: performance.now() };
     attachRecord(record);
     observer.begin(res, record);
     expect(requestRecord(req)).toBe(record);
 
     res.emit('close');
+    res.emit('close');
 
     expect(record.req).toBeUndefined();
     expect(record.routeTemplate).toBe('/items/:id');
-    const series = await registry.getSingleMetric('http_requests_total')!.get();
-    expect(series.values).toContainEqual(expect.objectContaining({ labels: { method: 'GET', route: '/items/:id', status_code: '200' }, value: 1 }));
+    expect(await requests(registry)).toEqual([{ labels: { method: 'GET', route: '/items/:id', status_code: '200' }, value: 1 }]);
+  });
+
+  it('observes a response whose request has no record attached (or no request) once too', async () => {
+    for (const withRequest of [true, false]) {
+      const { registry, observer } = observed();
+      const req = { method: 'GET', url: '/x', route: { path: '/x' } } as unknown as IncomingMessage;
+      const res = response(withRequest ? req : undefined);
+      // Not attached: the request could not take the record.
+      observer.begin(res, { req, requestId: 'r-2', start: performance.now() });
+      res.emit('close');
+      res.emit('close');
+      expect(await requests(registry)).toEqual([{ labels: { method: 'GET', route: '/x', status_code: '200' }, value: 1 }]);
+    }
   });
 });
+
+function observed() {
+  const registry = new Registry();
+  const observer = new HttpObserver(resolveOptions({}), new InternalErrors(registry), new HttpMetrics(registry, [0.1, 1]), undefined);
+  return { registry, observer };
+}
+
+/** A response as Node makes it: an emitter that knows its request. */
+function response(req: IncomingMessage | undefined): ServerResponse {
+  return Object.assign(new EventEmitter(), { req, writableEnded: true, statusCode: 200 }) as unknown as ServerResponse;
+}
+
+async function requests(registry: Registry) {
+  const series = await registry.getSingleMetric('http_requests_total')!.get();
+  return series.values.map(({ labels, value }) => ({ labels, value }));
+}

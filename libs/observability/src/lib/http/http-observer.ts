@@ -6,13 +6,11 @@ import { methodLabel } from '../core/labels.js';
 import { UNMATCHED_ROUTE } from '../core/constants.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
 import { writeAccessLine, type AccessLine } from '../logging/fixed-line.js';
-import { releaseRequest, requestPath, type RequestRecord } from './request-record.js';
+import { releaseRequest, requestPath, requestRecord, type RequestRecord } from './request-record.js';
 import { routeTemplateOf } from './route-template.js';
 
 const MAX_LOGGED_PATH = 512;
-/** The record of a response being observed, until its 'close' (one listener function for every response, no closure each). */
-const OBSERVED = Symbol('observability:observed-response');
-type ObservedResponse = ServerResponse & { [OBSERVED]?: RequestRecord };
+
 /** Status recorded when the client went away before the response finished (nginx's convention). */
 export const CLIENT_CLOSED_REQUEST = 499;
 
@@ -20,7 +18,8 @@ export const CLIENT_CLOSED_REQUEST = 499;
 export class HttpObserver {
   private readonly exactExcludes: Set<string>;
   private readonly prefixExcludes: string[];
-  private readonly onClose: (this: ObservedResponse) => void;
+  /** One 'close' listener for every response: no closure per request, and no property of ours on the response. */
+  private readonly onClose: (this: ServerResponse) => void;
 
   constructor(
     options: ResolvedOptions,
@@ -32,11 +31,10 @@ export class HttpObserver {
     this.exactExcludes = new Set(excludes.filter((p) => !p.endsWith('/*')));
     this.prefixExcludes = excludes.filter((p) => p.endsWith('/*')).map((p) => p.slice(0, -1));
     const observer = this;
-    this.onClose = function (this: ObservedResponse) {
-      const record = this[OBSERVED];
-      if (record === undefined) return;
-      this[OBSERVED] = undefined;
-      observer.finish(this, record);
+    this.onClose = function (this: ServerResponse) {
+      // The request's record (attached when it was opened); it lets go of the request once observed, so once only.
+      const record = this.req ? requestRecord(this.req) : undefined;
+      if (record?.req !== undefined) observer.finish(this, record);
     };
   }
 
@@ -47,13 +45,13 @@ export class HttpObserver {
   begin(res: ServerResponse, record: RequestRecord): void {
     if (this.metrics) this.metrics.inFlight.inc();
     // 'close' comes once per response, after the app ended it, or when the client went away first: such a request
-    // is still observed, as 499, so nothing goes missing from the counts. The record is taken at the first 'close'.
-    (res as ObservedResponse)[OBSERVED] = record;
-    res.on('close', this.onClose);
+    // is still observed, as 499, so nothing goes missing from the counts. A response that does not lead back to this
+    // record (no `req`, or a request the record could not be attached to) gets a listener of its own.
+    if (res.req && requestRecord(res.req) === record) res.on('close', this.onClose);
+    else res.once('close', () => this.finish(res, record));
   }
 
   private finish(res: ServerResponse, record: RequestRecord): void {
-    // The record lets go of its request at the end of this step (releaseRequest); the response knows it too.
     const req = record.req ?? res.req;
     const durationSeconds = (performance.now() - record.start) / 1e3;
     // writableEnded (the app ended the response), not writableFinished: Fastify's inject never flushes a socket.
