@@ -6,6 +6,7 @@
 // Each process switches the parts named for it; each round measures it as it is, flips it, and measures again.
 //
 //   node tools/bench/api-hooks.mjs [--parts="all;sql;line;all"] [--rounds=10] [--seconds=3] [--warmup=12] [--spin-micros=10]
+//                                  [--json=tmp/bench/api-hooks.json]
 //
 // --parts: one process per `;`-separated entry; an entry is `all` or a `,`-list of
 //   http   the request opener (id, response header, context, RED metrics, access line; Express's entry point too)
@@ -16,8 +17,8 @@
 //          what the measurement makes of a known cost; the module's hooks stay on in such a process)
 // Switched off, the module's routes (the metrics path) and its timers stay: the figure is the per-request work.
 // The switches are text replacements in the bundle; one that no longer matches exactly once stops the script.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { median } from './stats.mjs';
 import { root, startBackends, wrk, wrkWithCpu } from './runner.mjs';
 
@@ -87,12 +88,17 @@ async function main() {
         figures[i].paired.push(on - without);
       }
     }
+    const rows = figures.map((f, i) => ({ parts: entries[i], on: median(f.on), off: median(f.off), added: median(f.paired) }));
     console.log(`# The module's per-request hooks in the api, switched inside each process (${ROUNDS} rounds of ${SECONDS} s on and off)\n`);
     console.log('| process | switched | CPU µs/request, on | switched off | added (median of paired rounds) | keeps |\n|---|---|---:|---:|---:|---:|');
-    for (const [i, f] of figures.entries()) {
-      const [on, without] = [median(f.on), median(f.off)];
-      const switched = entries[i].map((p) => (p === 'spin' ? `spin (${SPIN_MICROS} µs)` : p)).join(', ');
-      console.log(`| ${i + 1} | ${switched} | ${on.toFixed(0)} | ${without.toFixed(0)} | ${median(f.paired).toFixed(1)} | ${((without / on) * 100).toFixed(1)} % |`);
+    for (const [i, row] of rows.entries()) {
+      const switched = row.parts.map((p) => (p === 'spin' ? `spin (${SPIN_MICROS} µs)` : p)).join(', ');
+      console.log(`| ${i + 1} | ${switched} | ${row.on.toFixed(0)} | ${row.off.toFixed(0)} | ${row.added.toFixed(1)} | ${((row.off / row.on) * 100).toFixed(1)} % |`);
+    }
+    if (args.json) {
+      const path = resolve(root, args.json);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, spinMicros: SPIN_MICROS, processes: rows }, null, 2));
     }
   } finally {
     for (const api of apis) await api.stop();
