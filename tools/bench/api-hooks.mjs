@@ -48,14 +48,17 @@ function buildSwitchable() {
     bundle = bundle.replace(text, switched);
   }
   const flip = `process.on('SIGUSR1', () => { globalThis.__hooksOff = globalThis.__hooksOff ? undefined : Object.fromEntries((process.env.HOOKS_PARTS ?? '').split(',').map((p) => [p, true])); });\n`;
-  // The calibration: every server's 'request' event spins first while the process's spin part is on.
+  // The calibration: every server's 'request' event spins first while the process's spin part is on (only a process
+  // with a spin part gets the wrapper, so the others run the api as built).
   const spin = `import __http from 'node:http';
 const __spinMs = (process.env.HOOKS_PARTS ?? '').split(',').includes('spin') ? Number(process.env.SPIN_MICROS) / 1000 : 0;
-const __emit = __http.Server.prototype.emit;
-__http.Server.prototype.emit = function (event, ...rest) {
-  if (event === 'request' && __spinMs > 0 && !globalThis.__hooksOff?.spin) { const end = performance.now() + __spinMs; while (performance.now() < end); }
-  return __emit.call(this, event, ...rest);
-};\n`;
+if (__spinMs > 0) {
+  const emit = __http.Server.prototype.emit;
+  __http.Server.prototype.emit = function (event, ...rest) {
+    if (event === 'request' && !globalThis.__hooksOff?.spin) { const end = performance.now() + __spinMs; while (performance.now() < end); }
+    return emit.call(this, event, ...rest);
+  };
+}\n`;
   const entry = join(root, 'dist/apps/api/main-hooks.js');
   writeFileSync(entry, spin + flip + bundle);
   return entry;

@@ -9,13 +9,14 @@ interface ExpressLike {
   baseUrl?: string;
 }
 
-/** Each Express route's template, made once per route (and mount point) rather than matched and joined per request. */
-const expressTemplates = new WeakMap<object, { baseUrl: string; template: string }>();
 interface FastifyLike {
   raw: IncomingMessage;
   routeOptions?: { url?: string };
   is404?: boolean;
 }
+
+/** Each Express route's template, made once per route (and mount point) rather than matched and joined per request. */
+const expressTemplates = new WeakMap<object, { baseUrl: string; template: string }>();
 
 /**
  * The route template of a request (`/api/v1/repositories/:id`), never its raw path, or UNMATCHED_ROUTE when no

@@ -39,16 +39,21 @@ export class StdoutDestination {
 
   flushSync(): void {
     if (!this.buffer) return;
-    // The string itself goes to writeSync, which encodes it in C++: no Buffer made per flush (docs/performance.md).
-    let data: string | Buffer = this.buffer;
+    const text = this.buffer;
     this.buffer = '';
+    // The string goes to writeSync as it is (encoded in C++: no Buffer per flush, docs/performance.md); only a
+    // partial write (a full pipe) needs the bytes, to go on from where it stopped.
+    let rest: Buffer | undefined;
     for (;;) {
       try {
-        // Two calls for TypeScript's two overloads. A partial write (a full pipe) goes on from the bytes.
-        const written = typeof data === 'string' ? writeSync(this.fd, data) : writeSync(this.fd, data);
-        const total = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-        if (written >= total) return;
-        data = (typeof data === 'string' ? Buffer.from(data, 'utf8') : data).subarray(written);
+        if (rest === undefined) {
+          const written = writeSync(this.fd, text);
+          if (written >= Buffer.byteLength(text)) return;
+          rest = Buffer.from(text, 'utf8').subarray(written);
+        } else {
+          rest = rest.subarray(writeSync(this.fd, rest));
+          if (rest.length === 0) return;
+        }
       } catch (error) {
         // A non-blocking pipe that is full: wait for the reader, as pino's own destination does.
         if ((error as NodeJS.ErrnoException).code === 'EAGAIN') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, RETRY_MS);
