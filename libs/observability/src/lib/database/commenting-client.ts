@@ -2,8 +2,9 @@ import { createRequire } from 'node:module';
 import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
 import { UNMATCHED_ROUTE } from '../core/constants.js';
 import type { Client as PgClient } from 'pg';
-import { correlationOf } from '../correlation/correlation-context.js';
-import { currentRouteTemplate } from '../http/route-template.js';
+import { correlationOf, REQUEST_RECORD_KEY } from '../correlation/correlation-context.js';
+import type { RequestRecord } from '../http/request-record.js';
+import { recordRouteTemplate } from '../http/route-template.js';
 import { queryCommentsFlag } from '../options/resolve-options.js';
 import { type SpanFields, traceparentOf } from '../opentelemetry/active-span.js';
 import { sqlCommentSettings, type SqlCommentSettings } from './sql-comment-settings.js';
@@ -114,7 +115,7 @@ function currentTags(
     application,
     job,
     request_id: correlation.requestId,
-    route: job === undefined && correlation.source === 'http' ? currentRouteTemplate() : undefined,
+    route: job === undefined && correlation.source === 'http' ? recordRouteTemplate(store?.[REQUEST_RECORD_KEY] as RequestRecord | undefined) : undefined,
     source: options.source,
     traceparent: spanParent ?? correlation.traceparent,
     tracestate: correlation.tracestate,

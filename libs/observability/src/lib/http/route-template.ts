@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { UNMATCHED_ROUTE } from '../core/constants.js';
-import { rawRequest, requestRecord } from './request-record.js';
+import { rawRequest, requestRecord, type RequestRecord } from './request-record.js';
 
 const CATCH_ALL = /^\/?(?:\{\*\w+\}|\*\w*|\(\.\*\))$/;
 
@@ -44,7 +44,11 @@ export function routeTemplateOf(request: IncomingMessage | FastifyLike): string 
 
 /** Route template of the HTTP request the current context belongs to; undefined outside one. */
 export function currentRouteTemplate(): string | undefined {
-  const record = requestRecord();
+  return recordRouteTemplate(requestRecord());
+}
+
+/** Route template of the request `record` stands for (a CLS store's, when the caller holds the store already). */
+export function recordRouteTemplate(record: RequestRecord | undefined): string | undefined {
   if (!record) return undefined;
   return record.req ? routeTemplateOf(record.req) : (record.routeTemplate ?? UNMATCHED_ROUTE);
 }

@@ -33,7 +33,13 @@ const accessLines = fc.record({
   route: fc.string({ unit: 'binary', maxLength: 40 }),
   path: fc.string({ unit: 'binary', maxLength: 80 }),
   status_code: fc.integer({ min: 100, max: 599 }),
-  duration_ms: fc.oneof(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.constant(Number.POSITIVE_INFINITY)),
+  // The access line's own (three decimals, as the observer rounds them) take a shorter path: both are covered.
+  duration_ms: fc.oneof(
+    fc.double({ min: 0, max: 1e6, noNaN: true }),
+    fc.double({ min: 0, max: 2e6, noNaN: true }).map((ms) => Math.round(ms * 1e3) / 1e3),
+    fc.integer({ min: 0, max: 2 ** 31 }).map((micros) => micros / 1e3),
+    fc.constantFrom(0, 0.001, 0.01, 0.1, 1, 1.5, 1073741.823, 1073741.824, -0.001, -0, Number.POSITIVE_INFINITY),
+  ),
 });
 
 describe('writeInfoLine', () => {
@@ -89,6 +95,23 @@ describe('writeInfoLine', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it("writes each line's time as pino would at that moment, across many milliseconds", () => {
+    const { direct, directLogger } = loggers();
+    const bounds: [number, number][] = [];
+    const end = Date.now() + 20;
+    while (Date.now() < end) {
+      const before = Date.now();
+      writeAccessLine(directLogger, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 });
+      bounds.push([before, Date.now()]);
+    }
+    const times = direct.raw.map((raw) => Number(/"time":(\d+),/.exec(raw)?.[1]));
+    times.forEach((time, i) => {
+      expect(time).toBeGreaterThanOrEqual(bounds[i][0]);
+      expect(time).toBeLessThanOrEqual(bounds[i][1]);
+    });
+    expect(new Set(times).size).toBeGreaterThan(10);
   });
 
   it('leaves a logger that is not a plain pino logger to logger.info() (returns false)', () => {
