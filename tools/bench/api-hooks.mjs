@@ -6,7 +6,7 @@
 // Each process switches the parts named for it; each round measures it as it is, flips it, and measures again.
 //
 //   node tools/bench/api-hooks.mjs [--parts="all;sql;line;all"] [--rounds=10] [--seconds=3] [--warmup=12] [--spin-micros=10]
-//                                  [--json=tmp/bench/api-hooks.json]
+//                                  [--perf[=events]] [--json=tmp/bench/api-hooks.json]
 //
 // --parts: one process per `;`-separated entry; an entry is `all` or a `,`-list of
 //   http   the request opener (id, response header, context, RED metrics, access line; Express's entry point too)
@@ -16,11 +16,15 @@
 //   spin   not the module's: a busy loop of --spin-micros µs of CPU per request, switched like a part (calibration:
 //          what the measurement makes of a known cost; the module's hooks stay on in such a process)
 // Switched off, the module's routes (the metrics path) and its timers stay: the figure is the per-request work.
+// --perf: CPU from `perf stat -p` (task-clock) instead of /proc's ticks, and per request beside it the software
+//   events named (default: context switches, page faults, system calls, write calls), to tell work in the process
+//   from waiting, faulting or calling the kernel. Needs Linux perf with its syscall tracepoints (run as root).
 // The switches are text replacements in the bundle; one that no longer matches exactly once stops the script.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { median } from './stats.mjs';
-import { root, startBackends, wrk, wrkWithCpu } from './runner.mjs';
+import { execFile } from 'node:child_process';
+import { root, startBackends, wrk, wrkAsync, wrkWithCpu } from './runner.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const PARTS = ['http', 'line', 'sql', 'sub'];
@@ -30,6 +34,7 @@ const SPIN_MICROS = Number(args['spin-micros'] ?? 10);
 const ROUNDS = Number(args.rounds ?? 10);
 const SECONDS = Number(args.seconds ?? 3);
 const WARMUP = Number(args.warmup ?? 12);
+const PERF_EVENTS = args.perf === undefined ? undefined : ['task-clock', ...(args.perf || 'context-switches,page-faults,raw_syscalls:sys_enter,syscalls:sys_enter_write').split(',').filter((e) => e && e !== 'task-clock')];
 
 /** [part, text in the bundle, text with the switch]: each text must occur exactly once. */
 const SWITCHES = [
@@ -75,28 +80,41 @@ async function main() {
     }
     const url = (api) => `http://127.0.0.1:${api.port}/api/v1/repositories?limit=20`;
     for (const api of apis) wrk(url(api), WARMUP, 32);
-    const cpuPerRequest = (api) => wrkWithCpu(url(api), SECONDS, 32, api.child.pid).cpuMicrosPerRequest;
+    const measure = (api) => (PERF_EVENTS ? perfPerRequest(url(api), api.child.pid) : { cpu: wrkWithCpu(url(api), SECONDS, 32, api.child.pid).cpuMicrosPerRequest, events: {} });
     const off = apis.map(() => false);
-    const figures = apis.map(() => ({ on: [], off: [], paired: [] }));
+    const figures = apis.map(() => ({ on: [], off: [], paired: [], events: { on: [], off: [] } }));
     for (let r = 0; r < ROUNDS; r++) {
       for (const [i, api] of apis.entries()) {
-        const first = { off: off[i], cpu: cpuPerRequest(api) };
+        const first = { off: off[i], ...(await measure(api)) };
         api.child.kill('SIGUSR1');
         off[i] = !off[i];
         await new Promise((resolve) => setTimeout(resolve, 200));
-        const second = cpuPerRequest(api);
-        const [on, without] = first.off ? [second, first.cpu] : [first.cpu, second];
-        figures[i].on.push(on);
-        figures[i].off.push(without);
-        figures[i].paired.push(on - without);
+        const second = await measure(api);
+        const [on, without] = first.off ? [second, first] : [first, second];
+        figures[i].on.push(on.cpu);
+        figures[i].off.push(without.cpu);
+        figures[i].paired.push(on.cpu - without.cpu);
+        figures[i].events.on.push(on.events);
+        figures[i].events.off.push(without.events);
       }
     }
-    const rows = figures.map((f, i) => ({ parts: entries[i], on: median(f.on), off: median(f.off), added: median(f.paired) }));
+    const eventMedians = (samples) => Object.fromEntries((PERF_EVENTS ?? []).slice(1).map((e) => [e, median(samples.map((s) => s[e]))]));
+    const rows = figures.map((f, i) => ({
+      parts: entries[i],
+      on: median(f.on),
+      off: median(f.off),
+      added: median(f.paired),
+      ...(PERF_EVENTS ? { events: { on: eventMedians(f.events.on), off: eventMedians(f.events.off) } } : {}),
+    }));
     console.log(`# The module's per-request hooks in the api, switched inside each process (${ROUNDS} rounds of ${SECONDS} s on and off)\n`);
     console.log('| process | switched | CPU µs/request, on | switched off | added (median of paired rounds) | keeps |\n|---|---|---:|---:|---:|---:|');
     for (const [i, row] of rows.entries()) {
       const switched = row.parts.map((p) => (p === 'spin' ? `spin (${SPIN_MICROS} µs)` : p)).join(', ');
       console.log(`| ${i + 1} | ${switched} | ${row.on.toFixed(0)} | ${row.off.toFixed(0)} | ${row.added.toFixed(1)} | ${((row.off / row.on) * 100).toFixed(1)} % |`);
+    }
+    if (PERF_EVENTS) {
+      console.log(`\nCPU from perf's task-clock. Per request (medians of the rounds), on / switched off:\n\n| process | ${PERF_EVENTS.slice(1).join(' | ')} |\n|---|${PERF_EVENTS.slice(1).map(() => '---:').join('|')}|`);
+      for (const [i, row] of rows.entries()) console.log(`| ${i + 1} | ${PERF_EVENTS.slice(1).map((e) => `${row.events.on[e].toFixed(3)} / ${row.events.off[e].toFixed(3)}`).join(' | ')} |`);
     }
     if (args.json) {
       const path = resolve(root, args.json);
@@ -108,6 +126,25 @@ async function main() {
     await backends.stop();
     rmSync(entry, { force: true });
   }
+}
+
+/** wrk against the api with `perf stat` on it for the whole load: CPU µs (task-clock) and each event per request. */
+async function perfPerRequest(url, pid) {
+  const stat = new Promise((resolve, reject) =>
+    execFile('perf', ['stat', '-x', ',', '-e', PERF_EVENTS.join(','), '-p', String(pid), '--', 'sleep', String(SECONDS + 0.3)], (error, _out, err) =>
+      error ? reject(new Error(`perf stat failed (Linux perf with its syscall tracepoints, as root): ${err || error.message}`)) : resolve(err),
+    ),
+  );
+  const [sample, text] = await Promise.all([wrkAsync(url, SECONDS, 32), stat]);
+  const counts = {};
+  for (const line of text.trim().split('\n')) {
+    const [value, , event] = line.split(',');
+    if (PERF_EVENTS.includes(event)) counts[event] = Number(value);
+  }
+  for (const event of PERF_EVENTS) if (!Number.isFinite(counts[event])) throw new Error(`perf stat counted no ${event}:\n${text}`);
+  const events = Object.fromEntries(PERF_EVENTS.slice(1).map((e) => [e, counts[e] / sample.requests]));
+  // task-clock is in milliseconds.
+  return { cpu: (counts['task-clock'] * 1e3) / sample.requests, events };
 }
 
 main().then(

@@ -1,5 +1,6 @@
 // The in-process diagnostic (tools/bench/api-hooks.mjs) run for real on the built api, at a tiny size: its switches
-// must still find the module's hooks in the bundle (it stops otherwise), and a known cost switched like them must show.
+// must still find the module's hooks in the bundle (it stops otherwise), and a known cost switched like them must show,
+// measured from /proc and from `perf stat` (--perf).
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -7,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const jsonPath = join(root, 'tmp/bench/api-hooks-test.json');
 const SPIN_MICROS = 300;
 
 interface Row {
@@ -15,21 +15,28 @@ interface Row {
   on: number;
   off: number;
   added: number;
+  events?: { on: Record<string, number>; off: Record<string, number> };
+}
+
+/** Runs the script with `args` and reads the rows of its --json output. */
+async function apiHooks(name: string, args: string[]): Promise<Row[]> {
+  const jsonPath = join(root, `tmp/bench/api-hooks-${name}.json`);
+  await new Promise<void>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [join(root, 'tools/bench/api-hooks.mjs'), ...args, '--seconds=1', '--warmup=1', `--spin-micros=${SPIN_MICROS}`, `--json=${jsonPath}`],
+      { cwd: root, timeout: 240_000, maxBuffer: 1 << 20 },
+      (error, _out, err) => (error ? reject(new Error(`api-hooks failed: ${error.message}\n${err}`)) : resolve()),
+    );
+  });
+  return (JSON.parse(readFileSync(jsonPath, 'utf8')) as { processes: Row[] }).processes;
 }
 
 describe('api-hooks, switched inside each api process', () => {
   let rows: Row[];
 
   beforeAll(async () => {
-    await new Promise<void>((resolve, reject) => {
-      execFile(
-        process.execPath,
-        [join(root, 'tools/bench/api-hooks.mjs'), '--parts=spin;all', '--rounds=3', '--seconds=1', '--warmup=1', `--spin-micros=${SPIN_MICROS}`, `--json=${jsonPath}`],
-        { cwd: root, timeout: 240_000, maxBuffer: 1 << 20 },
-        (error, _out, err) => (error ? reject(new Error(`api-hooks failed: ${error.message}\n${err}`)) : resolve()),
-      );
-    });
-    rows = (JSON.parse(readFileSync(jsonPath, 'utf8')) as { processes: Row[] }).processes;
+    rows = await apiHooks('test', ['--parts=spin;all', '--rounds=3']);
   }, 260_000);
 
   it('measures each process on and switched off', () => {
@@ -43,5 +50,28 @@ describe('api-hooks, switched inside each api process', () => {
   it('shows a known cost switched like the hooks: 300 µs of spinning per request, well over the noise', () => {
     // Generous: the machine's noise is tens of µs per request; a switch that did nothing would read near zero.
     expect(rows[0].added).toBeGreaterThan(SPIN_MICROS / 2);
+  });
+});
+
+describe('api-hooks --perf, CPU and events from perf stat', () => {
+  let rows: Row[];
+
+  beforeAll(async () => {
+    rows = await apiHooks('perf-test', ['--parts=spin', '--rounds=2', '--perf']);
+  }, 260_000);
+
+  it('shows the known cost in task-clock too', () => {
+    expect(rows[0].on).toBeGreaterThan(0);
+    expect(rows[0].added).toBeGreaterThan(SPIN_MICROS / 2);
+  });
+
+  it('counts the events per request, on and switched off: every request reads and writes its socket', () => {
+    for (const state of ['on', 'off'] as const) {
+      const events = rows[0].events![state];
+      expect(Object.keys(events).sort()).toEqual(['context-switches', 'page-faults', 'raw_syscalls:sys_enter', 'syscalls:sys_enter_write'].sort());
+      // A request costs its socket read, its response and its statement's write at least.
+      expect(events['raw_syscalls:sys_enter']).toBeGreaterThan(2);
+      expect(events['syscalls:sys_enter_write']).toBeGreaterThan(0.5);
+    }
   });
 });
