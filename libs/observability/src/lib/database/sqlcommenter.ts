@@ -1,3 +1,4 @@
+import { boundedMemo } from '../core/bounded-memo.js';
 import { scanSql } from './sql-scan.js';
 
 /**
@@ -24,17 +25,7 @@ export type SqlTags = Partial<Record<(typeof KEYS)[number], string>>;
 const PREFIXES = KEYS.map((key) => `${key}='`);
 /** Tags with few distinct values (the application, route templates, job names, the source) keep their encoding. */
 const BOUNDED = KEYS.map((key) => key === 'application' || key === 'job' || key === 'route' || key === 'source');
-const encodedCache = new Map<string, string>();
-const MAX_CACHED = 512;
-
-function encodeBoundedValue(value: string): string {
-  let encoded = encodedCache.get(value);
-  if (encoded === undefined) {
-    encoded = encodeSqlCommentValue(value);
-    if (encodedCache.size < MAX_CACHED) encodedCache.set(value, encoded);
-  }
-  return encoded;
-}
+const encodeBoundedValue = boundedMemo((value) => encodeSqlCommentValue(value), 512);
 
 export function serializeSqlComment(tags: SqlTags): string {
   // One pass over the fixed keys, already in order: this runs for the first statement of every request or job

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { boundedMemo } from '../core/bounded-memo.js';
 
 /** Fields of a line the module writes itself: flat, in order, none secret. */
 export type FixedFields = Record<string, string | number | undefined>;
@@ -85,15 +86,7 @@ export function writeAccessLine(logger: Logger, line: AccessLine): boolean {
 }
 
 /** Methods and route templates are a few strings, each quoted once (a lookup instead of a check per line). */
-const quotedLabels = new Map<string, string>();
-function quotedLabel(value: string): string {
-  let quoted = quotedLabels.get(value);
-  if (quoted === undefined) {
-    quoted = jsonString(value);
-    if (quotedLabels.size < 512) quotedLabels.set(value, quoted);
-  }
-  return quoted;
-}
+const quotedLabel = boundedMemo((value) => jsonString(value), 512);
 
 /** `.001` to `.999` without trailing zeros, and '' for none. */
 const FRACTIONS = Array.from({ length: 1000 }, (_, i) => (i === 0 ? '' : `.${String(i).padStart(3, '0').replace(/0+$/, '')}`));
@@ -109,15 +102,7 @@ function millisText(ms: number): string | number {
 }
 
 /** `,"key":` per key, built once: the keys of the module's lines are a handful of constants. */
-const keyPrefixes = new Map<string, string>();
-function keyPrefix(key: string): string {
-  let prefix = keyPrefixes.get(key);
-  if (prefix === undefined) {
-    prefix = `,${JSON.stringify(key)}:`;
-    if (keyPrefixes.size < 64) keyPrefixes.set(key, prefix);
-  }
-  return prefix;
-}
+const keyPrefix = boundedMemo((key) => `,${JSON.stringify(key)}:`, 64);
 
 /** Printable ASCII without `"` and `\\`: quoted as it is, which is what JSON.stringify would write. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
