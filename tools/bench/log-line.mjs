@@ -54,7 +54,8 @@ table(
   Object.fromEntries(Object.entries(loggers).map(([name, logger]) => [name, () => logger.info(fields, 'sync of repository x started')])),
 );
 
-// The access line of a GET the api serves, with a fresh duration per line as in the module.
+// The access line of a GET the api serves, with a fresh duration per line, rounded to the microsecond as the module's
+// observer rounds it (the line writes such durations without formatting a double).
 const moduleLogger = loggers['the module'];
 let n = 0;
 const access = () => ({
@@ -63,7 +64,7 @@ const access = () => ({
   route: '/api/v1/repositories',
   path: '/api/v1/repositories',
   status_code: 200,
-  duration_ms: (n++ % 1000) / 7,
+  duration_ms: Math.round(((n++ % 1000) / 7) * 1e3) / 1e3,
 });
 if (!writeAccessLine(moduleLogger, access())) throw new Error("the module's logger is not a plain pino logger: writeAccessLine wrote nothing");
 table('CPU per access line (`request completed`), the module\'s logger', {
