@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ClsServiceManager } from 'nestjs-cls';
 import { CaptureStream } from '../../../../../tools/testing/log-capture.js';
-import { runWithRequestId, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
+import { LOG_FIELDS_KEY, runWithRequestId, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import { Registry } from 'prom-client';
 import { InternalErrors } from '../core/internal-errors.js';
@@ -47,6 +47,27 @@ describe('createPinoLogger', () => {
     expect(out.lines[0]).not.toHaveProperty('request_id');
     expect(out.lines[1]).toMatchObject({ msg: 'inside', request_id: 'req-1', trace_id: 'a'.repeat(32), service: 'svc', level: 40 });
     expect(out.lines[2]).toMatchObject({ msg: 'child inside', request_id: 'req-1', component: 'x' });
+  });
+
+  it("adds a job's fields from the context to every line inside it; a line's own fields win, and no key is written twice", () => {
+    const raw: string[] = [];
+    const options = resolveOptions({ serviceName: 'svc', logging: { destination: { write: (s: string) => raw.push(s) } } }, {});
+    const log = createPinoLogger(options, new InternalErrors(new Registry()));
+    const fields = Object.create({ inherited: 'not mine' }) as Record<string, unknown>;
+    Object.assign(fields, { job_id: '7', queue: 'sync', job_name: 'repo', attempt: 2 });
+    runWithRequestId('job-req', () => {
+      ClsServiceManager.getClsService().set(LOG_FIELDS_KEY, fields);
+      log.info('plain');
+      log.info({ attempt: 3, request_id: 'mine' }, 'own fields');
+    }, 'job');
+    log.info('after');
+    const lines = raw.map((line) => JSON.parse(line));
+    expect(lines[0]).toMatchObject({ msg: 'plain', request_id: 'job-req', job_id: '7', queue: 'sync', job_name: 'repo', attempt: 2 });
+    expect(lines[0]).not.toHaveProperty('inherited');
+    expect(lines[1]).toMatchObject({ msg: 'own fields', request_id: 'mine', job_id: '7', attempt: 3 });
+    for (const key of ['request_id', 'attempt', 'job_id']) expect(raw[1].split(`"${key}"`)).toHaveLength(2);
+    expect(lines[2]).not.toHaveProperty('job_id');
+    expect(lines[2]).not.toHaveProperty('request_id');
   });
 
   it('lets an explicit request_id win over the context, without writing the key twice', () => {
