@@ -20,11 +20,12 @@
 //   events named (default: context switches, page faults, system calls, write calls), to tell work in the process
 //   from waiting, faulting or calling the kernel. Needs Linux perf with its syscall tracepoints (run as root).
 // The switches are text replacements in the bundle; one that no longer matches exactly once stops the script.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { median } from './stats.mjs';
 import { execFile } from 'node:child_process';
 import { root, startBackends, wrk, wrkAsync, wrkWithCpu } from './runner.mjs';
+import { writeSwitchable } from './switches.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const PARTS = ['http', 'line', 'sql', 'sub'];
@@ -46,13 +47,6 @@ const SWITCHES = [
 ];
 
 function buildSwitchable() {
-  let bundle = readFileSync(join(root, 'dist/apps/api/main.js'), 'utf8');
-  for (const [part, text, switched] of SWITCHES) {
-    const count = bundle.split(text).length - 1;
-    if (count !== 1) throw new Error(`the ${part} switch's text occurs ${count} times in dist/apps/api/main.js, not once: ${text}`);
-    bundle = bundle.replace(text, switched);
-  }
-  const flip = `process.on('SIGUSR1', () => { globalThis.__hooksOff = globalThis.__hooksOff ? undefined : Object.fromEntries((process.env.HOOKS_PARTS ?? '').split(',').map((p) => [p, true])); });\n`;
   // The calibration: every server's 'request' event spins first while the process's spin part is on (only a process
   // with a spin part gets the wrapper, so the others run the api as built).
   const spin = `import __http from 'node:http';
@@ -65,7 +59,7 @@ if (__spinMs > 0) {
   };
 }\n`;
   const entry = join(root, 'dist/apps/api/main-hooks.js');
-  writeFileSync(entry, spin + flip + bundle);
+  writeSwitchable(join(root, 'dist/apps/api/main.js'), entry, SWITCHES, spin);
   return entry;
 }
 

@@ -140,6 +140,30 @@ export async function alternate(variants, rounds, measure) {
   return samples;
 }
 
+/**
+ * Sends `jobs` sync jobs through the api on `port` (POST /api/v1/repositories/:id/sync, 8 at a time, over the
+ * repository `ids` in turn) and waits until `runs()` (the count of sync runs the worker wrote) has grown by as many;
+ * resolves with the seconds it took, end to end.
+ */
+export async function sendSyncJobs({ port, ids, jobs, runs, label }) {
+  const before = await runs();
+  const started = process.hrtime.bigint();
+  let next = 0;
+  const post = async () => {
+    while (next < jobs) {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/repositories/${ids[next++ % ids.length]}/sync`, { method: 'POST' });
+      if (res.status !== 202) throw new Error(`enqueue failed: ${res.status} ${await res.text()}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, post));
+  const deadline = Date.now() + 120_000;
+  while ((await runs()) < before + jobs) {
+    if (Date.now() > deadline) throw new Error(`${label}: jobs not done within 120 s`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
 export function header(title) {
   process.stdout.write(`\n## ${title}\n\n`);
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { freePort } from '../../testing/services.js';
 import { median } from '../stats.mjs';
 import pg from 'pg';
-import { startServer, cpuSeconds, alternate, header, root } from '../runner.mjs';
+import { startServer, cpuSeconds, alternate, header, root, sendSyncJobs } from '../runner.mjs';
 
 /** BullMQ's rounds use the Redis databases two above Bull's (on 3, off 4), so its keys never meet Bull's. */
 function redisUrlFor(library, redisUrl) {
@@ -56,28 +56,11 @@ async function measureLibrary(o, backends, library) {
   }
   const runs = async (v) => Number((await clients[v].query('SELECT count(*)::int AS n FROM sync_runs')).rows[0].n);
   const round = async (v, jobs) => {
-    const before = await runs(v);
     const cpuBefore = cpuSeconds(workers[v].child.pid);
-    const started = process.hrtime.bigint();
-    const ids = backends.repositories[v];
-    let next = 0;
-    const post = async () => {
-      while (next < jobs) {
-        const id = ids[next++ % ids.length];
-        const res = await fetch(`http://127.0.0.1:${apis[v].port}/api/v1/repositories/${id}/sync`, { method: 'POST' });
-        if (res.status !== 202) throw new Error(`enqueue failed: ${res.status} ${await res.text()}`);
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, post));
-    const deadline = Date.now() + 120_000;
-    while ((await runs(v)) < before + jobs) {
-      if (Date.now() > deadline) throw new Error(`queue ${library} ${v}: jobs not done within 120 s`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    const jobsPerSecond = jobs / (Number(process.hrtime.bigint() - started) / 1e9);
+    const seconds = await sendSyncJobs({ port: apis[v].port, ids: backends.repositories[v], jobs, runs: () => runs(v), label: `queue ${library} ${v}` });
     const cpuAfter = cpuSeconds(workers[v].child.pid);
     workerCpu[v].push(cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) * 1e6) / jobs);
-    return jobsPerSecond;
+    return jobs / seconds;
   };
   const workerCpu = { on: [], off: [] };
   for (const v of ['on', 'off']) await round(v, Math.min(o.jobs, 200));

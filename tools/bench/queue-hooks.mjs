@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+// What the module's per-job work costs the real worker, measured inside one worker process, as api-hooks.mjs does for
+// the api: the queue scenario compares separate processes, whose spread is as large as the target. It copies the
+// built worker (dist/apps/worker/main.js, from `npm run bench` or `nx run worker:build`) to main-hooks.js beside it,
+// with a switch at each per-job hook of the module; SIGUSR1 flips the switches of the process. Each entry of
+// --parts gets an api (everything on) and a switchable worker of its own; each round sends --jobs sync jobs through
+// them switched on, flips, and sends as many again.
+//
+//   node tools/bench/queue-hooks.mjs [--parts="ctx;events;sub;sql;fixed;spin"] [--library=bull|bullmq] [--rounds=10]
+//                                    [--jobs=1500] [--warmup=4] [--spin-micros=50] [--json=tmp/bench/queue-hooks.json]
+//
+// --parts: one worker per `;`-separated entry; an entry is `all` or a `,`-list of
+//   ctx     the job's context restored around its processor (request id, trace, the fields its lines carry)
+//   events  the job event line (`job completed`) and the job metrics
+//   sub     the TypeORM subscriber (db_query_duration_seconds)
+//   sql     the query comments
+//   fixed   not a switch off: the comments take one fixed text of the module's length instead of the module's own, so
+//           the figure is the module's code and not the longer statements
+//   spin    not the module's: a busy loop of --spin-micros µs per completed job (calibration)
+// Worker CPU per job is every thread's CPU (schedstat, in ns) over the round; jobs/s is the round's, end to end.
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import pg from 'pg';
+import { freePort } from '../testing/services.js';
+import { root, sendSyncJobs, startBackends, startServer } from './runner.mjs';
+import { median } from './stats.mjs';
+import { off, writeSwitchable } from './switches.mjs';
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
+const PARTS = ['ctx', 'events', 'sub', 'sql'];
+const entries = String(args.parts ?? 'all').split(';').map((e) => (e === 'all' ? PARTS : e.split(',')));
+for (const part of entries.flat()) if (![...PARTS, 'fixed', 'spin'].includes(part)) throw new Error(`--parts: unknown part ${part} (${PARTS.join(', ')}, fixed, spin, or all)`);
+const LIBRARY = args.library ?? 'bull';
+if (!['bull', 'bullmq'].includes(LIBRARY)) throw new Error(`--library: bull or bullmq, not ${LIBRARY}`);
+const ROUNDS = Number(args.rounds ?? 10);
+const JOBS = Number(args.jobs ?? 1500);
+const WARMUP = Number(args.warmup ?? 4);
+const SPIN_MICROS = Number(args['spin-micros'] ?? 50);
+const FIXED_COMMENT = "/*application='worker',job='repository-sync:sync',request_id='d8a4c3f0-1b2e-4c5d-9e8f-0a1b2c3d4e5f'*/";
+
+const RUN_BULL = 'return instrumentation.propagation.run(queue, args[0], () => handler.apply(this, args));';
+const RUN_BULLMQ = 'return active2.propagation.run(this, job, () => originals.callProcessJob.call(this, job, token, signal));';
+const COMPLETED = 'completed(queue, job, attempt) {';
+const COMMENT = 'config = commentQuery(config, currentComment(options, settings2), options.prepend ?? settings2?.prepend ?? false);';
+/** [part, text in the bundle, text with the switch]: each text must occur exactly once. */
+const SWITCHES = [
+  ['ctx', RUN_BULL, `if (${off('ctx')}) return handler.apply(this, args);\n${RUN_BULL}`],
+  ['ctx', RUN_BULLMQ, `if (${off('ctx')}) return originals.callProcessJob.call(this, job, token, signal);\n${RUN_BULLMQ}`],
+  ['events', COMPLETED, `${COMPLETED}\nif (${off('events')}) return;`],
+  ['spin', COMPLETED, `${COMPLETED}\nif (__spinMs > 0 && !${off('spin')}) { const end = performance.now() + __spinMs; while (performance.now() < end); }`],
+  ['sub', 'afterQuery(event) {', `afterQuery(event) {\nif (${off('sub')}) return;`],
+  ['sql', 'const enabled = settings2 ? settings2.enabled : standalone;', `const enabled = !${off('sql')} && (settings2 ? settings2.enabled : standalone);`],
+  ['fixed', COMMENT, COMMENT.replace('currentComment(options, settings2)', `(${off('fixed')} ? ${JSON.stringify(FIXED_COMMENT)} : currentComment(options, settings2))`)],
+];
+
+/** CPU time of every thread of a process so far, in µs (schedstat counts nanoseconds). */
+function cpuMicros(pid) {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that ended meanwhile
+    }
+  }
+  return ns / 1e3;
+}
+const writeCalls = (pid) => Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1]);
+
+async function main() {
+  const entry = join(root, 'dist/apps/worker/main-hooks.js');
+  const spinPrelude = `const __spinMs = (process.env.HOOKS_PARTS ?? '').split(',').includes('spin') ? ${SPIN_MICROS / 1000} : 0;\n`;
+  writeSwitchable(join(root, 'dist/apps/worker/main.js'), entry, SWITCHES, spinPrelude);
+  const backends = await startBackends({});
+  const client = new pg.Client({ connectionString: backends.db.on });
+  const rows = [];
+  try {
+    await backends.stopApis();
+    await client.connect();
+    // BullMQ's keys on a Redis database of their own, as in the queue scenario.
+    const env = { DATABASE_URL: backends.db.on, REDIS_URL: LIBRARY === 'bull' ? backends.redisUrl.on : backends.redisUrl.db(3), QUEUE_LIBRARY: LIBRARY, LOG_LEVEL: 'info' };
+    for (const parts of entries) rows.push({ parts, ...(await measureEntry(backends, client, env, entry, parts)) });
+  } finally {
+    await client.end().catch(() => {});
+    await backends.stop();
+    rmSync(entry, { force: true });
+  }
+  console.log(`# The module's per-job hooks in the worker (${LIBRARY}), switched inside each process (${ROUNDS} rounds of ${JOBS} jobs on and off)\n`);
+  console.log('| worker | switched | CPU µs/job, on | switched off | added (median of paired rounds) | jobs/s change (the same) | write calls per job, on / off |\n|---|---|---:|---:|---:|---:|---:|');
+  for (const [i, r] of rows.entries()) {
+    const switched = r.parts.map((p) => (p === 'spin' ? `spin (${SPIN_MICROS} µs)` : p)).join(', ');
+    console.log(`| ${i + 1} | ${switched} | ${r.on.toFixed(0)} | ${r.off.toFixed(0)} | ${r.added.toFixed(1)} | ${r.jobsPerSecondChange.toFixed(1)} % | ${r.writes.on.toFixed(2)} / ${r.writes.off.toFixed(2)} |`);
+  }
+  if (args.json) {
+    const path = resolve(root, args.json);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, JSON.stringify({ library: LIBRARY, rounds: ROUNDS, jobs: JOBS, spinMicros: SPIN_MICROS, workers: rows }, null, 2));
+  }
+}
+
+/** One api and one switchable worker, measured round by round on and switched off. */
+async function measureEntry(backends, client, env, entry, parts) {
+  const apiPort = await freePort();
+  const api = await startServer('queue-hooks api', process.execPath, [join(root, 'dist/apps/api/main.js')], { env: { ...env, PORT: String(apiPort) }, readyUrl: `http://127.0.0.1:${apiPort}/health` });
+  const port = await freePort();
+  const worker = await startServer(`queue-hooks worker (${parts.join(',')})`, process.execPath, [entry], {
+    env: { ...env, PORT: String(port), SYNC_WORK_MS: '0', HOOKS_PARTS: parts.join(',') },
+    readyUrl: `http://127.0.0.1:${port}/health`,
+  });
+  const pid = worker.child.pid;
+  const runs = async () => Number((await client.query('SELECT count(*)::int AS n FROM sync_runs')).rows[0].n);
+  const round = async (jobs) => {
+    const [cpu, writes] = [cpuMicros(pid), writeCalls(pid)];
+    const seconds = await sendSyncJobs({ port: apiPort, ids: backends.repositories.on, jobs, runs, label: 'queue-hooks' });
+    return { cpu: (cpuMicros(pid) - cpu) / jobs, jobsPerSecond: jobs / seconds, writes: (writeCalls(pid) - writes) / jobs };
+  };
+  try {
+    for (let i = 0; i < WARMUP; i++) await round(JOBS);
+    let switchedOff = false;
+    const f = { on: [], off: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      const first = await round(JOBS);
+      worker.child.kill('SIGUSR1');
+      const firstWasOff = switchedOff;
+      switchedOff = !switchedOff;
+      await new Promise((res) => setTimeout(res, 200));
+      const second = await round(JOBS);
+      const [on, without] = firstWasOff ? [second, first] : [first, second];
+      f.on.push(on);
+      f.off.push(without);
+    }
+    return {
+      on: median(f.on.map((x) => x.cpu)),
+      off: median(f.off.map((x) => x.cpu)),
+      added: median(f.on.map((x, i) => x.cpu - f.off[i].cpu)),
+      jobsPerSecondChange: median(f.on.map((x, i) => (x.jobsPerSecond / f.off[i].jobsPerSecond - 1) * 100)),
+      writes: { on: median(f.on.map((x) => x.writes)), off: median(f.off.map((x) => x.writes)) },
+    };
+  } finally {
+    await worker.stop();
+    await api.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(`queue-hooks failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

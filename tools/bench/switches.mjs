@@ -1,0 +1,25 @@
+// The in-process diagnostics' way of switching the module's hooks (api-hooks.mjs, queue-hooks.mjs): a copy of a
+// built app bundle with a check in front of each hook, flipped by SIGUSR1. Each check tests one part's name; the
+// process's parts come from HOOKS_PARTS. The texts are matched exactly once, so a change in the library that moves
+// a hook stops the script instead of measuring nothing.
+import { readFileSync, writeFileSync } from 'node:fs';
+
+/** Flips `globalThis.__hooksOff` between nothing and the process's parts (HOOKS_PARTS) on each SIGUSR1. */
+export const FLIP_ON_SIGNAL = `process.on('SIGUSR1', () => { globalThis.__hooksOff = globalThis.__hooksOff ? undefined : Object.fromEntries((process.env.HOOKS_PARTS ?? '').split(',').map((p) => [p, true])); });\n`;
+
+/**
+ * Writes `to`: `prelude`, the flip and `from` with each `[part, text, switched]` applied. Each text must occur exactly
+ * once in the bundle (after the switches before it); anything else throws, naming the part.
+ */
+export function writeSwitchable(from, to, switches, prelude = '') {
+  let bundle = readFileSync(from, 'utf8');
+  for (const [part, text, switched] of switches) {
+    const count = bundle.split(text).length - 1;
+    if (count !== 1) throw new Error(`the ${part} switch's text occurs ${count} times in ${from}, not once: ${text}`);
+    bundle = bundle.replace(text, switched);
+  }
+  writeFileSync(to, prelude + FLIP_ON_SIGNAL + bundle);
+}
+
+/** The check a switch puts in front of a hook: true while `part` is switched off. */
+export const off = (part) => `globalThis.__hooksOff?.${part}`;
