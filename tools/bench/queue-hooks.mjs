@@ -6,12 +6,13 @@
 // --parts gets an api (everything on) and a switchable worker of its own; each round sends --jobs sync jobs through
 // them switched on, flips, and sends as many again.
 //
-//   node tools/bench/queue-hooks.mjs [--parts="ctx;events;sub;sql;fixed;spin"] [--library=bull|bullmq] [--rounds=10]
+//   node tools/bench/queue-hooks.mjs [--parts="ctx;events;line;sub;sql;fixed;spin"] [--library=bull|bullmq] [--rounds=10]
 //                                    [--jobs=1500] [--warmup=4] [--spin-micros=50] [--json=tmp/bench/queue-hooks.json]
 //
 // --parts: one worker per `;`-separated entry; an entry is `all` or a `,`-list of
 //   ctx     the job's context restored around its processor (request id, trace, the fields its lines carry)
 //   events  the job event line (`job completed`) and the job metrics
+//   line    the `job completed` line only (part of events)
 //   sub     the TypeORM subscriber (db_query_duration_seconds)
 //   sql     the query comments
 //   fixed   not a switch off: the comments take one fixed text of the module's length instead of the module's own, so
@@ -29,7 +30,7 @@ import { off, writeSwitchable } from './switches.mjs';
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const PARTS = ['ctx', 'events', 'sub', 'sql'];
 const entries = String(args.parts ?? 'all').split(';').map((e) => (e === 'all' ? PARTS : e.split(',')));
-for (const part of entries.flat()) if (![...PARTS, 'fixed', 'spin'].includes(part)) throw new Error(`--parts: unknown part ${part} (${PARTS.join(', ')}, fixed, spin, or all)`);
+for (const part of entries.flat()) if (![...PARTS, 'line', 'fixed', 'spin'].includes(part)) throw new Error(`--parts: unknown part ${part} (${PARTS.join(', ')}, line, fixed, spin, or all)`);
 const LIBRARY = args.library ?? 'bull';
 if (!['bull', 'bullmq'].includes(LIBRARY)) throw new Error(`--library: bull or bullmq, not ${LIBRARY}`);
 const ROUNDS = Number(args.rounds ?? 10);
@@ -41,6 +42,7 @@ const FIXED_COMMENT = "/*application='worker',job='repository-sync:sync',request
 const RUN_BULL = 'return instrumentation.propagation.run(queue, args[0], () => handler.apply(this, args));';
 const RUN_BULLMQ = 'return active2.propagation.run(this, job, () => originals.callProcessJob.call(this, job, token, signal));';
 const COMPLETED = 'completed(queue, job, attempt) {';
+const JOB_LINE = 'if (!writeInfoLine(this.logger, line, "job completed"))';
 const COMMENT = 'config = commentQuery(config, currentComment(options, settings2), options.prepend ?? settings2?.prepend ?? false);';
 /** [part, text in the bundle, text with the switch]: each text must occur exactly once. */
 const SWITCHES = [
@@ -48,6 +50,7 @@ const SWITCHES = [
   ['ctx', RUN_BULLMQ, `if (${off('ctx')}) return originals.callProcessJob.call(this, job, token, signal);\n${RUN_BULLMQ}`],
   ['events', COMPLETED, `${COMPLETED}\nif (${off('events')}) return;`],
   ['spin', COMPLETED, `${COMPLETED}\nif (__spinMs > 0 && !${off('spin')}) { const end = performance.now() + __spinMs; while (performance.now() < end); }`],
+  ['line', JOB_LINE, `if (!${off('line')} && ${JOB_LINE.slice(4)}`],
   ['sub', 'afterQuery(event) {', `afterQuery(event) {\nif (${off('sub')}) return;`],
   ['sql', 'const enabled = settings2 ? settings2.enabled : standalone;', `const enabled = !${off('sql')} && (settings2 ? settings2.enabled : standalone);`],
   ['fixed', COMMENT, COMMENT.replace('currentComment(options, settings2)', `(${off('fixed')} ? ${JSON.stringify(FIXED_COMMENT)} : currentComment(options, settings2))`)],
