@@ -25,7 +25,7 @@ import { dirname, join, resolve } from 'node:path';
 import { median } from './stats.mjs';
 import { execFile } from 'node:child_process';
 import { root, startBackends, wrk, wrkAsync, wrkWithCpu } from './runner.mjs';
-import { writeSwitchable } from './switches.mjs';
+import { DATABASE_SWITCHES, off, writeSwitchable } from './switches.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const PARTS = ['http', 'line', 'sql', 'sub'];
@@ -39,11 +39,10 @@ const PERF_EVENTS = args.perf === undefined ? undefined : ['task-clock', ...(arg
 
 /** [part, text in the bundle, text with the switch]: each text must occur exactly once. */
 const SWITCHES = [
-  ['http', 'server.prependListener("request", (req, res) => {', 'server.prependListener("request", (req, res) => {\nif (globalThis.__hooksOff?.http) return;'],
-  ['http', 'if (requestRecord(req)) return handle.call(this, req, res, callback);', 'if (globalThis.__hooksOff?.http || requestRecord(req)) return handle.call(this, req, res, callback);'],
-  ['line', 'const logger = this.accessLogger;', 'const logger = globalThis.__hooksOff?.line ? undefined : this.accessLogger;'],
-  ['sql', 'const enabled = settings2 ? settings2.enabled : standalone;', 'const enabled = !globalThis.__hooksOff?.sql && (settings2 ? settings2.enabled : standalone);'],
-  ['sub', 'afterQuery(event) {', 'afterQuery(event) {\nif (globalThis.__hooksOff?.sub) return;'],
+  ['http', 'server.prependListener("request", (req, res) => {', `server.prependListener("request", (req, res) => {\nif (${off('http')}) return;`],
+  ['http', 'if (requestRecord(req)) return handle.call(this, req, res, callback);', `if (${off('http')} || requestRecord(req)) return handle.call(this, req, res, callback);`],
+  ['line', 'const logger = this.accessLogger;', `const logger = ${off('line')} ? undefined : this.accessLogger;`],
+  ...DATABASE_SWITCHES,
 ];
 
 function buildSwitchable() {
@@ -54,7 +53,7 @@ const __spinMs = (process.env.HOOKS_PARTS ?? '').split(',').includes('spin') ? N
 if (__spinMs > 0) {
   const emit = __http.Server.prototype.emit;
   __http.Server.prototype.emit = function (event, ...rest) {
-    if (event === 'request' && !globalThis.__hooksOff?.spin) { const end = performance.now() + __spinMs; while (performance.now() < end); }
+    if (event === 'request' && !${off('spin')}) { const end = performance.now() + __spinMs; while (performance.now() < end); }
     return emit.call(this, event, ...rest);
   };
 }\n`;

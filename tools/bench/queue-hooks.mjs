@@ -25,7 +25,7 @@ import pg from 'pg';
 import { freePort } from '../testing/services.js';
 import { root, sendSyncJobs, startBackends, startServer } from './runner.mjs';
 import { median } from './stats.mjs';
-import { off, writeSwitchable } from './switches.mjs';
+import { DATABASE_SWITCHES, off, writeSwitchable } from './switches.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const PARTS = ['ctx', 'events', 'sub', 'sql'];
@@ -51,8 +51,7 @@ const SWITCHES = [
   ['events', COMPLETED, `${COMPLETED}\nif (${off('events')}) return;`],
   ['spin', COMPLETED, `${COMPLETED}\nif (__spinMs > 0 && !${off('spin')}) { const end = performance.now() + __spinMs; while (performance.now() < end); }`],
   ['line', JOB_LINE, `if (!${off('line')} && ${JOB_LINE.slice(4)}`],
-  ['sub', 'afterQuery(event) {', `afterQuery(event) {\nif (${off('sub')}) return;`],
-  ['sql', 'const enabled = settings2 ? settings2.enabled : standalone;', `const enabled = !${off('sql')} && (settings2 ? settings2.enabled : standalone);`],
+  ...DATABASE_SWITCHES,
   ['fixed', COMMENT, COMMENT.replace('currentComment(options, settings2)', `(${off('fixed')} ? ${JSON.stringify(FIXED_COMMENT)} : currentComment(options, settings2))`)],
 ];
 

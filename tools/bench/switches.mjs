@@ -23,3 +23,12 @@ export function writeSwitchable(from, to, switches, prelude = '') {
 
 /** The check a switch puts in front of a hook: true while `part` is switched off. */
 export const off = (part) => `globalThis.__hooksOff?.${part}`;
+
+/**
+ * The hooks the api's and the worker's bundles share (the library's database code): the query comments (`sql`) and
+ * the TypeORM subscriber's histogram (`sub`).
+ */
+export const DATABASE_SWITCHES = [
+  ['sql', 'const enabled = settings2 ? settings2.enabled : standalone;', `const enabled = !${off('sql')} && (settings2 ? settings2.enabled : standalone);`],
+  ['sub', 'afterQuery(event) {', `afterQuery(event) {\nif (${off('sub')}) return;`],
+];
