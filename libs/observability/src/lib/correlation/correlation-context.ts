@@ -25,7 +25,12 @@ export interface CorrelationSnapshot {
 
 /** The correlation of the current async context, or undefined outside one. Never throws. */
 export function currentCorrelation(): CorrelationSnapshot | undefined {
-  return correlationOf(ClsServiceManager.getClsService().get());
+  return correlationOf(currentStore());
+}
+
+/** The current CLS store (`cls.get()`), or undefined outside a context: for hot paths that read a key or two. */
+export function currentStore(): Record<symbol, unknown> | undefined {
+  return ClsServiceManager.getClsService().get();
 }
 
 /** The correlation held by a CLS store (`cls.get()`): read once, where each `cls.get(key)` would look the store up again. */

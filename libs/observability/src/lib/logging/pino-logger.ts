@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
-import { currentCorrelation } from '../correlation/correlation-context.js';
+import { CLS_ID } from 'nestjs-cls';
+import { currentStore, LOG_FIELDS_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
+import type { TraceContext } from '../correlation/traceparent.js';
 import type { InternalErrors } from '../core/internal-errors.js';
-import type { ActiveSpanReader } from '../opentelemetry/active-span.js';
+import type { ActiveSpanReader, SpanFields } from '../opentelemetry/active-span.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
 import { CENSOR, redactDefaultPaths, redactInterpolated, redactNestedHeaders } from './default-redaction.js';
 import { keepStackInErr } from './stack-in-context.js';
@@ -47,19 +49,7 @@ export function createPinoLogger(options: ResolvedOptions, internal: InternalErr
       },
       mixin(mergeObject: object) {
         try {
-          const correlation = currentCorrelation();
-          // With an OpenTelemetry SDK, the active span's trace is the trace: its ids win over the incoming header's.
-          const span = activeSpan?.();
-          if (!correlation && !span) return {};
-          const fields: Record<string, unknown> = {};
-          if (correlation && !('request_id' in mergeObject)) fields.request_id = correlation.requestId;
-          if (span) {
-            for (const key of ['trace_id', 'span_id', 'trace_flags'] as const) if (!(key in mergeObject)) fields[key] = span[key];
-          } else if (correlation?.traceId && !('trace_id' in mergeObject)) fields.trace_id = correlation.traceId;
-          if (correlation?.fields) {
-            for (const [key, value] of Object.entries(correlation.fields)) if (!(key in mergeObject)) fields[key] = value;
-          }
-          return fields;
+          return contextFields(currentStore(), activeSpan?.(), mergeObject);
         } catch (error) {
           internal.record('logging', error);
           return {};
@@ -71,3 +61,26 @@ export function createPinoLogger(options: ResolvedOptions, internal: InternalErr
     logging.destination ?? stdoutDestination((error) => internal.record('logging', error)),
   );
 }
+
+/**
+ * The fields a line gets from its context: `request_id`, `trace_id` (the active span's ids with an SDK) and the
+ * context's extra fields (a job's), each unless the line has its own. Read from the store itself, once per line:
+ * no snapshot object or entry arrays (this runs for every line written inside a request or job).
+ */
+function contextFields(store: Record<symbol, unknown> | undefined, span: SpanFields | undefined, line: object): Record<string, unknown> {
+  const requestId = store?.[CLS_ID] as string | undefined;
+  const fields: Record<string, unknown> = {};
+  if (!requestId && !span) return fields;
+  if (requestId && !('request_id' in line)) fields.request_id = requestId;
+  if (span) {
+    for (const key of SPAN_KEYS) if (!(key in line)) fields[key] = span[key];
+  } else {
+    const traceId = (store?.[TRACE_CONTEXT_KEY] as TraceContext | undefined)?.traceId;
+    if (traceId && !('trace_id' in line)) fields.trace_id = traceId;
+  }
+  const extra = requestId ? (store![LOG_FIELDS_KEY] as Record<string, unknown> | undefined) : undefined;
+  if (extra) for (const key in extra) if (Object.prototype.hasOwnProperty.call(extra, key) && !(key in line)) fields[key] = extra[key];
+  return fields;
+}
+
+const SPAN_KEYS = ['trace_id', 'span_id', 'trace_flags'] as const;

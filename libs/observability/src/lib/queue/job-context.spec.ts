@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { createJobContext, readJobContext } from './job-context.js';
+import { createJobContext, jobRequestId, readJobContext } from './job-context.js';
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
@@ -41,5 +41,20 @@ describe('job context', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it("names the id readJobContext restores, and nothing else, whatever is stored (property): the job lines' request_id", () => {
+    const stored = fc.oneof(
+      fc.anything(),
+      fc.record({ request_id: fc.oneof(fc.string(), fc.uuid(), fc.anything()), traceparent: fc.oneof(fc.constant(TRACEPARENT), fc.string()) }),
+    );
+    fc.assert(
+      fc.property(stored, (value) => {
+        expect(jobRequestId(value)).toBe(readJobContext(value)?.requestId);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(jobRequestId({ request_id: 'req-9', traceparent: 'nope' })).toBe('req-9');
+    expect(jobRequestId({ request_id: 'x*/ DROP TABLE t; /*' })).toBeUndefined();
   });
 });

@@ -45,10 +45,10 @@ export function createJobContext(
  * An invalid request id means no context (the job runs under a fresh id); an invalid traceparent is dropped, and its tracestate with it; invalid tracestate members are dropped.
  */
 export function readJobContext(value: unknown): RestoredJobContext | undefined {
-  if (value === null || typeof value !== 'object') return undefined;
+  const requestId = jobRequestId(value);
+  if (requestId === undefined) return undefined;
   const raw = value as Record<string, unknown>;
-  if (!isValidRequestId(raw.request_id)) return undefined;
-  const restored: RestoredJobContext = { requestId: raw.request_id };
+  const restored: RestoredJobContext = { requestId };
   const trace = parseTraceparent(typeof raw.traceparent === 'string' ? raw.traceparent : undefined);
   if (trace) {
     const tracestate = parseTracestate(typeof raw.tracestate === 'string' ? raw.tracestate : undefined);
@@ -56,6 +56,12 @@ export function readJobContext(value: unknown): RestoredJobContext | undefined {
     restored.trace = trace;
   }
   return restored;
+}
+
+/** The request id of a job's context, if valid: what its event lines name (its trace context is not read). */
+export function jobRequestId(value: unknown): string | undefined {
+  const id = value !== null && typeof value === 'object' ? (value as Record<string, unknown>).request_id : undefined;
+  return isValidRequestId(id) ? id : undefined;
 }
 
 /** The fields every log line of a job carries (and the job event lines too). */

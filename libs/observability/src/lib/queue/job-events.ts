@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { InternalErrors } from '../core/internal-errors.js';
 import { errorFingerprint, errorType } from '../errors/fingerprint.js';
 import { writeInfoLine } from '../logging/fixed-line.js';
-import { JOB_CONTEXT_OPTION, jobFields, readJobContext } from './job-context.js';
+import { JOB_CONTEXT_OPTION, jobFields, jobRequestId } from './job-context.js';
 import type { JobTiming, QueueMetrics } from './queue-metrics.js';
 
 /** What Bull's and BullMQ's jobs both hold once an attempt has ended. */
@@ -86,7 +86,7 @@ export class JobEvents {
 }
 
 function requestIdOf(job: EndedJob): string | undefined {
-  return readJobContext(job.opts?.[JOB_CONTEXT_OPTION])?.requestId;
+  return jobRequestId(job.opts?.[JOB_CONTEXT_OPTION]);
 }
 
 function timingOf(queue: string, job: EndedJob, requestId: string | undefined): JobTiming {

@@ -1,4 +1,4 @@
-import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
+import { CLS_ID, ClsServiceManager, type ClsStore } from 'nestjs-cls';
 import type { InternalErrors } from '../core/internal-errors.js';
 import { CONTEXT_SOURCE_KEY, currentCorrelation, LOG_FIELDS_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
 import { generateRequestId } from '../correlation/request-id.js';
@@ -51,23 +51,24 @@ export class JobPropagation {
 
   /** Runs `processor` in a fresh CLS context holding the job's restored context (or a fresh id). */
   run<T>(queue: { name: string }, job: PropagatedJob | undefined, processor: () => T): T {
-    const cls = ClsServiceManager.getClsService();
-    return cls.run({ ifNested: 'override' }, () => {
-      let parent: TraceContext | undefined;
-      try {
-        const restored = job?.opts?.repeat ? undefined : readJobContext(job?.opts?.[JOB_CONTEXT_OPTION]);
-        cls.set(CLS_ID, restored?.requestId ?? generateRequestId());
-        cls.set(CONTEXT_SOURCE_KEY, 'job');
-        if (restored?.trace) cls.set(TRACE_CONTEXT_KEY, restored.trace);
-        cls.set(LOG_FIELDS_KEY, jobFields(queue, job, (job?.attemptsMade ?? 0) + 1));
-        parent = restored?.trace;
-      } catch (error) {
-        this.deps.internal.record('queue', error);
-      }
-      const otel = this.deps.openTelemetry;
-      // The processor's spans continue the trace of the span that enqueued the job (its parent, remote), unless a
-      // span is already active: a consumer span that continued it already (bullmq-otel's), which stays the parent.
-      return otel && parent && !otel.activeSpan() ? otel.runWithParent(parent, processor) : processor();
-    });
+    let store: ClsStore;
+    let parent: TraceContext | undefined;
+    try {
+      const restored = job?.opts?.repeat ? undefined : readJobContext(job?.opts?.[JOB_CONTEXT_OPTION]);
+      // Built in one piece and entered with runWith (as a request's store is): no empty store, then a lookup per key.
+      store = { [CLS_ID]: restored?.requestId ?? generateRequestId(), [CONTEXT_SOURCE_KEY]: 'job' };
+      if (restored?.trace) store[TRACE_CONTEXT_KEY] = restored.trace;
+      store[LOG_FIELDS_KEY] = jobFields(queue, job, (job?.attemptsMade ?? 0) + 1);
+      parent = restored?.trace;
+    } catch (error) {
+      this.deps.internal.record('queue', error);
+      store = { [CLS_ID]: generateRequestId(), [CONTEXT_SOURCE_KEY]: 'job' };
+    }
+    const otel = this.deps.openTelemetry;
+    // The processor's spans continue the trace of the span that enqueued the job (its parent, remote), unless a
+    // span is already active: a consumer span that continued it already (bullmq-otel's), which stays the parent.
+    return ClsServiceManager.getClsService().runWith(store, () =>
+      otel && parent && !otel.activeSpan() ? otel.runWithParent(parent, processor) : processor(),
+    );
   }
 }
