@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // CPU per log line of the module's logger against pino redacting the module's nine default paths itself (what the
 // module did before: pino's wildcard path runs its redactor once per field of every line) and pino with no
-// redaction, on a line with the fields a job's lines carry; then the access line (`request completed`) as the module
-// writes it for every request (writeAccessLine), as its generic fixed-field writer would (writeInfoLine) and as
-// pino's own `info()` on the module's logger would. Needs the built library (npx nx run observability:build).
+// redaction, on a line with the fields a job's lines carry; a job's line inside its context and outside any; then the
+// access line (`request completed`) as the module writes it for every request (writeAccessLine), as its generic
+// fixed-field writer would (writeInfoLine) and as pino's own `info()` on the module's logger would. Needs the built
+// library (npx nx run observability:build).
 //
 //   node tools/bench/log-line.mjs [--lines=200000]
 import pino from 'pino';
@@ -18,6 +19,8 @@ const { createPinoLogger } = await import(join(lib, 'logging/pino-logger.js'));
 const { resolveOptions } = await import(join(lib, 'options/resolve-options.js'));
 const { InternalErrors } = await import(join(lib, 'core/internal-errors.js'));
 const { writeAccessLine, writeInfoLine } = await import(join(lib, 'logging/fixed-line.js'));
+const { JobPropagation } = await import(join(lib, 'queue/job-propagation.js'));
+const { JOB_CONTEXT_OPTION } = await import(join(lib, 'queue/job-context.js'));
 
 const LINES = Number(process.argv.find((a) => a.startsWith('--lines='))?.split('=')[1] ?? 200_000);
 const sink = { write: () => true };
@@ -32,17 +35,17 @@ const loggers = {
 const fields = { context: 'SyncProcessor', request_id: 'c7078c08-d412-4f59-b11e-fd641411c7a8', job_id: '1', queue: 'repository-sync', job_name: 'sync', attempt: 1 };
 
 /** µs per call of `write`, after a tenth as many calls of warm-up. */
-function measure(write) {
-  for (let i = 0; i < LINES / 10; i++) write();
+function measure(write, calls = LINES) {
+  for (let i = 0; i < calls / 10; i++) write();
   const started = process.hrtime.bigint();
-  for (let i = 0; i < LINES; i++) write();
-  return Number(process.hrtime.bigint() - started) / LINES / 1000;
+  for (let i = 0; i < calls; i++) write();
+  return Number(process.hrtime.bigint() - started) / calls / 1000;
 }
 
 /** Each writer measured in 5 rounds, in turn, and the medians printed as a table. */
-function table(title, writers) {
+function table(title, writers, linesPerCall = 1) {
   const results = Object.fromEntries(Object.keys(writers).map((name) => [name, []]));
-  for (let round = 0; round < 5; round++) for (const [name, write] of Object.entries(writers)) results[name].push(measure(write));
+  for (let round = 0; round < 5; round++) for (const [name, write] of Object.entries(writers)) results[name].push(measure(write, LINES / linesPerCall) / linesPerCall);
   console.log(`# ${title} (${LINES} lines a round, 5 rounds alternated, median)\n`);
   console.log('| writer | µs per line |\n|---|---:|');
   for (const [name, values] of Object.entries(results)) console.log(`| ${name} | ${median(values).toFixed(2)} |`);
@@ -53,6 +56,19 @@ table(
   'CPU per log line, a line with 7 fields',
   Object.fromEntries(Object.entries(loggers).map(([name, logger]) => [name, () => logger.info(fields, 'sync of repository x started')])),
 );
+
+// A job's line as the worker writes it: inside the job's context (opened as the module opens it around a processor,
+// one context per ten lines), against the same line outside any context. The difference is what a job's context adds
+// to each of its lines: the mixin's read of the store and pino serialising the five fields it adds.
+const propagation = new JobPropagation({ serviceName: 'worker', internal: new InternalErrors(new Registry()), currentRoute: () => undefined });
+const job = { id: '17', name: 'sync', attemptsMade: 0, opts: { [JOB_CONTEXT_OPTION]: { v: 1, request_id: fields.request_id } } };
+const jobLines = () => {
+  for (let i = 0; i < 10; i++) loggers['the module'].info({ context: 'SyncProcessor' }, 'sync of repository x started');
+};
+table('CPU per log line of a job, the module\'s logger (ten lines per context)', {
+  'inside the job\'s context': () => propagation.run({ name: 'repository-sync' }, job, jobLines),
+  'outside any context': jobLines,
+}, 10);
 
 // The access line of a GET the api serves, with a fresh duration per line, rounded to the microsecond as the module's
 // observer rounds it (the line writes such durations without formatting a double).
