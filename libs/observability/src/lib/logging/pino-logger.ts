@@ -63,9 +63,10 @@ export function createPinoLogger(options: ResolvedOptions, internal: InternalErr
 }
 
 /**
- * The fields a line gets from its context: `request_id`, `trace_id` (the active span's ids with an SDK) and the
- * context's extra fields (a job's), each unless the line has its own. Read from the store itself, once per line:
- * no snapshot object or entry arrays (this runs for every line written inside a request or job).
+ * The fields a line gets from its context: `request_id`, the trace's ids and the context's extra fields (a job's),
+ * each unless the line has its own. With an OpenTelemetry SDK the active span's trace is the trace: its ids win over
+ * the incoming header's. Read from the store itself, once per line: no snapshot object or entry arrays (this runs
+ * for every line written inside a request or job).
  */
 function contextFields(store: Record<symbol, unknown> | undefined, span: SpanFields | undefined, line: object): Record<string, unknown> {
   const requestId = store?.[CLS_ID] as string | undefined;
