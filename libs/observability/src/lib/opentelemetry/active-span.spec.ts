@@ -73,3 +73,23 @@ describe('log lines inside an OpenTelemetry span', () => {
     await expect(loadOpenTelemetry(() => Promise.reject(new Error('Cannot find package')))).resolves.toBeUndefined();
   });
 });
+
+// The bridge made before the app registers its SDK (an SDK started after the module loaded): no span is active
+// while no context manager is registered, and the spans show as soon as one is (nothing about the SDK is kept).
+describe('the active span, with the SDK registered after the bridge is made', () => {
+  it('finds none before the context manager is registered, and the active one after', async () => {
+    const bridge = (await loadOpenTelemetry())!;
+    const provider = new TracerProvider();
+    trace.setGlobalTracerProvider(provider);
+    try {
+      expect(trace.getTracer('test').startActiveSpan('before', (span) => (span.end(), bridge.activeSpan()))).toBeUndefined();
+      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+      const [ids, seen] = trace.getTracer('test').startActiveSpan('after', (span) => (span.end(), [span.spanContext(), bridge.activeSpan()] as const));
+      expect(seen).toEqual({ trace_id: ids.traceId, span_id: ids.spanId, trace_flags: '01' });
+    } finally {
+      await provider.shutdown();
+      trace.disable();
+      context.disable();
+    }
+  });
+});
