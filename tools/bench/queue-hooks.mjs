@@ -110,10 +110,9 @@ async function measureEntry(backends, client, env, entry, parts) {
     readyUrl: `http://127.0.0.1:${port}/health`,
   });
   const pid = worker.child.pid;
-  const runs = async () => Number((await client.query('SELECT count(*)::int AS n FROM sync_runs')).rows[0].n);
   const round = async (jobs) => {
     const [cpu, writes] = [cpuMicros(pid), writeCalls(pid)];
-    const seconds = await sendSyncJobs({ port: apiPort, ids: backends.repositories.on, jobs, runs, label: 'queue-hooks' });
+    const seconds = await sendSyncJobs({ port: apiPort, ids: backends.repositories.on, jobs, client, label: 'queue-hooks' });
     return { cpu: (cpuMicros(pid) - cpu) / jobs, jobsPerSecond: jobs / seconds, writes: (writeCalls(pid) - writes) / jobs };
   };
   try {

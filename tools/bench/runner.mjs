@@ -142,10 +142,11 @@ export async function alternate(variants, rounds, measure) {
 
 /**
  * Sends `jobs` sync jobs through the api on `port` (POST /api/v1/repositories/:id/sync, 8 at a time, over the
- * repository `ids` in turn) and waits until `runs()` (the count of sync runs the worker wrote) has grown by as many;
- * resolves with the seconds it took, end to end.
+ * repository `ids` in turn) and waits until the sync runs the worker wrote (read through the pg `client` of its
+ * database) have grown by as many; resolves with the seconds it took, end to end.
  */
-export async function sendSyncJobs({ port, ids, jobs, runs, label }) {
+export async function sendSyncJobs({ port, ids, jobs, client, label }) {
+  const runs = async () => Number((await client.query('SELECT count(*)::int AS n FROM sync_runs')).rows[0].n);
   const before = await runs();
   const started = process.hrtime.bigint();
   let next = 0;

@@ -54,10 +54,9 @@ async function measureLibrary(o, backends, library) {
     clients[v] = new pg.Client({ connectionString: backends.db[v] });
     await clients[v].connect();
   }
-  const runs = async (v) => Number((await clients[v].query('SELECT count(*)::int AS n FROM sync_runs')).rows[0].n);
   const round = async (v, jobs) => {
     const cpuBefore = cpuSeconds(workers[v].child.pid);
-    const seconds = await sendSyncJobs({ port: apis[v].port, ids: backends.repositories[v], jobs, runs: () => runs(v), label: `queue ${library} ${v}` });
+    const seconds = await sendSyncJobs({ port: apis[v].port, ids: backends.repositories[v], jobs, client: clients[v], label: `queue ${library} ${v}` });
     const cpuAfter = cpuSeconds(workers[v].child.pid);
     workerCpu[v].push(cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) * 1e6) / jobs);
     return jobs / seconds;

@@ -1,13 +1,9 @@
 // The in-process diagnostic (tools/bench/api-hooks.mjs) run for real on the built api, at a tiny size: its switches
 // must still find the module's hooks in the bundle (it stops otherwise), and a known cost switched like them must show,
 // measured from /proc and from `perf stat` (--perf).
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { runJsonScript } from './run-script.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const SPIN_MICROS = 300;
 
 interface Row {
@@ -21,16 +17,8 @@ interface Row {
 
 /** Runs the script with `args` and reads the rows of its --json output. */
 async function apiHooks(name: string, args: string[]): Promise<Row[]> {
-  const jsonPath = join(root, `tmp/bench/api-hooks-${name}.json`);
-  await new Promise<void>((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [join(root, 'tools/bench/api-hooks.mjs'), ...args, '--seconds=1', '--warmup=1', `--spin-micros=${SPIN_MICROS}`, `--json=${jsonPath}`],
-      { cwd: root, timeout: 240_000, maxBuffer: 1 << 20 },
-      (error, _out, err) => (error ? reject(new Error(`api-hooks failed: ${error.message}\n${err}`)) : resolve()),
-    );
-  });
-  return (JSON.parse(readFileSync(jsonPath, 'utf8')) as { processes: Row[] }).processes;
+  const { json } = await runJsonScript<{ processes: Row[] }>('api-hooks.mjs', `api-hooks-${name}`, [...args, '--seconds=1', '--warmup=1', `--spin-micros=${SPIN_MICROS}`], 240_000);
+  return json.processes;
 }
 
 describe('api-hooks, switched inside each api process', () => {

@@ -1,14 +1,9 @@
 // `npm run bench -- --smoke` end to end: every scenario runs against real processes (bench apps on both adapters,
 // OpenTelemetry, the built api and worker on a throwaway PostgreSQL and Redis) at a tiny size. No timing is
 // asserted (figures at this size mean nothing); what is checked is that each scenario measured what it claims.
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { runJsonScript } from './run-script.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const jsonPath = join(root, 'tmp/bench/smoke-test.json');
 
 interface Row {
   variant: string;
@@ -30,15 +25,7 @@ describe('npm run bench -- --smoke', () => {
   let results: Results;
 
   beforeAll(async () => {
-    stdout = await new Promise<string>((resolve, reject) => {
-      execFile(
-        process.execPath,
-        [join(root, 'tools/bench/bench.mjs'), '--smoke', '--no-build', `--json=${jsonPath}`],
-        { cwd: root, maxBuffer: 16 << 20, timeout: 280_000 },
-        (error, out, err) => (error ? reject(new Error(`bench failed: ${error.message}\n${err}`)) : resolve(out)),
-      );
-    });
-    results = JSON.parse(readFileSync(jsonPath, 'utf8')) as Results;
+    ({ json: results, stdout } = await runJsonScript<Results>('bench.mjs', 'smoke-test', ['--smoke', '--no-build'], 280_000));
   }, 300_000);
 
   it('prints a table for every scenario and the targets', () => {

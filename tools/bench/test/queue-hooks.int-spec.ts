@@ -1,13 +1,9 @@
 // The worker's in-process diagnostic (tools/bench/queue-hooks.mjs) run for real on the built api and worker, at a tiny
 // size: its switches must still find the module's per-job hooks in the worker bundle (it stops otherwise), and a
 // known cost switched like them must show in the worker's CPU per job.
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { runJsonScript } from './run-script.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const SPIN_MICROS = 2000;
 
 interface Row {
@@ -23,16 +19,8 @@ describe('queue-hooks, switched inside each worker process', () => {
   let rows: Row[];
 
   beforeAll(async () => {
-    const jsonPath = join(root, 'tmp/bench/queue-hooks-test.json');
-    await new Promise<void>((resolve, reject) => {
-      execFile(
-        process.execPath,
-        [join(root, 'tools/bench/queue-hooks.mjs'), '--parts=spin;all', '--rounds=2', '--jobs=60', '--warmup=1', `--spin-micros=${SPIN_MICROS}`, `--json=${jsonPath}`],
-        { cwd: root, timeout: 240_000, maxBuffer: 1 << 20 },
-        (error, _out, err) => (error ? reject(new Error(`queue-hooks failed: ${error.message}\n${err}`)) : resolve()),
-      );
-    });
-    rows = (JSON.parse(readFileSync(jsonPath, 'utf8')) as { workers: Row[] }).workers;
+    const args = ['--parts=spin;all', '--rounds=2', '--jobs=60', '--warmup=1', `--spin-micros=${SPIN_MICROS}`];
+    rows = (await runJsonScript<{ workers: Row[] }>('queue-hooks.mjs', 'queue-hooks-test', args, 240_000)).json.workers;
   }, 260_000);
 
   it('measures each worker on and switched off, every switch of the module found', () => {

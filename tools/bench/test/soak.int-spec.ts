@@ -1,14 +1,9 @@
 // The resource soak (tools/bench/soak.mjs) run for real: 50,000 requests with fresh ids through the built api on
 // PostgreSQL. Bounds are generous on purpose (the figures go in docs/performance.md); they catch a leak of one
 // context, timer, listener or a few hundred bytes per request, not noise.
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { runJsonScript } from './run-script.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const jsonPath = join(root, 'tmp/bench/soak-test.json');
 const REQUESTS = Number(process.env.SOAK_REQUESTS ?? 50_000);
 
 interface Probe {
@@ -26,15 +21,8 @@ describe(`resources over ${REQUESTS} requests`, () => {
   let result: Result & { modes: Record<'on' | 'off', Result> };
 
   beforeAll(async () => {
-    await new Promise<void>((resolve, reject) => {
-      execFile(
-        process.execPath,
-        [join(root, 'tools/bench/soak.mjs'), '--no-build', `--requests=${REQUESTS}`, '--modes=on,off', '--outage', `--json=${jsonPath}`],
-        { cwd: root, timeout: 540_000, maxBuffer: 1 << 20 },
-        (error, _out, err) => (error ? reject(new Error(`soak failed: ${error.message}\n${err}`)) : resolve()),
-      );
-    });
-    result = JSON.parse(readFileSync(jsonPath, 'utf8'));
+    const args = ['--no-build', `--requests=${REQUESTS}`, '--modes=on,off', '--outage'];
+    ({ json: result } = await runJsonScript<Result & { modes: Record<'on' | 'off', Result> }>('soak.mjs', 'soak-test', args, 540_000));
   }, 560_000);
 
   it('served every request', () => {
