@@ -6,7 +6,7 @@
 // Each process switches the parts named for it; each round measures it as it is, flips it, and measures again.
 //
 //   node tools/bench/api-hooks.mjs [--parts="all;sql;line;all"] [--rounds=10] [--seconds=3] [--warmup=12] [--spin-micros=10]
-//                                  [--perf[=events]] [--json=tmp/bench/api-hooks.json]
+//                                  [--perf[=events]] [--perf-record] [--json=tmp/bench/api-hooks.json]
 //
 // --parts: one process per `;`-separated entry; an entry is `all` or a `,`-list of
 //   http   the request opener (id, response header, context, RED metrics, access line; Express's entry point too)
@@ -19,6 +19,8 @@
 // --perf: CPU from `perf stat -p` (task-clock) instead of /proc's ticks, and per request beside it the software
 //   events named (default: context switches, page faults, system calls, write calls), to tell work in the process
 //   from waiting, faulting or calling the kernel. Needs Linux perf with its syscall tracepoints (run as root).
+// --perf-record: each round also recorded by `perf record` (perf-record.mjs), and each process's CPU per request
+//   printed by kind of code and by innermost JS function, on against off, over all rounds (Linux perf, as root).
 // The switches are text replacements in the bundle; one that no longer matches exactly once stops the script.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -26,6 +28,7 @@ import { median } from './stats.mjs';
 import { execFile } from 'node:child_process';
 import { root, startBackends, wrk, wrkAsync, wrkWithCpu } from './runner.mjs';
 import { DATABASE_SWITCHES, off, writeSwitchable } from './switches.mjs';
+import { addBreakdown, breakdownTables, emptyBreakdown, PERF_NODE_OPTIONS, perfBreakdown, startPerfRecord } from './perf-record.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const PARTS = ['http', 'line', 'sql', 'sub'];
@@ -35,6 +38,7 @@ const SPIN_MICROS = Number(args['spin-micros'] ?? 10);
 const ROUNDS = Number(args.rounds ?? 10);
 const SECONDS = Number(args.seconds ?? 3);
 const WARMUP = Number(args.warmup ?? 12);
+const PERF_RECORD = args['perf-record'] !== undefined;
 const PERF_EVENTS = args.perf === undefined ? undefined : ['task-clock', ...(args.perf || 'context-switches,page-faults,raw_syscalls:sys_enter,syscalls:sys_enter_write').split(',').filter((e) => e && e !== 'task-clock')];
 
 /** [part, text in the bundle, text with the switch]: each text must occur exactly once. */
@@ -69,20 +73,37 @@ async function main() {
   try {
     await backends.stopApis();
     for (const [i, parts] of entries.entries()) {
-      apis.push(await backends.startSeededApi(`bench_hooks_${i}`, `hooks ${i}`, { REDIS_URL: backends.redisUrl.db(5 + i), HOOKS_PARTS: parts.join(','), SPIN_MICROS: String(SPIN_MICROS) }, entry));
+      apis.push(await backends.startSeededApi(`bench_hooks_${i}`, `hooks ${i}`, { REDIS_URL: backends.redisUrl.db(5 + i), HOOKS_PARTS: parts.join(','), SPIN_MICROS: String(SPIN_MICROS), ...(PERF_RECORD ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${PERF_NODE_OPTIONS}` } : {}) }, entry));
     }
     const url = (api) => `http://127.0.0.1:${api.port}/api/v1/repositories?limit=20`;
     for (const api of apis) wrk(url(api), WARMUP, 32);
-    const measure = (api) => (PERF_EVENTS ? perfPerRequest(url(api), api.child.pid) : { cpu: wrkWithCpu(url(api), SECONDS, 32, api.child.pid).cpuMicrosPerRequest, events: {} });
+    /** One measure of `api`, CPU µs per request (and perf's events per request with --perf). */
+    const sample = async (api) => {
+      if (PERF_EVENTS) return perfPerRequest(url(api), api.child.pid);
+      const load = wrkWithCpu(url(api), SECONDS, 32, api.child.pid);
+      return { cpu: load.cpuMicrosPerRequest, events: {}, requests: load.requests };
+    };
+    const recorded = apis.map(() => ({ on: emptyBreakdown(), off: emptyBreakdown(), requests: { on: 0, off: 0 } }));
+    const measure = async (api, i, state) => {
+      const file = join(root, `tmp/bench/api-hooks-${api.child.pid}.perf`);
+      const recording = PERF_RECORD && (await startPerfRecord(api.child.pid, file));
+      const result = await sample(api);
+      if (recording) {
+        await recording.stop();
+        addBreakdown(recorded[i][state], await perfBreakdown(file, api.child.pid, entry));
+        recorded[i].requests[state] += result.requests;
+      }
+      return result;
+    };
     const off = apis.map(() => false);
     const figures = apis.map(() => ({ on: [], off: [], paired: [], kept: [], events: { on: [], off: [] } }));
     for (let r = 0; r < ROUNDS; r++) {
       for (const [i, api] of apis.entries()) {
-        const first = { off: off[i], ...(await measure(api)) };
+        const first = { off: off[i], ...(await measure(api, i, off[i] ? 'off' : 'on')) };
         api.child.kill('SIGUSR1');
         off[i] = !off[i];
         await new Promise((resolve) => setTimeout(resolve, 200));
-        const second = await measure(api);
+        const second = await measure(api, i, off[i] ? 'off' : 'on');
         const [on, without] = first.off ? [second, first] : [first, second];
         figures[i].on.push(on.cpu);
         figures[i].off.push(without.cpu);
@@ -112,6 +133,9 @@ async function main() {
       console.log(`\nCPU from perf's task-clock. Per request (medians of the rounds), on / switched off:\n\n| process | ${PERF_EVENTS.slice(1).join(' | ')} |\n|---|${PERF_EVENTS.slice(1).map(() => '---:').join('|')}|`);
       for (const [i, row] of rows.entries()) console.log(`| ${i + 1} | ${PERF_EVENTS.slice(1).map((e) => `${row.events.on[e].toFixed(3)} / ${row.events.off[e].toFixed(3)}`).join(' | ')} |`);
     }
+    if (PERF_RECORD) {
+      for (const [i, r] of recorded.entries()) console.log(`\n## Process ${i + 1}: perf samples of all rounds (${r.requests.on} requests on, ${r.requests.off} off)\n\n${breakdownTables(r.on, r.off, r.requests, 'request')}`);
+    }
     if (args.json) {
       const path = resolve(root, args.json);
       mkdirSync(dirname(path), { recursive: true });
@@ -140,7 +164,7 @@ async function perfPerRequest(url, pid) {
   for (const event of PERF_EVENTS) if (!Number.isFinite(counts[event])) throw new Error(`perf stat counted no ${event}:\n${text}`);
   const events = Object.fromEntries(PERF_EVENTS.slice(1).map((e) => [e, counts[e] / sample.requests]));
   // task-clock is in milliseconds.
-  return { cpu: (counts['task-clock'] * 1e3) / sample.requests, events };
+  return { cpu: (counts['task-clock'] * 1e3) / sample.requests, events, requests: sample.requests };
 }
 
 main().then(

@@ -7,7 +7,7 @@
 // them switched on, flips, and sends as many again.
 //
 //   node tools/bench/queue-hooks.mjs [--parts="ctx;events;line;sub;sql;fixed;spin"] [--library=bull|bullmq] [--rounds=10]
-//                                    [--jobs=1500] [--warmup=4] [--spin-micros=50] [--json=tmp/bench/queue-hooks.json]
+//                                    [--jobs=1500] [--warmup=4] [--spin-micros=50] [--perf-record] [--json=tmp/bench/queue-hooks.json]
 //
 // --parts: one worker per `;`-separated entry; an entry is `all` or a `,`-list of
 //   ctx     the job's context restored around its processor (request id, trace, the fields its lines carry)
@@ -19,11 +19,14 @@
 //           the figure is the module's code and not the longer statements
 //   spin    not the module's: a busy loop of --spin-micros µs per completed job (calibration)
 // Worker CPU per job is every thread's CPU (schedstat, in ns) over the round; jobs/s is the round's, end to end.
+// --perf-record: each round also recorded by `perf record` (perf-record.mjs), and the worker's CPU per job printed by
+//   kind of code and by innermost JS function, on against off, over all rounds (Linux perf, as root).
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../testing/services.js';
 import { root, sendSyncJobs, startBackends, startServer } from './runner.mjs';
+import { addBreakdown, breakdownTables, emptyBreakdown, PERF_NODE_OPTIONS, perfBreakdown, startPerfRecord } from './perf-record.mjs';
 import { median } from './stats.mjs';
 import { DATABASE_SWITCHES, off, writeSwitchable } from './switches.mjs';
 
@@ -37,6 +40,7 @@ const ROUNDS = Number(args.rounds ?? 10);
 const JOBS = Number(args.jobs ?? 1500);
 const WARMUP = Number(args.warmup ?? 4);
 const SPIN_MICROS = Number(args['spin-micros'] ?? 50);
+const PERF_RECORD = args['perf-record'] !== undefined;
 const FIXED_COMMENT = "/*application='worker',job='repository-sync:sync',request_id='d8a4c3f0-1b2e-4c5d-9e8f-0a1b2c3d4e5f'*/";
 
 const RUN_BULL = 'return instrumentation.propagation.run(queue, args[0], () => handler.apply(this, args));';
@@ -55,17 +59,23 @@ const SWITCHES = [
   ['fixed', COMMENT, COMMENT.replace('currentComment(options, settings2)', `(${off('fixed')} ? ${JSON.stringify(FIXED_COMMENT)} : currentComment(options, settings2))`)],
 ];
 
-/** CPU time of every thread of a process so far, in µs (schedstat counts nanoseconds). */
+/**
+ * CPU time of a process so far, in µs (schedstat counts nanoseconds): every thread's, and the main thread's alone
+ * (the others compile and collect garbage in the background, and a flip of the switches has V8 recompile).
+ */
 function cpuMicros(pid) {
   let ns = 0;
+  let main = 0;
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+      const t = Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+      ns += t;
+      if (Number(task) === pid) main = t;
     } catch {
       // a thread that ended meanwhile
     }
   }
-  return ns / 1e3;
+  return { all: ns / 1e3, main: main / 1e3 };
 }
 const writeCalls = (pid) => Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1]);
 
@@ -88,15 +98,19 @@ async function main() {
     rmSync(entry, { force: true });
   }
   console.log(`# The module's per-job hooks in the worker (${LIBRARY}), switched inside each process (${ROUNDS} rounds of ${JOBS} jobs on and off)\n`);
-  console.log('| worker | switched | CPU µs/job, on | switched off | added (median of paired rounds) | jobs/s change (the same) | write calls per job, on / off |\n|---|---|---:|---:|---:|---:|---:|');
+  console.log('| worker | switched | CPU µs/job, on | switched off | added (median of paired rounds) | main thread alone: added | jobs/s change (the same) | write calls per job, on / off |\n|---|---|---:|---:|---:|---:|---:|---:|');
   for (const [i, r] of rows.entries()) {
     const switched = r.parts.map((p) => (p === 'spin' ? `spin (${SPIN_MICROS} µs)` : p)).join(', ');
-    console.log(`| ${i + 1} | ${switched} | ${r.on.toFixed(0)} | ${r.off.toFixed(0)} | ${r.added.toFixed(1)} | ${r.jobsPerSecondChange.toFixed(1)} % | ${r.writes.on.toFixed(2)} / ${r.writes.off.toFixed(2)} |`);
+    console.log(`| ${i + 1} | ${switched} | ${r.on.toFixed(0)} | ${r.off.toFixed(0)} | ${r.added.toFixed(1)} | ${r.mainAdded.toFixed(1)} | ${r.jobsPerSecondChange.toFixed(1)} % | ${r.writes.on.toFixed(2)} / ${r.writes.off.toFixed(2)} |`);
+  }
+  for (const [i, r] of rows.entries()) {
+    if (r.perf) console.log(`\n## Worker ${i + 1}: perf samples of all rounds (${r.perf.jobs.on} jobs on, ${r.perf.jobs.off} off)\n\n${r.perf.tables}`);
   }
   if (args.json) {
     const path = resolve(root, args.json);
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, JSON.stringify({ library: LIBRARY, rounds: ROUNDS, jobs: JOBS, spinMicros: SPIN_MICROS, workers: rows }, null, 2));
+    const workers = rows.map(({ perf, ...r }) => (perf ? { ...r, perf: perf.json } : r));
+    writeFileSync(path, JSON.stringify({ library: LIBRARY, rounds: ROUNDS, jobs: JOBS, spinMicros: SPIN_MICROS, workers }, null, 2));
   }
 }
 
@@ -106,26 +120,36 @@ async function measureEntry(backends, client, env, entry, parts) {
   const api = await startServer('queue-hooks api', process.execPath, [join(root, 'dist/apps/api/main.js')], { env: { ...env, PORT: String(apiPort) }, readyUrl: `http://127.0.0.1:${apiPort}/health` });
   const port = await freePort();
   const worker = await startServer(`queue-hooks worker (${parts.join(',')})`, process.execPath, [entry], {
-    env: { ...env, PORT: String(port), SYNC_WORK_MS: '0', HOOKS_PARTS: parts.join(',') },
+    env: { ...env, PORT: String(port), SYNC_WORK_MS: '0', HOOKS_PARTS: parts.join(','), ...(PERF_RECORD ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${PERF_NODE_OPTIONS}` } : {}) },
     readyUrl: `http://127.0.0.1:${port}/health`,
   });
   const pid = worker.child.pid;
-  const round = async (jobs) => {
+  const recorded = { on: emptyBreakdown(), off: emptyBreakdown(), jobs: { on: 0, off: 0 } };
+  const round = async (jobs, state) => {
+    const recording = state && (await startPerfRecord(pid, join(root, `tmp/bench/queue-hooks-${pid}.perf`)));
     const [cpu, writes] = [cpuMicros(pid), writeCalls(pid)];
     const seconds = await sendSyncJobs({ port: apiPort, ids: backends.repositories.on, jobs, client, label: 'queue-hooks' });
-    return { cpu: (cpuMicros(pid) - cpu) / jobs, jobsPerSecond: jobs / seconds, writes: (writeCalls(pid) - writes) / jobs };
+    const after = cpuMicros(pid);
+    const result = { cpu: (after.all - cpu.all) / jobs, mainCpu: (after.main - cpu.main) / jobs, jobsPerSecond: jobs / seconds, writes: (writeCalls(pid) - writes) / jobs };
+    if (recording) {
+      await recording.stop();
+      addBreakdown(recorded[state], await perfBreakdown(join(root, `tmp/bench/queue-hooks-${pid}.perf`), pid, entry));
+      recorded.jobs[state] += jobs;
+    }
+    return result;
   };
   try {
     for (let i = 0; i < WARMUP; i++) await round(JOBS);
     let switchedOff = false;
     const f = { on: [], off: [] };
     for (let r = 0; r < ROUNDS; r++) {
-      const first = await round(JOBS);
+      const perfState = (off) => PERF_RECORD && (off ? 'off' : 'on');
+      const first = await round(JOBS, perfState(switchedOff));
       worker.child.kill('SIGUSR1');
       const firstWasOff = switchedOff;
       switchedOff = !switchedOff;
       await new Promise((res) => setTimeout(res, 200));
-      const second = await round(JOBS);
+      const second = await round(JOBS, perfState(switchedOff));
       const [on, without] = firstWasOff ? [second, first] : [first, second];
       f.on.push(on);
       f.off.push(without);
@@ -134,13 +158,25 @@ async function measureEntry(backends, client, env, entry, parts) {
       on: median(f.on.map((x) => x.cpu)),
       off: median(f.off.map((x) => x.cpu)),
       added: median(f.on.map((x, i) => x.cpu - f.off[i].cpu)),
+      mainAdded: median(f.on.map((x, i) => x.mainCpu - f.off[i].mainCpu)),
       jobsPerSecondChange: median(f.on.map((x, i) => (x.jobsPerSecond / f.off[i].jobsPerSecond - 1) * 100)),
       writes: { on: median(f.on.map((x) => x.writes)), off: median(f.off.map((x) => x.writes)) },
+      ...(PERF_RECORD ? { perf: perfSummary(recorded) } : {}),
     };
   } finally {
     await worker.stop();
     await api.stop();
   }
+}
+
+/** The recorded rounds as printed tables and as JSON (µs per job by kind and by function, on and off). */
+function perfSummary({ on, off, jobs }) {
+  const perJob = (map, n) => Object.fromEntries([...map].map(([k, ns]) => [k, ns / 1e3 / n]));
+  return {
+    jobs,
+    tables: breakdownTables(on, off, jobs, 'job'),
+    json: { jobs, on: { kinds: perJob(on.kinds, jobs.on), functions: perJob(on.functions, jobs.on) }, off: { kinds: perJob(off.kinds, jobs.off), functions: perJob(off.functions, jobs.off) } },
+  };
 }
 
 main().then(

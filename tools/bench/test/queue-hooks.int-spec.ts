@@ -1,6 +1,6 @@
 // The worker's in-process diagnostic (tools/bench/queue-hooks.mjs) run for real on the built api and worker, at a tiny
 // size: its switches must still find the module's per-job hooks in the worker bundle (it stops otherwise), and a
-// known cost switched like them must show in the worker's CPU per job.
+// known cost switched like them must show in the worker's CPU per job, and with --perf-record in the function it runs in.
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { runJsonScript } from './run-script.js';
 
@@ -11,6 +11,7 @@ interface Row {
   on: number;
   off: number;
   added: number;
+  mainAdded: number;
   jobsPerSecondChange: number;
   writes: { on: number; off: number };
 }
@@ -37,6 +38,25 @@ describe('queue-hooks, switched inside each worker process', () => {
   it('shows a known cost switched like the hooks: 2 ms of spinning per job, well over the noise', () => {
     // Generous: a job costs the worker under 1 ms here; a switch that did nothing would read near zero.
     expect(rows[0].added).toBeGreaterThan(SPIN_MICROS / 2);
+    // The spin is the main thread's.
+    expect(rows[0].mainAdded).toBeGreaterThan(SPIN_MICROS / 2);
     expect(rows[0].jobsPerSecondChange).toBeLessThan(0);
+  });
+});
+
+describe('queue-hooks --perf-record, the worker by perf samples', () => {
+  let perf: { jobs: { on: number; off: number }; on: { functions: Record<string, number> }; off: { functions: Record<string, number> } };
+
+  beforeAll(async () => {
+    const args = ['--parts=spin', '--rounds=1', '--jobs=60', '--warmup=1', `--spin-micros=${SPIN_MICROS}`, '--perf-record'];
+    perf = (await runJsonScript<{ workers: (Row & { perf: typeof perf })[] }>('queue-hooks.mjs', 'queue-hooks-perf-test', args, 240_000)).json.workers[0].perf;
+  }, 260_000);
+
+  it("finds the known cost in the module's function that spins, by name", () => {
+    expect(perf.jobs).toEqual({ on: 60, off: 60 });
+    // The spin runs in the job events' `completed` (the bundle's section of queue/job-events): 2 ms per job switched
+    // on, none switched off. Generous: perf's own samples and a busy machine take some of it.
+    const spin = (perf.on.functions['queue/job-events: completed'] ?? 0) - (perf.off.functions['queue/job-events: completed'] ?? 0);
+    expect(spin).toBeGreaterThan(SPIN_MICROS / 4);
   });
 });

@@ -1,0 +1,162 @@
+// Where a process's CPU goes, by Linux perf's samples, for the in-process diagnostics (api-hooks.mjs and
+// queue-hooks.mjs, --perf-record): each round's samples are read twice, by the kind of code the sample was taken in
+// (the module's JS, other JS, V8 builtins, V8's runtime, GC, the kernel, other threads...) and by the innermost JS
+// function on its stack (a builtin or native leaf counts for the JS function that called it). Differences between
+// the hooks switched on and off then point at the kind of work the module adds, not only at its own functions.
+// Caveats (docs/performance.md, "Ninth look"): JIT frames are as good as V8's perf map (code moves, inlined functions
+// count for their caller), and one function's figure moves by 1 to 2 µs between processes as V8 inlines differently.
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** What the measured node process needs for perf to name its JS functions (V8 writes /tmp/perf-<pid>.map). */
+export const PERF_NODE_OPTIONS = '--perf-basic-prof-only-functions';
+const FREQUENCY = 2999;
+
+/**
+ * The sections of an esbuild bundle (`// path/of/file.js` lines): a function from a line number to the file it
+ * came from, or undefined before the first section.
+ */
+export function bundleSections(bundlePath) {
+  return sectionsOf(readFileSync(bundlePath, 'utf8'));
+}
+
+/** `bundleSections` of a bundle's text. */
+export function sectionsOf(text) {
+  const starts = [];
+  text.split('\n').forEach((line, i) => {
+    const m = /^\/\/ (\S+\.[cm]?[jt]s)$/.exec(line);
+    if (m) starts.push([i + 1, m[1]]);
+  });
+  return (line) => {
+    let found;
+    for (const [start, file] of starts) {
+      if (start > line) break;
+      found = file;
+    }
+    return found;
+  };
+}
+
+/** Starts `perf record` on every thread of `pid` into `file`; `stop()` ends it once it has written the file. */
+export async function startPerfRecord(pid, file) {
+  mkdirSync(dirname(file), { recursive: true });
+  const perf = spawn('perf', ['record', '-q', '-F', String(FREQUENCY), '-g', '-p', String(pid), '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  perf.stderr.on('data', (d) => (stderr += d));
+  const ended = new Promise((resolve) => perf.on('exit', (code, signal) => resolve({ code, signal })));
+  // perf attaches to the threads after it starts; a round begun sooner would lose its first samples.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  if (perf.exitCode !== null) throw new Error(`perf record ended at once (Linux perf, run as root): ${stderr}`);
+  return {
+    async stop() {
+      perf.kill('SIGINT');
+      const { code } = await ended;
+      if (code !== 0 && code !== null) throw new Error(`perf record failed (${code}): ${stderr}`);
+    },
+  };
+}
+
+const GC = /Heap::|Scavenge|MarkCompact|MinorMS|MarkingVisitor|Sweeper|ConcurrentMarking|GCTracer|Evacuat|IncrementalMarking|PagedSpace|NewSpace|LargeObjectSpace/;
+
+/** The kind of code a frame is in: the module's JS (by its file), other JS, or a kind of native code. */
+function frameKind(sym, dso, sectionOf, bundle) {
+  if (dso === '[kernel.kallsyms]') return 'kernel';
+  if (sym.startsWith('JS:')) return `JS ${jsPlace(sym, sectionOf, bundle).where}`;
+  if (dso.startsWith('/tmp/perf-')) return sym.startsWith('RegExp:') ? 'regular expressions' : 'V8 builtins';
+  if (sym.startsWith('Builtins_')) return 'V8 builtins';
+  if (GC.test(sym)) return 'GC';
+  if (/Runtime_|Builtin_/.test(sym)) return 'V8 runtime';
+  return dso.includes('libc.so') ? 'libc' : 'other native (node, V8, libuv)';
+}
+
+/** `JS:*name /path/file.js:line:col` → the function's name and where it lives: the module, the app, a package, node. */
+function jsPlace(sym, sectionOf, bundle) {
+  const m = /^JS:[*~^+]?'?(\S*) (?:file:\/\/)?(.*?):(\d+):\d+$/.exec(sym);
+  if (!m) return { name: sym.slice(3), where: 'other' };
+  const [, name, path, line] = m;
+  if (path === bundle) {
+    const section = sectionOf(Number(line)) ?? 'bundle';
+    const module = /libs\/observability\/(?:esm\/)?(?:src\/)?lib\/(.*)\.js$/.exec(section);
+    return module ? { name: `${module[1]}: ${name || '(anonymous)'}`, where: 'module' } : { name: `${section}: ${name || '(anonymous)'}`, where: 'app' };
+  }
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path);
+  if (pkg) return { name: `${pkg[1]}: ${name || '(anonymous)'}`, where: `package ${pkg[1]}` };
+  return { name: `${path.replace(/^.*\//, '')}: ${name || '(anonymous)'}`, where: path.startsWith('node:') ? 'node' : 'other' };
+}
+
+/**
+ * The samples of `file` (recorded from `pid`, whose bundle is `bundle`), in CPU nanoseconds (see `breakdownOf`);
+ * the file is removed once read.
+ */
+export async function perfBreakdown(file, pid, bundle) {
+  const text = await new Promise((resolve, reject) =>
+    execFile('perf', ['script', '-i', file, '-F', 'comm,tid,period,ip,sym,dso'], { maxBuffer: 1 << 30 }, (error, out, err) =>
+      error ? reject(new Error(`perf script failed: ${err || error.message}`)) : resolve(out),
+    ),
+  );
+  rmSync(file, { force: true });
+  return breakdownOf(text, pid, bundle, bundleSections(bundle));
+}
+
+/**
+ * `perf script -F comm,tid,period,ip,sym,dso` output, in CPU nanoseconds (the samples' periods): by kind of code
+ * (the main thread's innermost frame; each other thread by its name), by the main thread's innermost JS function
+ * (a native or builtin leaf counts for the JS that called it) and by innermost frame.
+ */
+export function breakdownOf(text, pid, bundle, sectionOf) {
+  const kinds = new Map();
+  const functions = new Map();
+  const leaves = new Map();
+  const add = (map, key, ns) => map.set(key, (map.get(key) ?? 0) + ns);
+  for (const block of text.split('\n\n')) {
+    const lines = block.split('\n').filter((l) => l.trim());
+    if (lines.length === 0) continue;
+    const head = /^\s*(.*?)\s+(\d+)\s+(\d+)\s*$/.exec(lines[0]);
+    if (!head) continue;
+    const [comm, tid, period] = [head[1], Number(head[2]), Number(head[3])];
+    if (tid !== pid) {
+      add(kinds, `thread ${comm}`, period);
+      continue;
+    }
+    const frames = lines.slice(1).map((l) => /^\s*[0-9a-f]+ (.*) \((.*)\)$/.exec(l)).filter(Boolean);
+    if (frames.length === 0) {
+      add(kinds, 'no stack', period);
+      continue;
+    }
+    const [, leaf, dso] = frames[0];
+    add(kinds, frameKind(leaf, dso, sectionOf, bundle), period);
+    add(leaves, leaf.startsWith('JS:') ? jsPlace(leaf, sectionOf, bundle).name : leaf.replace(/\(.*$/, ''), period);
+    const js = frames.find(([, sym]) => sym.startsWith('JS:'));
+    add(functions, js ? jsPlace(js[1], sectionOf, bundle).name : '(no JS frame)', period);
+  }
+  return { kinds, functions, leaves };
+}
+
+/** Adds a breakdown into a running total. */
+export function addBreakdown(total, part) {
+  for (const key of ['kinds', 'functions', 'leaves']) for (const [k, ns] of part[key]) total[key].set(k, (total[key].get(k) ?? 0) + ns);
+  return total;
+}
+
+export const emptyBreakdown = () => ({ kinds: new Map(), functions: new Map(), leaves: new Map() });
+
+/** Markdown tables of on against off, in µs per `unit` (on and off are totals over `count.on` and `count.off` units). */
+export function breakdownTables(on, off, count, unit, top = 15) {
+  const per = (ns, n) => ns / 1e3 / n;
+  const rows = (key) =>
+    [...new Set([...on[key].keys(), ...off[key].keys()])]
+      .map((k) => ({ k, on: per(on[key].get(k) ?? 0, count.on), off: per(off[key].get(k) ?? 0, count.off) }))
+      .map((r) => ({ ...r, added: r.on - r.off }));
+  const table = (title, list) =>
+    `| ${title} | µs/${unit}, on | switched off | added |\n|---|---:|---:|---:|\n` +
+    list.map((r) => `| ${r.k} | ${r.on.toFixed(2)} | ${r.off.toFixed(2)} | ${r.added >= 0 ? '+' : ''}${r.added.toFixed(2)} |`).join('\n');
+  const kinds = rows('kinds').sort((a, b) => b.added - a.added);
+  const total = kinds.reduce((s, r) => ({ ...s, on: s.on + r.on, off: s.off + r.off, added: s.added + r.added }), { k: 'all samples', on: 0, off: 0, added: 0 });
+  const largest = (key) => rows(key).sort((a, b) => Math.abs(b.added) - Math.abs(a.added)).slice(0, top);
+  return [
+    table('kind of code (innermost frame)', [...kinds, total]),
+    table(`innermost JS function (the ${top} largest differences)`, largest('functions')),
+    table(`innermost frame (the ${top} largest differences)`, largest('leaves')),
+  ].join('\n\n');
+}
