@@ -28,7 +28,7 @@ import { median } from './stats.mjs';
 import { execFile } from 'node:child_process';
 import { root, startBackends, wrk, wrkAsync, wrkWithCpu } from './runner.mjs';
 import { DATABASE_SWITCHES, off, writeSwitchable } from './switches.mjs';
-import { addBreakdown, breakdownTables, emptyBreakdown, PERF_NODE_OPTIONS, perfBreakdown, startPerfRecord } from './perf-record.mjs';
+import { addBreakdown, breakdownJson, breakdownTables, emptyBreakdown, PERF_NODE_OPTIONS, perfBreakdown, startPerfRecord } from './perf-record.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const PARTS = ['http', 'line', 'sql', 'sub'];
@@ -139,7 +139,8 @@ async function main() {
     if (args.json) {
       const path = resolve(root, args.json);
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, spinMicros: SPIN_MICROS, processes: rows }, null, 2));
+      const processes = PERF_RECORD ? rows.map((row, i) => ({ ...row, perf: breakdownJson(recorded[i].on, recorded[i].off, recorded[i].requests) })) : rows;
+      writeFileSync(path, JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, spinMicros: SPIN_MICROS, processes }, null, 2));
     }
   } finally {
     for (const api of apis) await api.stop();

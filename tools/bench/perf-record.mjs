@@ -126,7 +126,7 @@ export function breakdownOf(text, pid, bundle, sectionOf) {
     }
     const [, leaf, dso] = frames[0];
     add(kinds, frameKind(leaf, dso, sectionOf, bundle), period);
-    add(leaves, leaf.startsWith('JS:') ? jsPlace(leaf, sectionOf, bundle).name : leaf.replace(/\(.*$/, ''), period);
+    add(leaves, leaf.startsWith('JS:') ? jsPlace(leaf, sectionOf, bundle).name : leaf, period);
     const js = frames.find(([, sym]) => sym.startsWith('JS:'));
     add(functions, js ? jsPlace(js[1], sectionOf, bundle).name : '(no JS frame)', period);
   }
@@ -159,4 +159,10 @@ export function breakdownTables(on, off, count, unit, top = 15) {
     table(`innermost JS function (the ${top} largest differences)`, largest('functions')),
     table(`innermost frame (the ${top} largest differences)`, largest('leaves')),
   ].join('\n\n');
+}
+
+/** The same as JSON: µs per unit by kind, function and frame, on and off. */
+export function breakdownJson(on, off, count) {
+  const per = (b, n) => Object.fromEntries(['kinds', 'functions', 'leaves'].map((key) => [key, Object.fromEntries([...b[key]].map(([k, ns]) => [k, ns / 1e3 / n]))]));
+  return { count, on: per(on, count.on), off: per(off, count.off) };
 }

@@ -6,7 +6,7 @@
 // --parts gets an api (everything on) and a switchable worker of its own; each round sends --jobs sync jobs through
 // them switched on, flips, and sends as many again.
 //
-//   node tools/bench/queue-hooks.mjs [--parts="ctx;events;line;sub;sql;fixed;spin"] [--library=bull|bullmq] [--rounds=10]
+//   node tools/bench/queue-hooks.mjs [--parts="ctx;events;line;sub;sql;timer;fixed;spin"] [--library=bull|bullmq] [--rounds=10]
 //                                    [--jobs=1500] [--warmup=4] [--spin-micros=50] [--perf-record] [--json=tmp/bench/queue-hooks.json]
 //
 // --parts: one worker per `;`-separated entry; an entry is `all` or a `,`-list of
@@ -15,6 +15,8 @@
 //   line    the `job completed` line only (part of events)
 //   sub     the TypeORM subscriber (db_query_duration_seconds)
 //   sql     the query comments
+//   timer   not a switch off: switched, the log lines wait for a 10 ms timer instead of the end of their turn (fewer
+//           write calls: what batching the lines across jobs would save)
 //   fixed   not a switch off: the comments take one fixed text of the module's length instead of the module's own, so
 //           the figure is the module's code and not the longer statements
 //   spin    not the module's: a busy loop of --spin-micros µs per completed job (calibration)
@@ -26,14 +28,14 @@ import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../testing/services.js';
 import { root, sendSyncJobs, startBackends, startServer } from './runner.mjs';
-import { addBreakdown, breakdownTables, emptyBreakdown, PERF_NODE_OPTIONS, perfBreakdown, startPerfRecord } from './perf-record.mjs';
+import { addBreakdown, breakdownJson, breakdownTables, emptyBreakdown, PERF_NODE_OPTIONS, perfBreakdown, startPerfRecord } from './perf-record.mjs';
 import { median } from './stats.mjs';
 import { DATABASE_SWITCHES, off, writeSwitchable } from './switches.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const PARTS = ['ctx', 'events', 'sub', 'sql'];
 const entries = String(args.parts ?? 'all').split(';').map((e) => (e === 'all' ? PARTS : e.split(',')));
-for (const part of entries.flat()) if (![...PARTS, 'line', 'fixed', 'spin'].includes(part)) throw new Error(`--parts: unknown part ${part} (${PARTS.join(', ')}, line, fixed, spin, or all)`);
+for (const part of entries.flat()) if (![...PARTS, 'line', 'fixed', 'spin', 'timer'].includes(part)) throw new Error(`--parts: unknown part ${part} (${PARTS.join(', ')}, line, timer, fixed, spin, or all)`);
 const LIBRARY = args.library ?? 'bull';
 if (!['bull', 'bullmq'].includes(LIBRARY)) throw new Error(`--library: bull or bullmq, not ${LIBRARY}`);
 const ROUNDS = Number(args.rounds ?? 10);
@@ -56,6 +58,7 @@ const SWITCHES = [
   ['spin', COMPLETED, `${COMPLETED}\nif (__spinMs > 0 && !${off('spin')}) { const end = performance.now() + __spinMs; while (performance.now() < end); }`],
   ['line', JOB_LINE, `if (!${off('line')} && ${JOB_LINE.slice(4)}`],
   ...DATABASE_SWITCHES,
+  ['timer', 'setImmediate(this.flushLater);', `if (${off('timer')}) setTimeout(this.flushLater, 10).unref(); else setImmediate(this.flushLater);`],
   ['fixed', COMMENT, COMMENT.replace('currentComment(options, settings2)', `(${off('fixed')} ? ${JSON.stringify(FIXED_COMMENT)} : currentComment(options, settings2))`)],
 ];
 
@@ -171,11 +174,10 @@ async function measureEntry(backends, client, env, entry, parts) {
 
 /** The recorded rounds as printed tables and as JSON (µs per job by kind and by function, on and off). */
 function perfSummary({ on, off, jobs }) {
-  const perJob = (map, n) => Object.fromEntries([...map].map(([k, ns]) => [k, ns / 1e3 / n]));
   return {
     jobs,
     tables: breakdownTables(on, off, jobs, 'job'),
-    json: { jobs, on: { kinds: perJob(on.kinds, jobs.on), functions: perJob(on.functions, jobs.on) }, off: { kinds: perJob(off.kinds, jobs.off), functions: perJob(off.functions, jobs.off) } },
+    json: breakdownJson(on, off, jobs),
   };
 }
 

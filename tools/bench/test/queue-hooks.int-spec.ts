@@ -45,7 +45,7 @@ describe('queue-hooks, switched inside each worker process', () => {
 });
 
 describe('queue-hooks --perf-record, the worker by perf samples', () => {
-  let perf: { jobs: { on: number; off: number }; on: { functions: Record<string, number> }; off: { functions: Record<string, number> } };
+  let perf: { count: { on: number; off: number }; on: { functions: Record<string, number> }; off: { functions: Record<string, number> } };
 
   beforeAll(async () => {
     const args = ['--parts=spin', '--rounds=1', '--jobs=60', '--warmup=1', `--spin-micros=${SPIN_MICROS}`, '--perf-record'];
@@ -53,7 +53,7 @@ describe('queue-hooks --perf-record, the worker by perf samples', () => {
   }, 260_000);
 
   it("finds the known cost in the module's function that spins, by name", () => {
-    expect(perf.jobs).toEqual({ on: 60, off: 60 });
+    expect(perf.count).toEqual({ on: 60, off: 60 });
     // The spin runs in the job events' `completed` (the bundle's section of queue/job-events): 2 ms per job switched
     // on, none switched off. Generous: perf's own samples and a busy machine take some of it.
     const spin = (perf.on.functions['queue/job-events: completed'] ?? 0) - (perf.off.functions['queue/job-events: completed'] ?? 0);
