@@ -1,10 +1,11 @@
 // Where a process's CPU goes, by Linux perf's samples, for the in-process diagnostics (api-hooks.mjs and
-// queue-hooks.mjs, --perf-record): each round's samples are read twice, by the kind of code the sample was taken in
-// (the module's JS, other JS, V8 builtins, V8's runtime, GC, the kernel, other threads...) and by the innermost JS
-// function on its stack (a builtin or native leaf counts for the JS function that called it). Differences between
-// the hooks switched on and off then point at the kind of work the module adds, not only at its own functions.
-// Caveats (docs/performance.md, "Ninth look"): JIT frames are as good as V8's perf map (code moves, inlined functions
-// count for their caller), and one function's figure moves by 1 to 2 µs between processes as V8 inlines differently.
+// queue-hooks.mjs, --perf-record): each round's samples are read three ways, by the kind of code the sample was taken
+// in (the module's JS, other JS, V8 builtins, V8's runtime, GC, the kernel, other threads...), by the innermost JS
+// function on its stack (a builtin or native leaf counts for the JS function that called it) and by the innermost
+// frame itself. Differences between the hooks switched on and off then point at the kind of work the module adds,
+// not only at its own functions. Caveats (docs/performance.md, "Ninth look"): JIT frames are as good as V8's perf
+// map (code moves, inlined functions count for their caller), and one function's figure moves by 1 to 2 µs between
+// processes as V8 inlines differently.
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -77,7 +78,7 @@ function jsPlace(sym, sectionOf, bundle) {
   const [, name, path, line] = m;
   if (path === bundle) {
     const section = sectionOf(Number(line)) ?? 'bundle';
-    const module = /libs\/observability\/(?:esm\/)?(?:src\/)?lib\/(.*)\.js$/.exec(section);
+    const module = /libs\/observability\/(?:esm\/)?(?:src\/)?lib\/(.*)\.[jt]s$/.exec(section);
     return module ? { name: `${module[1]}: ${name || '(anonymous)'}`, where: 'module' } : { name: `${section}: ${name || '(anonymous)'}`, where: 'app' };
   }
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path);
