@@ -1,6 +1,6 @@
 // The in-process diagnostic (tools/bench/api-hooks.mjs) run for real on the built api, at a tiny size: its switches
 // must still find the module's hooks in the bundle (it stops otherwise), and a known cost switched like them must show,
-// measured from /proc and from `perf stat` (--perf).
+// measured from /proc and from `perf stat` (--perf), and with --perf-record in the function it runs in.
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { runJsonScript } from './run-script.js';
 
@@ -13,6 +13,7 @@ interface Row {
   added: number;
   keeps: number;
   events?: { on: Record<string, number>; off: Record<string, number> };
+  perf?: { count: { on: number; off: number }; on: { functions: Record<string, number> }; off: { functions: Record<string, number> } };
 }
 
 /** Runs the script with `args` and reads the rows of its --json output. */
@@ -65,5 +66,22 @@ describe('api-hooks --perf, CPU and events from perf stat', () => {
       expect(events['raw_syscalls:sys_enter']).toBeGreaterThan(2);
       expect(events['syscalls:sys_enter_write']).toBeGreaterThan(0.5);
     }
+  });
+});
+
+describe('api-hooks --perf-record, the api by perf samples', () => {
+  let rows: Row[];
+
+  beforeAll(async () => {
+    rows = await apiHooks('perf-record-test', ['--parts=spin', '--rounds=1', '--perf-record']);
+  }, 260_000);
+
+  it("finds the known cost in the function that spins, by name (the prelude before the bundle's first section)", () => {
+    const perf = rows[0].perf!;
+    expect(perf.count.on).toBeGreaterThan(0);
+    expect(perf.count.off).toBeGreaterThan(0);
+    // The spin wraps the server's emit, in the lines the script puts before the bundle's first section.
+    const spin = (perf.on.functions['bundle: __http.Server.emit'] ?? 0) - (perf.off.functions['bundle: __http.Server.emit'] ?? 0);
+    expect(spin).toBeGreaterThan(SPIN_MICROS / 4);
   });
 });
