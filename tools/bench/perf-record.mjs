@@ -42,13 +42,16 @@ export function sectionsOf(text) {
 /** Starts `perf record` on every thread of `pid` into `file`; `stop()` ends it once it has written the file. */
 export async function startPerfRecord(pid, file) {
   mkdirSync(dirname(file), { recursive: true });
-  const perf = spawn('perf', ['record', '-q', '-F', String(FREQUENCY), '-g', '-p', String(pid), '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const perf = spawn('perf', ['record', '-F', String(FREQUENCY), '-g', '-p', String(pid), '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
+  let failed;
   perf.stderr.on('data', (d) => (stderr += d));
-  const ended = new Promise((resolve) => perf.on('exit', (code, signal) => resolve({ code, signal })));
+  // No perf on the PATH: an 'error' event, not an exit.
+  perf.on('error', (error) => (failed = error));
+  const ended = new Promise((resolve) => perf.on('close', (code, signal) => resolve({ code, signal })));
   // perf attaches to the threads after it starts; a round begun sooner would lose its first samples.
   await new Promise((resolve) => setTimeout(resolve, 300));
-  if (perf.exitCode !== null) throw new Error(`perf record ended at once (Linux perf, run as root): ${stderr}`);
+  if (failed || perf.exitCode !== null) throw new Error(`perf record could not start (Linux perf, run as root): ${failed?.message ?? stderr}`);
   return {
     async stop() {
       perf.kill('SIGINT');
