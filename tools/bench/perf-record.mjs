@@ -44,14 +44,15 @@ export async function startPerfRecord(pid, file) {
   mkdirSync(dirname(file), { recursive: true });
   const perf = spawn('perf', ['record', '-F', String(FREQUENCY), '-g', '-p', String(pid), '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  let failed;
+  /** @type {{ error?: Error }} */
+  const spawned = {};
   perf.stderr.on('data', (d) => (stderr += d));
   // No perf on the PATH: an 'error' event, not an exit.
-  perf.on('error', (error) => (failed = error));
+  perf.on('error', (error) => (spawned.error = error));
   const ended = new Promise((resolve) => perf.on('close', (code, signal) => resolve({ code, signal })));
   // perf attaches to the threads after it starts; a round begun sooner would lose its first samples.
   await new Promise((resolve) => setTimeout(resolve, 300));
-  if (failed || perf.exitCode !== null) throw new Error(`perf record could not start (Linux perf, run as root): ${failed?.message ?? stderr}`);
+  if (spawned.error || perf.exitCode !== null) throw new Error(`perf record could not start (Linux perf, run as root): ${spawned.error?.message ?? stderr}`);
   return {
     async stop() {
       perf.kill('SIGINT');
