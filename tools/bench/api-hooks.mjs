@@ -20,7 +20,7 @@
 //   events named (default: context switches, page faults, system calls, write calls), to tell work in the process
 //   from waiting, faulting or calling the kernel. Needs Linux perf with its syscall tracepoints (run as root).
 // --perf-record: each round also recorded by `perf record` (perf-record.mjs), and each process's CPU per request
-//   printed by kind of code and by innermost JS function, on against off, over all rounds (Linux perf, as root).
+//   printed by kind of code, by innermost JS function and by innermost frame, on against off, over all rounds.
 // The switches are text replacements in the bundle; one that no longer matches exactly once stops the script.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -28,7 +28,7 @@ import { median } from './stats.mjs';
 import { execFile } from 'node:child_process';
 import { root, startBackends, wrk, wrkAsync, wrkWithCpu } from './runner.mjs';
 import { DATABASE_SWITCHES, off, writeSwitchable } from './switches.mjs';
-import { addBreakdown, breakdownJson, breakdownTables, emptyBreakdown, PERF_NODE_OPTIONS, perfBreakdown, startPerfRecord } from './perf-record.mjs';
+import { PERF_NODE_OPTIONS, RecordedRounds } from './perf-record.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const PARTS = ['http', 'line', 'sql', 'sub'];
@@ -83,18 +83,8 @@ async function main() {
       const load = wrkWithCpu(url(api), SECONDS, 32, api.child.pid);
       return { cpu: load.cpuMicrosPerRequest, events: {}, requests: load.requests };
     };
-    const recorded = apis.map(() => ({ on: emptyBreakdown(), off: emptyBreakdown(), requests: { on: 0, off: 0 } }));
-    const measure = async (api, i, state) => {
-      const file = join(root, `tmp/bench/api-hooks-${api.child.pid}.perf`);
-      const recording = PERF_RECORD && (await startPerfRecord(api.child.pid, file));
-      const result = await sample(api);
-      if (recording) {
-        await recording.stop();
-        addBreakdown(recorded[i][state], await perfBreakdown(file, api.child.pid, entry));
-        recorded[i].requests[state] += result.requests;
-      }
-      return result;
-    };
+    const recorded = apis.map((api) => new RecordedRounds(api.child.pid, entry, join(root, `tmp/bench/api-hooks-${api.child.pid}.perf`)));
+    const measure = (api, i, state) => (PERF_RECORD ? recorded[i].record(state, () => sample(api), (result) => result.requests) : sample(api));
     const off = apis.map(() => false);
     const figures = apis.map(() => ({ on: [], off: [], paired: [], kept: [], events: { on: [], off: [] } }));
     for (let r = 0; r < ROUNDS; r++) {
@@ -134,12 +124,12 @@ async function main() {
       for (const [i, row] of rows.entries()) console.log(`| ${i + 1} | ${PERF_EVENTS.slice(1).map((e) => `${row.events.on[e].toFixed(3)} / ${row.events.off[e].toFixed(3)}`).join(' | ')} |`);
     }
     if (PERF_RECORD) {
-      for (const [i, r] of recorded.entries()) console.log(`\n## Process ${i + 1}: perf samples of all rounds (${r.requests.on} requests on, ${r.requests.off} off)\n\n${breakdownTables(r.on, r.off, r.requests, 'request')}`);
+      for (const [i, r] of recorded.entries()) console.log(`\n## Process ${i + 1}: perf samples of all rounds (${r.count.on} requests on, ${r.count.off} off)\n\n${r.tables('request')}`);
     }
     if (args.json) {
       const path = resolve(root, args.json);
       mkdirSync(dirname(path), { recursive: true });
-      const processes = PERF_RECORD ? rows.map((row, i) => ({ ...row, perf: breakdownJson(recorded[i].on, recorded[i].off, recorded[i].requests) })) : rows;
+      const processes = PERF_RECORD ? rows.map((row, i) => ({ ...row, perf: recorded[i].json() })) : rows;
       writeFileSync(path, JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, spinMicros: SPIN_MICROS, processes }, null, 2));
     }
   } finally {

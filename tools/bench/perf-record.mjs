@@ -139,12 +139,47 @@ export function breakdownOf(text, pid, bundle, sectionOf) {
 }
 
 /** Adds a breakdown into a running total. */
-export function addBreakdown(total, part) {
+function addBreakdown(total, part) {
   for (const key of ['kinds', 'functions', 'leaves']) for (const [k, ns] of part[key]) total[key].set(k, (total[key].get(k) ?? 0) + ns);
   return total;
 }
 
 export const emptyBreakdown = () => ({ kinds: new Map(), functions: new Map(), leaves: new Map() });
+
+/**
+ * The recorded rounds of one process, switched on and off: each `record(state, measure, countOf)` records `measure()`
+ * with perf and adds its samples and its units (requests, jobs: `countOf(result)`) to the state's totals.
+ */
+export class RecordedRounds {
+  on = emptyBreakdown();
+  off = emptyBreakdown();
+  count = { on: 0, off: 0 };
+
+  constructor(pid, bundle, file) {
+    this.pid = pid;
+    this.bundle = bundle;
+    this.file = file;
+  }
+
+  /** @template T @param {'on' | 'off'} state @param {() => Promise<T> | T} measure @param {(result: T) => number} countOf */
+  async record(state, measure, countOf) {
+    const recording = await startPerfRecord(this.pid, this.file);
+    const result = await measure();
+    await recording.stop();
+    addBreakdown(this[state], await perfBreakdown(this.file, this.pid, this.bundle));
+    this.count[state] += countOf(result);
+    return result;
+  }
+
+  /** The tables, in µs per `unit`. */
+  tables(unit) {
+    return breakdownTables(this.on, this.off, this.count, unit);
+  }
+
+  json() {
+    return breakdownJson(this.on, this.off, this.count);
+  }
+}
 
 /** Markdown tables of on against off, in µs per `unit` (on and off are totals over `count.on` and `count.off` units). */
 export function breakdownTables(on, off, count, unit, top = 15) {

@@ -22,13 +22,14 @@
 //   spin    not the module's: a busy loop of --spin-micros µs per completed job (calibration)
 // Worker CPU per job is every thread's CPU (schedstat, in ns) over the round; jobs/s is the round's, end to end.
 // --perf-record: each round also recorded by `perf record` (perf-record.mjs), and the worker's CPU per job printed by
-//   kind of code and by innermost JS function, on against off, over all rounds (Linux perf, as root).
+//   kind of code, by innermost JS function and by innermost frame, on against off, over all rounds (Linux perf, as
+//   root).
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../testing/services.js';
 import { root, sendSyncJobs, startBackends, startServer } from './runner.mjs';
-import { addBreakdown, breakdownJson, breakdownTables, emptyBreakdown, PERF_NODE_OPTIONS, perfBreakdown, startPerfRecord } from './perf-record.mjs';
+import { PERF_NODE_OPTIONS, RecordedRounds } from './perf-record.mjs';
 import { median } from './stats.mjs';
 import { DATABASE_SWITCHES, off, writeSwitchable } from './switches.mjs';
 
@@ -107,12 +108,12 @@ async function main() {
     console.log(`| ${i + 1} | ${switched} | ${r.on.toFixed(0)} | ${r.off.toFixed(0)} | ${r.added.toFixed(1)} | ${r.mainAdded.toFixed(1)} | ${r.jobsPerSecondChange.toFixed(1)} % | ${r.writes.on.toFixed(2)} / ${r.writes.off.toFixed(2)} |`);
   }
   for (const [i, r] of rows.entries()) {
-    if (r.perf) console.log(`\n## Worker ${i + 1}: perf samples of all rounds (${r.perf.jobs.on} jobs on, ${r.perf.jobs.off} off)\n\n${r.perf.tables}`);
+    if (r.perf) console.log(`\n## Worker ${i + 1}: perf samples of all rounds (${r.perf.count.on} jobs on, ${r.perf.count.off} off)\n\n${r.perf.tables('job')}`);
   }
   if (args.json) {
     const path = resolve(root, args.json);
     mkdirSync(dirname(path), { recursive: true });
-    const workers = rows.map(({ perf, ...r }) => (perf ? { ...r, perf: perf.json } : r));
+    const workers = rows.map(({ perf, ...r }) => (perf ? { ...r, perf: perf.json() } : r));
     writeFileSync(path, JSON.stringify({ library: LIBRARY, rounds: ROUNDS, jobs: JOBS, spinMicros: SPIN_MICROS, workers }, null, 2));
   }
 }
@@ -127,32 +128,26 @@ async function measureEntry(backends, client, env, entry, parts) {
     readyUrl: `http://127.0.0.1:${port}/health`,
   });
   const pid = worker.child.pid;
-  const recorded = { on: emptyBreakdown(), off: emptyBreakdown(), jobs: { on: 0, off: 0 } };
-  const round = async (jobs, state) => {
-    const recording = state && (await startPerfRecord(pid, join(root, `tmp/bench/queue-hooks-${pid}.perf`)));
+  const recorded = new RecordedRounds(pid, entry, join(root, `tmp/bench/queue-hooks-${pid}.perf`));
+  const round = async (jobs) => {
     const [cpu, writes] = [cpuMicros(pid), writeCalls(pid)];
     const seconds = await sendSyncJobs({ port: apiPort, ids: backends.repositories.on, jobs, client, label: 'queue-hooks' });
     const after = cpuMicros(pid);
-    const result = { cpu: (after.all - cpu.all) / jobs, mainCpu: (after.main - cpu.main) / jobs, jobsPerSecond: jobs / seconds, writes: (writeCalls(pid) - writes) / jobs };
-    if (recording) {
-      await recording.stop();
-      addBreakdown(recorded[state], await perfBreakdown(join(root, `tmp/bench/queue-hooks-${pid}.perf`), pid, entry));
-      recorded.jobs[state] += jobs;
-    }
-    return result;
+    return { cpu: (after.all - cpu.all) / jobs, mainCpu: (after.main - cpu.main) / jobs, jobsPerSecond: jobs / seconds, writes: (writeCalls(pid) - writes) / jobs };
   };
+  // A measured round, recorded by perf with --perf-record (the warm-up rounds are not).
+  const measured = (off) => (PERF_RECORD ? recorded.record(off ? 'off' : 'on', () => round(JOBS), () => JOBS) : round(JOBS));
   try {
     for (let i = 0; i < WARMUP; i++) await round(JOBS);
     let switchedOff = false;
     const f = { on: [], off: [] };
     for (let r = 0; r < ROUNDS; r++) {
-      const perfState = (off) => PERF_RECORD && (off ? 'off' : 'on');
-      const first = await round(JOBS, perfState(switchedOff));
+      const first = await measured(switchedOff);
       worker.child.kill('SIGUSR1');
       const firstWasOff = switchedOff;
       switchedOff = !switchedOff;
       await new Promise((res) => setTimeout(res, 200));
-      const second = await round(JOBS, perfState(switchedOff));
+      const second = await measured(switchedOff);
       const [on, without] = firstWasOff ? [second, first] : [first, second];
       f.on.push(on);
       f.off.push(without);
@@ -164,21 +159,12 @@ async function measureEntry(backends, client, env, entry, parts) {
       mainAdded: median(f.on.map((x, i) => x.mainCpu - f.off[i].mainCpu)),
       jobsPerSecondChange: median(f.on.map((x, i) => (x.jobsPerSecond / f.off[i].jobsPerSecond - 1) * 100)),
       writes: { on: median(f.on.map((x) => x.writes)), off: median(f.off.map((x) => x.writes)) },
-      ...(PERF_RECORD ? { perf: perfSummary(recorded) } : {}),
+      ...(PERF_RECORD ? { perf: recorded } : {}),
     };
   } finally {
     await worker.stop();
     await api.stop();
   }
-}
-
-/** The recorded rounds as printed tables and as JSON (µs per job by kind and by function, on and off). */
-function perfSummary({ on, off, jobs }) {
-  return {
-    jobs,
-    tables: breakdownTables(on, off, jobs, 'job'),
-    json: breakdownJson(on, off, jobs),
-  };
 }
 
 main().then(
