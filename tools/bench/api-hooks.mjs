@@ -6,7 +6,7 @@
 // Each process switches the parts named for it; each round measures it as it is, flips it, and measures again.
 //
 //   node tools/bench/api-hooks.mjs [--parts="all;sql;line;all"] [--rounds=10] [--seconds=3] [--warmup=12] [--spin-micros=10]
-//                                  [--perf[=events]] [--perf-record] [--json=tmp/bench/api-hooks.json]
+//                                  [--perf[=events]] [--perf-record] [--v8-log] [--json=tmp/bench/api-hooks.json]
 //
 // --parts: one process per `;`-separated entry; an entry is `all` or a `,`-list of
 //   http   the request opener (id, response header, context, RED metrics, access line; Express's entry point too)
@@ -21,6 +21,8 @@
 //   from waiting, faulting or calling the kernel. Needs Linux perf with its syscall tracepoints (run as root).
 // --perf-record: each round also recorded by `perf record` (perf-record.mjs), and each process's CPU per request
 //   printed by kind of code, by innermost JS function and by innermost frame, on against off, over all rounds.
+// --v8-log: each process writes V8's log (v8-log.mjs), and its optimised compiles and deoptimisations during the
+//   measured rounds are printed per 1,000 requests, on against off, by kind and by function.
 // The switches are text replacements in the bundle; one that no longer matches exactly once stops the script.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -29,6 +31,7 @@ import { execFile } from 'node:child_process';
 import { root, startBackends, wrk, wrkAsync, wrkWithCpu } from './runner.mjs';
 import { DATABASE_SWITCHES, off, writeSwitchable } from './switches.mjs';
 import { PERF_NODE_OPTIONS, RecordedRounds } from './perf-record.mjs';
+import { LoggedRounds, v8LogArgs } from './v8-log.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const PARTS = ['http', 'line', 'sql', 'sub'];
@@ -39,6 +42,7 @@ const ROUNDS = Number(args.rounds ?? 10);
 const SECONDS = Number(args.seconds ?? 3);
 const WARMUP = Number(args.warmup ?? 12);
 const PERF_RECORD = args['perf-record'] !== undefined;
+const V8_LOG = args['v8-log'] !== undefined;
 const PERF_EVENTS = args.perf === undefined ? undefined : ['task-clock', ...(args.perf || 'context-switches,page-faults,raw_syscalls:sys_enter,syscalls:sys_enter_write').split(',').filter((e) => e && e !== 'task-clock')];
 
 /** [part, text in the bundle, text with the switch]: each text must occur exactly once. */
@@ -70,10 +74,12 @@ async function main() {
   const entry = buildSwitchable();
   const backends = await startBackends({});
   const apis = [];
+  const logFiles = entries.map((_, i) => join(root, `tmp/bench/api-hooks-${process.pid}-${i}.v8.log`));
   try {
     await backends.stopApis();
     for (const [i, parts] of entries.entries()) {
-      apis.push(await backends.startSeededApi(`bench_hooks_${i}`, `hooks ${i}`, { REDIS_URL: backends.redisUrl.db(5 + i), HOOKS_PARTS: parts.join(','), SPIN_MICROS: String(SPIN_MICROS), ...(PERF_RECORD ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${PERF_NODE_OPTIONS}` } : {}) }, entry));
+      const env = { REDIS_URL: backends.redisUrl.db(5 + i), HOOKS_PARTS: parts.join(','), SPIN_MICROS: String(SPIN_MICROS), ...(PERF_RECORD ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${PERF_NODE_OPTIONS}` } : {}) };
+      apis.push(await backends.startSeededApi(`bench_hooks_${i}`, `hooks ${i}`, env, entry, V8_LOG ? v8LogArgs(logFiles[i]) : []));
     }
     const url = (api) => `http://127.0.0.1:${api.port}/api/v1/repositories?limit=20`;
     for (const api of apis) wrk(url(api), WARMUP, 32);
@@ -84,7 +90,9 @@ async function main() {
       return { cpu: load.cpuMicrosPerRequest, events: {}, requests: load.requests };
     };
     const recorded = apis.map((api) => new RecordedRounds(api.child.pid, entry, join(root, `tmp/bench/api-hooks-${api.child.pid}.perf`)));
-    const measure = (api, i, state) => (PERF_RECORD ? recorded[i].record(state, () => sample(api), (result) => result.requests) : sample(api));
+    const logged = apis.map((api, i) => new LoggedRounds(logFiles[i], entry, api.spawnedAt));
+    const timed = (api, i, state) => (V8_LOG ? logged[i].mark(state, () => sample(api), (result) => result.requests) : sample(api));
+    const measure = (api, i, state) => (PERF_RECORD ? recorded[i].record(state, () => timed(api, i, state), (result) => result.requests) : timed(api, i, state));
     const off = apis.map(() => false);
     const figures = apis.map(() => ({ on: [], off: [], paired: [], kept: [], events: { on: [], off: [] } }));
     for (let r = 0; r < ROUNDS; r++) {
@@ -113,6 +121,13 @@ async function main() {
       keeps: median(f.kept),
       ...(PERF_EVENTS ? { events: { on: eventMedians(f.events.on), off: eventMedians(f.events.off) } } : {}),
     }));
+    if (V8_LOG) {
+      // V8 writes the last of its log at exit.
+      for (const [i, api] of apis.entries()) {
+        await api.stop();
+        logged[i].read();
+      }
+    }
     console.log(`# The module's per-request hooks in the api, switched inside each process (${ROUNDS} rounds of ${SECONDS} s on and off)\n`);
     console.log('| process | switched | CPU µs/request, on | switched off | added (median of paired rounds) | keeps (the same) |\n|---|---|---:|---:|---:|---:|');
     for (const [i, row] of rows.entries()) {
@@ -126,10 +141,13 @@ async function main() {
     if (PERF_RECORD) {
       for (const [i, r] of recorded.entries()) console.log(`\n## Process ${i + 1}: perf samples of all rounds (${r.count.on} requests on, ${r.count.off} off)\n\n${r.tables('request')}`);
     }
+    if (V8_LOG) {
+      for (const [i, l] of logged.entries()) console.log(`\n## Process ${i + 1}: V8's optimised compiles and deoptimisations in the measured rounds\n\n${l.tables('request')}`);
+    }
     if (args.json) {
       const path = resolve(root, args.json);
       mkdirSync(dirname(path), { recursive: true });
-      const processes = PERF_RECORD ? rows.map((row, i) => ({ ...row, perf: recorded[i].json() })) : rows;
+      const processes = rows.map((row, i) => ({ ...row, ...(PERF_RECORD ? { perf: recorded[i].json() } : {}), ...(V8_LOG ? { v8: logged[i].json() } : {}) }));
       writeFileSync(path, JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, spinMicros: SPIN_MICROS, processes }, null, 2));
     }
   } finally {

@@ -76,7 +76,7 @@ function frameKind(sym, dso, sectionOf, bundle) {
 }
 
 /** `JS:*name /path/file.js:line:col` → the function's name and where it lives: the module, the app, a package, node. */
-function jsPlace(sym, sectionOf, bundle) {
+export function jsPlace(sym, sectionOf, bundle) {
   const m = /^JS:[*~^+]?'?(\S*) (?:file:\/\/)?(.*?):(\d+):\d+$/.exec(sym);
   if (!m) return { name: sym.slice(3), where: 'other' };
   const [, name, path, line] = m;

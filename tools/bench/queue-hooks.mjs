@@ -7,7 +7,7 @@
 // them switched on, flips, and sends as many again.
 //
 //   node tools/bench/queue-hooks.mjs [--parts="ctx;events;line;sub;sql;timer;fixed;spin"] [--library=bull|bullmq] [--rounds=10]
-//                                    [--jobs=1500] [--warmup=4] [--spin-micros=50] [--perf-record] [--json=tmp/bench/queue-hooks.json]
+//                                    [--jobs=1500] [--warmup=4] [--spin-micros=50] [--perf-record] [--v8-log] [--json=tmp/bench/queue-hooks.json]
 //
 // --parts: one worker per `;`-separated entry; an entry is `all` or a `,`-list of
 //   ctx     the job's context restored around its processor (request id, trace, the fields its lines carry)
@@ -24,12 +24,15 @@
 // --perf-record: each round also recorded by `perf record` (perf-record.mjs), and the worker's CPU per job printed by
 //   kind of code, by innermost JS function and by innermost frame, on against off, over all rounds (Linux perf, as
 //   root).
+// --v8-log: the worker writes V8's log (v8-log.mjs), and its optimised compiles and deoptimisations during the
+//   measured rounds are printed per 1,000 jobs, on against off, by kind and by function.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../testing/services.js';
 import { root, sendSyncJobs, startBackends, startServer } from './runner.mjs';
 import { PERF_NODE_OPTIONS, RecordedRounds } from './perf-record.mjs';
+import { LoggedRounds, v8LogArgs } from './v8-log.mjs';
 import { median } from './stats.mjs';
 import { DATABASE_SWITCHES, off, writeSwitchable } from './switches.mjs';
 
@@ -44,6 +47,7 @@ const JOBS = Number(args.jobs ?? 1500);
 const WARMUP = Number(args.warmup ?? 4);
 const SPIN_MICROS = Number(args['spin-micros'] ?? 50);
 const PERF_RECORD = args['perf-record'] !== undefined;
+const V8_LOG = args['v8-log'] !== undefined;
 const FIXED_COMMENT = "/*application='worker',job='repository-sync:sync',request_id='d8a4c3f0-1b2e-4c5d-9e8f-0a1b2c3d4e5f'*/";
 
 const RUN_BULL = 'return instrumentation.propagation.run(queue, args[0], () => handler.apply(this, args));';
@@ -109,11 +113,12 @@ async function main() {
   }
   for (const [i, r] of rows.entries()) {
     if (r.perf) console.log(`\n## Worker ${i + 1}: perf samples of all rounds (${r.perf.count.on} jobs on, ${r.perf.count.off} off)\n\n${r.perf.tables('job')}`);
+    if (r.v8) console.log(`\n## Worker ${i + 1}: V8's optimised compiles and deoptimisations in the measured rounds\n\n${r.v8.tables('job')}`);
   }
   if (args.json) {
     const path = resolve(root, args.json);
     mkdirSync(dirname(path), { recursive: true });
-    const workers = rows.map(({ perf, ...r }) => (perf ? { ...r, perf: perf.json() } : r));
+    const workers = rows.map(({ perf, v8, ...r }) => ({ ...r, ...(perf ? { perf: perf.json() } : {}), ...(v8 ? { v8: v8.json() } : {}) }));
     writeFileSync(path, JSON.stringify({ library: LIBRARY, rounds: ROUNDS, jobs: JOBS, spinMicros: SPIN_MICROS, workers }, null, 2));
   }
 }
@@ -123,7 +128,8 @@ async function measureEntry(backends, client, env, entry, parts) {
   const apiPort = await freePort();
   const api = await startServer('queue-hooks api', process.execPath, [join(root, 'dist/apps/api/main.js')], { env: { ...env, PORT: String(apiPort) }, readyUrl: `http://127.0.0.1:${apiPort}/health` });
   const port = await freePort();
-  const worker = await startServer(`queue-hooks worker (${parts.join(',')})`, process.execPath, [entry], {
+  const logFile = join(root, `tmp/bench/queue-hooks-${process.pid}-${parts.join('-')}.v8.log`);
+  const worker = await startServer(`queue-hooks worker (${parts.join(',')})`, process.execPath, [...(V8_LOG ? v8LogArgs(logFile) : []), entry], {
     env: { ...env, PORT: String(port), SYNC_WORK_MS: '0', HOOKS_PARTS: parts.join(','), ...(PERF_RECORD ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${PERF_NODE_OPTIONS}` } : {}) },
     readyUrl: `http://127.0.0.1:${port}/health`,
   });
@@ -136,7 +142,9 @@ async function measureEntry(backends, client, env, entry, parts) {
     return { cpu: (after.all - cpu.all) / jobs, mainCpu: (after.main - cpu.main) / jobs, jobsPerSecond: jobs / seconds, writes: (writeCalls(pid) - writes) / jobs };
   };
   // A measured round, recorded by perf with --perf-record (the warm-up rounds are not).
-  const measured = (off) => (PERF_RECORD ? recorded.record(off ? 'off' : 'on', () => round(JOBS), () => JOBS) : round(JOBS));
+  const logged = new LoggedRounds(logFile, entry, worker.spawnedAt);
+  const timed = (state) => (V8_LOG ? logged.mark(state, () => round(JOBS), () => JOBS) : round(JOBS));
+  const measured = (off) => (PERF_RECORD ? recorded.record(off ? 'off' : 'on', () => timed(off ? 'off' : 'on'), () => JOBS) : timed(off ? 'off' : 'on'));
   try {
     for (let i = 0; i < WARMUP; i++) await round(JOBS);
     let switchedOff = false;
@@ -160,10 +168,13 @@ async function measureEntry(backends, client, env, entry, parts) {
       jobsPerSecondChange: median(f.on.map((x, i) => (x.jobsPerSecond / f.off[i].jobsPerSecond - 1) * 100)),
       writes: { on: median(f.on.map((x) => x.writes)), off: median(f.off.map((x) => x.writes)) },
       ...(PERF_RECORD ? { perf: recorded } : {}),
+      ...(V8_LOG ? { v8: logged } : {}),
     };
   } finally {
     await worker.stop();
     await api.stop();
+    // V8 writes the last of its log at exit.
+    if (V8_LOG && logged.windows.length > 0) logged.read();
   }
 }
 

@@ -41,6 +41,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exi
  */
 export async function startServer(name, command, args, { env = {}, core = 0, readyUrl } = {}) {
   const [cmd, ...rest] = [...pin(core), command, ...args];
+  const spawnedAt = performance.now();
   const child = spawn(cmd, rest, { env: { ...process.env, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   children.add(child);
   child.on('exit', () => children.delete(child));
@@ -80,6 +81,8 @@ export async function startServer(name, command, args, { env = {}, core = 0, rea
     name,
     port: Number(port),
     child,
+    /** performance.now() when the process was spawned. */
+    spawnedAt,
     stderr: () => stderr,
     stop: () =>
       new Promise((resolve) => {
@@ -199,7 +202,7 @@ export async function startBackends(o) {
  * decides what V8 optimised, and one run measured seeded processes 13 to 21 µs per GET slower than fresh ones (a
  * second run, two processes per history, found no difference: docs/performance.md).
  */
-async function startSeededApi(postgres, database, label, env, entry) {
+async function startSeededApi(postgres, database, label, env, entry, nodeArgs) {
   const admin = new pg.Client({ connectionString: postgres.url });
   await admin.connect();
   try {
@@ -209,7 +212,7 @@ async function startSeededApi(postgres, database, label, env, entry) {
   }
   const databaseUrl = postgres.url.replace(/\/postgres$/, `/${database}`);
   execFileSync(process.execPath, [join(root, 'dist/apps/api/migrate.js')], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'pipe' });
-  const api = await startApi(label, { ...env, DATABASE_URL: databaseUrl }, entry);
+  const api = await startApi(label, { ...env, DATABASE_URL: databaseUrl }, entry, nodeArgs);
   const repositories = [];
   try {
     for (let i = 0; i < 50; i++) {
@@ -230,11 +233,11 @@ async function startSeededApi(postgres, database, label, env, entry) {
 
 /**
  * The built api on a free port, with its database, Redis and feature flags in `env`; ready once /health answers.
- * `entry`: another build of it (api-hooks.mjs's), beside dist/apps/api/main.js.
+ * `entry`: another build of it (api-hooks.mjs's), beside dist/apps/api/main.js; `nodeArgs`: node's own, before it.
  */
-async function startApi(label, env, entry = join(root, 'dist/apps/api/main.js')) {
+async function startApi(label, env, entry = join(root, 'dist/apps/api/main.js'), nodeArgs = []) {
   const port = await freePort();
-  return startServer(`api (${label})`, process.execPath, [entry], {
+  return startServer(`api (${label})`, process.execPath, [...nodeArgs, entry], {
     env: { PORT: String(port), LOG_LEVEL: 'info', ...env },
     readyUrl: `http://127.0.0.1:${port}/health`,
   });
@@ -258,7 +261,7 @@ async function startApis(o, postgres, redis) {
     apis,
     repositories,
     /** One more api on a database of its own, seeded like the others: every api under comparison has one history. */
-    startSeededApi: (database, label, env, entry) => startSeededApi(postgres, database, label, env, entry),
+    startSeededApi: (database, label, env, entry, nodeArgs) => startSeededApi(postgres, database, label, env, entry, nodeArgs),
     async stopApis() {
       for (const api of Object.values(apis)) await api.stop();
     },

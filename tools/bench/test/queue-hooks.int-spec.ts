@@ -1,6 +1,7 @@
 // The worker's in-process diagnostic (tools/bench/queue-hooks.mjs) run for real on the built api and worker, at a tiny
 // size: its switches must still find the module's per-job hooks in the worker bundle (it stops otherwise), and a
-// known cost switched like them must show in the worker's CPU per job, and with --perf-record in the function it runs in.
+// known cost switched like them must show in the worker's CPU per job, and with --perf-record in the function it runs in;
+// with --v8-log, V8's log of the worker must be read round by round.
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { runJsonScript } from './run-script.js';
 
@@ -44,13 +45,26 @@ describe('queue-hooks, switched inside each worker process', () => {
   });
 });
 
-describe('queue-hooks --perf-record, the worker by perf samples', () => {
+type V8Counts = { kinds: Record<string, number>; functions: Record<string, number> };
+
+describe('queue-hooks --perf-record --v8-log, the worker by perf samples and by V8 log', () => {
   let perf: { count: { on: number; off: number }; on: { functions: Record<string, number> }; off: { functions: Record<string, number> } };
+  let v8: { count: { on: number; off: number }; on: V8Counts; off: V8Counts };
 
   beforeAll(async () => {
-    const args = ['--parts=spin', '--rounds=1', '--jobs=60', '--warmup=1', `--spin-micros=${SPIN_MICROS}`, '--perf-record'];
-    perf = (await runJsonScript<{ workers: (Row & { perf: typeof perf })[] }>('queue-hooks.mjs', 'queue-hooks-perf-test', args, 240_000)).json.workers[0].perf;
+    const args = ['--parts=spin', '--rounds=1', '--jobs=60', '--warmup=1', `--spin-micros=${SPIN_MICROS}`, '--perf-record', '--v8-log'];
+    const worker = (await runJsonScript<{ workers: (Row & { perf: typeof perf; v8: typeof v8 })[] }>('queue-hooks.mjs', 'queue-hooks-perf-test', args, 240_000)).json.workers[0];
+    ({ perf, v8 } = worker);
   }, 260_000);
+
+  it("reads V8's log for the measured rounds: a worker this new still optimises code in them", () => {
+    expect(v8.count).toEqual({ on: 60, off: 60 });
+    // After one warm-up round of 60 jobs, V8 still optimises the job's path in the next two: none found would mean the
+    // log was not read, or the rounds were placed on its clock wrongly.
+    const compiles = (c: V8Counts) => (c.kinds['Maglev compile'] ?? 0) + (c.kinds['TurboFan compile'] ?? 0);
+    expect(compiles(v8.on) + compiles(v8.off)).toBeGreaterThan(0);
+    expect(Object.keys(v8.on.functions).concat(Object.keys(v8.off.functions)).some((f) => /\(package (bull|typeorm|pg|ioredis)\)/.test(f))).toBe(true);
+  });
 
   it("finds the known cost in the module's function that spins, by name", () => {
     expect(perf.count).toEqual({ on: 60, off: 60 });
