@@ -7,7 +7,7 @@
 // them switched on, flips, and sends as many again.
 //
 //   node tools/bench/queue-hooks.mjs [--parts="ctx;events;line;sub;sql;timer;fixed;spin"] [--library=bull|bullmq] [--rounds=10]
-//                                    [--jobs=1500] [--warmup=4] [--spin-micros=50] [--perf-record] [--v8-log] [--json=tmp/bench/queue-hooks.json]
+//                                    [--jobs=1500] [--warmup=8] [--spin-micros=50] [--perf-record] [--v8-log] [--json=tmp/bench/queue-hooks.json]
 //
 // --parts: one worker per `;`-separated entry; an entry is `all` or a `,`-list of
 //   ctx     the job's context restored around its processor (request id, trace, the fields its lines carry)
@@ -44,7 +44,9 @@ const LIBRARY = args.library ?? 'bull';
 if (!['bull', 'bullmq'].includes(LIBRARY)) throw new Error(`--library: bull or bullmq, not ${LIBRARY}`);
 const ROUNDS = Number(args.rounds ?? 10);
 const JOBS = Number(args.jobs ?? 1500);
-const WARMUP = Number(args.warmup ?? 4);
+// Rounds of --jobs before measuring: V8 optimises the job's path with TurboFan after about 11,000 jobs, all of it
+// at once, a round whose CPU is not the module's (docs/performance.md, "Eleventh look").
+const WARMUP = Number(args.warmup ?? 8);
 const SPIN_MICROS = Number(args['spin-micros'] ?? 50);
 const PERF_RECORD = args['perf-record'] !== undefined;
 const V8_LOG = args['v8-log'] !== undefined;

@@ -49,6 +49,8 @@ export function v8Events(text) {
  * The events of `windows` (each a measured round: its state, start and end in seconds on the log's clock, and its
  * requests or jobs), counted by kind and by function (named as perf-record names them: the module's file, a
  * package, node) for each state; events outside every window (warm-up, the pause between rounds) are left out.
+ * `rounds`: each window's events by kind, and whether the switches flipped just before it (its state is not the
+ * previous window's): V8 re-optimises what a flip changed, which a process that is never switched does not pay.
  */
 export function roundEvents(events, windows, place) {
   const empty = () => ({ kinds: new Map(), functions: new Map() });
@@ -56,18 +58,21 @@ export function roundEvents(events, windows, place) {
   const count = { on: 0, off: 0 };
   for (const w of windows) count[w.state] += w.count;
   const add = (map, key) => map.set(key, (map.get(key) ?? 0) + 1);
+  const rounds = windows.map((w, i) => ({ state: w.state, count: w.count, afterFlip: i > 0 && windows[i - 1].state !== w.state, kinds: new Map() }));
   for (const e of events) {
-    const w = windows.find((x) => e.at >= x.start && e.at < x.end);
-    if (!w) continue;
+    const i = windows.findIndex((x) => e.at >= x.start && e.at < x.end);
+    if (i === -1) continue;
+    const w = windows[i];
+    add(rounds[i].kinds, e.kind);
     add(totals[w.state].kinds, e.kind);
     const { name, where } = place(e.fn);
     add(totals[w.state].functions, `${e.kind}: ${name}${where === 'other' ? '' : ` (${where})`}${e.reason ? `, ${e.reason}` : ''}`);
   }
-  return { count, ...totals };
+  return { count, ...totals, rounds };
 }
 
 /** Markdown tables of on against off, per 1,000 `unit`s: by kind, then the `top` functions by events in either state. */
-export function v8LogTables({ count, on, off }, unit, top = 12) {
+export function v8LogTables({ count, on, off, rounds }, unit, top = 12) {
   const per = (n, units) => (units ? (n * 1000) / units : 0);
   const table = (title, key, list) =>
     `| ${title} | per 1,000 ${unit}s, on | switched off |\n|---|---:|---:|\n` +
@@ -75,10 +80,25 @@ export function v8LogTables({ count, on, off }, unit, top = 12) {
   const keys = (key) => [...new Set([...on[key].keys(), ...off[key].keys()])];
   const total = (k) => (on.functions.get(k) ?? 0) + (off.functions.get(k) ?? 0);
   const kinds = ['Maglev compile', 'TurboFan compile', 'deoptimisation'];
+  const compiles = (state, afterFlip) => {
+    const some = rounds.filter((r) => r.state === state && r.afterFlip === afterFlip);
+    const n = some.reduce((sum, r) => sum + (r.kinds.get('Maglev compile') ?? 0) + (r.kinds.get('TurboFan compile') ?? 0), 0);
+    return per(n, some.reduce((sum, r) => sum + r.count, 0)).toFixed(2);
+  };
   return [
     table('V8 event', 'kinds', kinds),
+    `| optimised compiles (Maglev and TurboFan) in rounds | per 1,000 ${unit}s, on | switched off |\n|---|---:|---:|\n` +
+      `| right after the switches flipped | ${compiles('on', true)} | ${compiles('off', true)} |\n` +
+      `| after a round in the same state | ${compiles('on', false)} | ${compiles('off', false)} |`,
     table(`function (the ${top} with the most events, on and off together)`, 'functions', keys('functions').sort((a, b) => total(b) - total(a)).slice(0, top)),
   ].join('\n\n');
+}
+
+/** A function as perf-record names it; an anonymous one with its file's name and place, to tell them apart. */
+export function placeOf(fn, sectionOf, bundle) {
+  const place = jsPlace(`JS:${fn}`, sectionOf, bundle);
+  if (!place.name.endsWith('(anonymous)')) return place;
+  return { ...place, name: `${place.name} ${fn.trim().replace(/^.*\//, '')}` };
 }
 
 /**
@@ -107,7 +127,7 @@ export class LoggedRounds {
 
   read() {
     const sectionOf = bundleSections(this.bundle);
-    this.summary = roundEvents(v8Events(readFileSync(this.file, 'utf8')), this.windows, (fn) => jsPlace(`JS:${fn}`, sectionOf, this.bundle));
+    this.summary = roundEvents(v8Events(readFileSync(this.file, 'utf8')), this.windows, (fn) => placeOf(fn, sectionOf, this.bundle));
     rmSync(this.file, { force: true });
     return this;
   }
@@ -118,6 +138,7 @@ export class LoggedRounds {
 
   json() {
     const s = this.summary;
-    return s && { count: s.count, on: { kinds: Object.fromEntries(s.on.kinds), functions: Object.fromEntries(s.on.functions) }, off: { kinds: Object.fromEntries(s.off.kinds), functions: Object.fromEntries(s.off.functions) } };
+    const rounds = s?.rounds.map((r) => ({ ...r, kinds: Object.fromEntries(r.kinds) }));
+    return s && { count: s.count, rounds, on: { kinds: Object.fromEntries(s.on.kinds), functions: Object.fromEntries(s.on.functions) }, off: { kinds: Object.fromEntries(s.off.kinds), functions: Object.fromEntries(s.off.functions) } };
   }
 }

@@ -1,12 +1,12 @@
 // The reading of V8's log behind --v8-log (tools/bench/v8-log.mjs), on a made-up log of the shape node 24's V8
 // (13.6) writes with --log-code --log-deopt. That V8 still writes it so is checked for real by queue-hooks.int-spec.ts.
 import { describe, expect, it } from '@jest/globals';
-import { sectionsOf, jsPlace } from '../perf-record.mjs';
-import { roundEvents, v8Events, v8LogTables } from '../v8-log.mjs';
+import { sectionsOf } from '../perf-record.mjs';
+import { placeOf, roundEvents, v8Events, v8LogTables } from '../v8-log.mjs';
 
 const BUNDLE = '/app/dist/apps/worker/main-hooks.js';
 const sections = sectionsOf(['const prelude = 1;', '// dist/libs/observability/esm/lib/queue/job-events.js', 'function completed() {}'].join('\n'));
-const place = (fn: string) => jsPlace(`JS:${fn}`, sections, BUNDLE);
+const place = (fn: string) => placeOf(fn, sections, BUNDLE);
 
 const LOG = [
   'v8-version,13,6,233,17,-node.53,0',
@@ -58,7 +58,8 @@ describe('v8-log: reading V8 log events', () => {
       'TurboFan compile: queue/job-events: completed (module)': 1,
     });
     expect(Object.fromEntries(off.functions)).toEqual({
-      'TurboFan compile: queue/job-events: (anonymous) (module)': 1,
+      // Anonymous functions by their place, as several of one file or package would otherwise count as one.
+      'TurboFan compile: queue/job-events: (anonymous) main-hooks.js:3:20 (module)': 1,
       'TurboFan compile: typeorm: a,b (package typeorm)': 1,
       'deoptimisation: queue/job-events: completed (module), wrong map': 1,
       'deoptimisation: /app/node_modules/typeorm/q.js:480:30, unexpected name in keyed access': 1,
@@ -76,5 +77,24 @@ describe('v8-log: reading V8 log events', () => {
     expect(text).toContain('| TurboFan compile | 10.00 | 10.00 |');
     expect(text).toContain('| deoptimisation | 0.00 | 10.00 |');
     expect(text).toContain('| deoptimisation: queue/job-events: completed (module), wrong map | 0.00 | 5.00 |');
+  });
+
+  it('tells rounds right after a flip of the switches from rounds after one in the same state', () => {
+    const windows = [
+      { state: 'on', start: 1, end: 1.25, count: 100 },
+      { state: 'on', start: 1.25, end: 2, count: 100 },
+      { state: 'off', start: 2, end: 2.15, count: 200 },
+      { state: 'off', start: 2.15, end: 3, count: 200 },
+    ];
+    const summary = roundEvents(events, windows, place);
+    expect(summary.rounds.map((r: { afterFlip: boolean; kinds: Map<string, number> }) => [r.afterFlip, Object.fromEntries(r.kinds)])).toEqual([
+      [false, { 'Maglev compile': 1 }],
+      [false, { 'TurboFan compile': 1 }],
+      [true, { 'TurboFan compile': 1 }],
+      [false, { 'TurboFan compile': 1, deoptimisation: 2 }],
+    ]);
+    const text = v8LogTables(summary, 'job');
+    expect(text).toContain('| right after the switches flipped | 0.00 | 5.00 |');
+    expect(text).toContain('| after a round in the same state | 10.00 | 5.00 |');
   });
 });
