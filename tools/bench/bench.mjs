@@ -9,6 +9,7 @@
 //   npm run bench -- --rounds=7 --duration=5 --connections=32 --json=tmp/bench/results.json
 //   npm run bench -- --only=http --adapters=express --variants=bare,all   a subset of the HTTP variants
 //   npm run bench -- --only=queue --queue-libraries=bullmq                 the queue scenario on one library
+//   npm run bench -- --only=queue --queue-warmup=12000                     jobs per worker before the rounds (default 12,000)
 //   npm run bench -- --only=api --pg-log-statements                       PostgreSQL logging every statement (to its log file)
 //   npm run bench -- --only=api --api-processes=3                          api processes per variant (default 2, at most 4)
 //   npm run bench -- --only=api --api-warmup=20                            seconds of load per api before the rounds (default 12)
@@ -70,6 +71,9 @@ function parseArgs(argv) {
     apiProcesses: atMost(4, 'api-processes', whole('api-processes', num('api-processes', 2, 2))),
     queries: num('queries', 10_000, 200),
     jobs: num('jobs', 1_000, 40),
+    // V8 moves a worker's job path to TurboFan at about 11,000 jobs, all at once (docs/performance.md, "Eleventh
+    // look"): the rounds measure workers past it, as they run for days.
+    queueWarmup: num('queue-warmup', 12_000, 40),
     scrapes: num('scrapes', 40, 3),
     exporterSeconds: num('exporter-seconds', 60, 3),
     exporterInterval: num('exporter-interval', 15, 1),
