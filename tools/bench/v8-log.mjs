@@ -5,7 +5,7 @@
 // on than switched off, in the functions concerned; a steady process shows few of either way. The rounds are timed
 // on the parent's clock from the process's spawn, and V8's log from the isolate's start, some 20 to 50 ms later:
 // nothing for rounds of seconds.
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { bundleSections, jsPlace } from './perf-record.mjs';
 
@@ -126,6 +126,7 @@ export class LoggedRounds {
   }
 
   read() {
+    if (!existsSync(this.file)) throw new Error(`no V8 log at ${this.file}: the process was not started with v8LogArgs(), or ended before writing it`);
     const sectionOf = bundleSections(this.bundle);
     this.summary = roundEvents(v8Events(readFileSync(this.file, 'utf8')), this.windows, (fn) => placeOf(fn, sectionOf, this.bundle));
     rmSync(this.file, { force: true });

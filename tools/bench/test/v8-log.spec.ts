@@ -2,7 +2,7 @@
 // (13.6) writes with --log-code --log-deopt. That V8 still writes it so is checked for real by queue-hooks.int-spec.ts.
 import { describe, expect, it } from '@jest/globals';
 import { sectionsOf } from '../perf-record.mjs';
-import { placeOf, roundEvents, v8Events, v8LogTables } from '../v8-log.mjs';
+import { LoggedRounds, placeOf, roundEvents, v8Events, v8LogTables } from '../v8-log.mjs';
 
 const BUNDLE = '/app/dist/apps/worker/main-hooks.js';
 const sections = sectionsOf(['const prelude = 1;', '// dist/libs/observability/esm/lib/queue/job-events.js', 'function completed() {}'].join('\n'));
@@ -96,5 +96,9 @@ describe('v8-log: reading V8 log events', () => {
     const text = v8LogTables(summary, 'job');
     expect(text).toContain('| right after the switches flipped | 0.00 | 5.00 |');
     expect(text).toContain('| after a round in the same state | 10.00 | 5.00 |');
+  });
+
+  it('says what is wrong when the process left no log to read', () => {
+    expect(() => new LoggedRounds('/nonexistent/worker.v8.log', BUNDLE, 0).read()).toThrow(/no V8 log at \/nonexistent\/worker.v8.log/);
   });
 });
