@@ -30,8 +30,7 @@ import { median } from './stats.mjs';
 import { execFile } from 'node:child_process';
 import { root, startBackends, wrk, wrkAsync, wrkWithCpu } from './runner.mjs';
 import { DATABASE_SWITCHES, off, writeSwitchable } from './switches.mjs';
-import { PERF_NODE_OPTIONS, RecordedRounds } from './perf-record.mjs';
-import { LoggedRounds, v8LogArgs } from './v8-log.mjs';
+import { RoundRecordings } from './round-recordings.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const PARTS = ['http', 'line', 'sql', 'sub'];
@@ -41,8 +40,7 @@ const SPIN_MICROS = Number(args['spin-micros'] ?? 10);
 const ROUNDS = Number(args.rounds ?? 10);
 const SECONDS = Number(args.seconds ?? 3);
 const WARMUP = Number(args.warmup ?? 12);
-const PERF_RECORD = args['perf-record'] !== undefined;
-const V8_LOG = args['v8-log'] !== undefined;
+const RECORD = { perfRecord: args['perf-record'] !== undefined, v8Log: args['v8-log'] !== undefined };
 const PERF_EVENTS = args.perf === undefined ? undefined : ['task-clock', ...(args.perf || 'context-switches,page-faults,raw_syscalls:sys_enter,syscalls:sys_enter_write').split(',').filter((e) => e && e !== 'task-clock')];
 
 /** [part, text in the bundle, text with the switch]: each text must occur exactly once. */
@@ -74,12 +72,14 @@ async function main() {
   const entry = buildSwitchable();
   const backends = await startBackends({});
   const apis = [];
-  const logFiles = entries.map((_, i) => join(root, `tmp/bench/api-hooks-${process.pid}-${i}.v8.log`));
+  const recordings = entries.map((_, i) => new RoundRecordings(RECORD, entry, `api-hooks-${process.pid}-${i}`));
   try {
     await backends.stopApis();
     for (const [i, parts] of entries.entries()) {
-      const env = { REDIS_URL: backends.redisUrl.db(5 + i), HOOKS_PARTS: parts.join(','), SPIN_MICROS: String(SPIN_MICROS), ...(PERF_RECORD ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${PERF_NODE_OPTIONS}` } : {}) };
-      apis.push(await backends.startSeededApi(`bench_hooks_${i}`, `hooks ${i}`, env, entry, V8_LOG ? v8LogArgs(logFiles[i]) : []));
+      const env = { REDIS_URL: backends.redisUrl.db(5 + i), HOOKS_PARTS: parts.join(','), SPIN_MICROS: String(SPIN_MICROS), ...recordings[i].env() };
+      const api = await backends.startSeededApi(`bench_hooks_${i}`, `hooks ${i}`, env, entry, recordings[i].nodeArgs());
+      recordings[i].started(api.child.pid, api.spawnedAt);
+      apis.push(api);
     }
     const url = (api) => `http://127.0.0.1:${api.port}/api/v1/repositories?limit=20`;
     for (const api of apis) wrk(url(api), WARMUP, 32);
@@ -89,10 +89,7 @@ async function main() {
       const load = wrkWithCpu(url(api), SECONDS, 32, api.child.pid);
       return { cpu: load.cpuMicrosPerRequest, events: {}, requests: load.requests };
     };
-    const recorded = apis.map((api) => new RecordedRounds(api.child.pid, entry, join(root, `tmp/bench/api-hooks-${api.child.pid}.perf`)));
-    const logged = apis.map((api, i) => new LoggedRounds(logFiles[i], entry, api.spawnedAt));
-    const timed = (api, i, state) => (V8_LOG ? logged[i].mark(state, () => sample(api), (result) => result.requests) : sample(api));
-    const measure = (api, i, state) => (PERF_RECORD ? recorded[i].record(state, () => timed(api, i, state), (result) => result.requests) : timed(api, i, state));
+    const measure = (api, i, state) => recordings[i].round(state, () => sample(api), (result) => result.requests);
     const off = apis.map(() => false);
     const figures = apis.map(() => ({ on: [], off: [], paired: [], kept: [], events: { on: [], off: [] } }));
     for (let r = 0; r < ROUNDS; r++) {
@@ -121,12 +118,9 @@ async function main() {
       keeps: median(f.kept),
       ...(PERF_EVENTS ? { events: { on: eventMedians(f.events.on), off: eventMedians(f.events.off) } } : {}),
     }));
-    if (V8_LOG) {
-      // V8 writes the last of its log at exit.
-      for (const [i, api] of apis.entries()) {
-        await api.stop();
-        logged[i].read();
-      }
+    for (const [i, api] of apis.entries()) {
+      await api.stop();
+      recordings[i].exited();
     }
     console.log(`# The module's per-request hooks in the api, switched inside each process (${ROUNDS} rounds of ${SECONDS} s on and off)\n`);
     console.log('| process | switched | CPU µs/request, on | switched off | added (median of paired rounds) | keeps (the same) |\n|---|---|---:|---:|---:|---:|');
@@ -138,16 +132,11 @@ async function main() {
       console.log(`\nCPU from perf's task-clock. Per request (medians of the rounds), on / switched off:\n\n| process | ${PERF_EVENTS.slice(1).join(' | ')} |\n|---|${PERF_EVENTS.slice(1).map(() => '---:').join('|')}|`);
       for (const [i, row] of rows.entries()) console.log(`| ${i + 1} | ${PERF_EVENTS.slice(1).map((e) => `${row.events.on[e].toFixed(3)} / ${row.events.off[e].toFixed(3)}`).join(' | ')} |`);
     }
-    if (PERF_RECORD) {
-      for (const [i, r] of recorded.entries()) console.log(`\n## Process ${i + 1}: perf samples of all rounds (${r.count.on} requests on, ${r.count.off} off)\n\n${r.tables('request')}`);
-    }
-    if (V8_LOG) {
-      for (const [i, l] of logged.entries()) console.log(`\n## Process ${i + 1}: V8's optimised compiles and deoptimisations in the measured rounds\n\n${l.tables('request')}`);
-    }
+    for (const [i, r] of recordings.entries()) for (const section of r.sections(`Process ${i + 1}`, 'request')) console.log(`\n${section}`);
     if (args.json) {
       const path = resolve(root, args.json);
       mkdirSync(dirname(path), { recursive: true });
-      const processes = rows.map((row, i) => ({ ...row, ...(PERF_RECORD ? { perf: recorded[i].json() } : {}), ...(V8_LOG ? { v8: logged[i].json() } : {}) }));
+      const processes = rows.map((row, i) => ({ ...row, ...recordings[i].json() }));
       writeFileSync(path, JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, spinMicros: SPIN_MICROS, processes }, null, 2));
     }
   } finally {

@@ -31,8 +31,7 @@ import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../testing/services.js';
 import { root, sendSyncJobs, startBackends, startServer } from './runner.mjs';
-import { PERF_NODE_OPTIONS, RecordedRounds } from './perf-record.mjs';
-import { LoggedRounds, v8LogArgs } from './v8-log.mjs';
+import { RoundRecordings } from './round-recordings.mjs';
 import { median } from './stats.mjs';
 import { DATABASE_SWITCHES, off, writeSwitchable } from './switches.mjs';
 
@@ -48,8 +47,7 @@ const JOBS = Number(args.jobs ?? 1500);
 // at once, a round whose CPU is not the module's (docs/performance.md, "Eleventh look").
 const WARMUP = Number(args.warmup ?? 8);
 const SPIN_MICROS = Number(args['spin-micros'] ?? 50);
-const PERF_RECORD = args['perf-record'] !== undefined;
-const V8_LOG = args['v8-log'] !== undefined;
+const RECORD = { perfRecord: args['perf-record'] !== undefined, v8Log: args['v8-log'] !== undefined };
 const FIXED_COMMENT = "/*application='worker',job='repository-sync:sync',request_id='d8a4c3f0-1b2e-4c5d-9e8f-0a1b2c3d4e5f'*/";
 
 const RUN_BULL = 'return instrumentation.propagation.run(queue, args[0], () => handler.apply(this, args));';
@@ -113,14 +111,11 @@ async function main() {
     const switched = r.parts.map((p) => (p === 'spin' ? `spin (${SPIN_MICROS} µs)` : p)).join(', ');
     console.log(`| ${i + 1} | ${switched} | ${r.on.toFixed(0)} | ${r.off.toFixed(0)} | ${r.added.toFixed(1)} | ${r.mainAdded.toFixed(1)} | ${r.jobsPerSecondChange.toFixed(1)} % | ${r.writes.on.toFixed(2)} / ${r.writes.off.toFixed(2)} |`);
   }
-  for (const [i, r] of rows.entries()) {
-    if (r.perf) console.log(`\n## Worker ${i + 1}: perf samples of all rounds (${r.perf.count.on} jobs on, ${r.perf.count.off} off)\n\n${r.perf.tables('job')}`);
-    if (r.v8) console.log(`\n## Worker ${i + 1}: V8's optimised compiles and deoptimisations in the measured rounds\n\n${r.v8.tables('job')}`);
-  }
+  for (const [i, r] of rows.entries()) for (const section of r.recordings.sections(`Worker ${i + 1}`, 'job')) console.log(`\n${section}`);
   if (args.json) {
     const path = resolve(root, args.json);
     mkdirSync(dirname(path), { recursive: true });
-    const workers = rows.map(({ perf, v8, ...r }) => ({ ...r, ...(perf ? { perf: perf.json() } : {}), ...(v8 ? { v8: v8.json() } : {}) }));
+    const workers = rows.map(({ recordings, ...r }) => ({ ...r, ...recordings.json() }));
     writeFileSync(path, JSON.stringify({ library: LIBRARY, rounds: ROUNDS, jobs: JOBS, spinMicros: SPIN_MICROS, workers }, null, 2));
   }
 }
@@ -130,23 +125,21 @@ async function measureEntry(backends, client, env, entry, parts) {
   const apiPort = await freePort();
   const api = await startServer('queue-hooks api', process.execPath, [join(root, 'dist/apps/api/main.js')], { env: { ...env, PORT: String(apiPort) }, readyUrl: `http://127.0.0.1:${apiPort}/health` });
   const port = await freePort();
-  const logFile = join(root, `tmp/bench/queue-hooks-${process.pid}-${parts.join('-')}.v8.log`);
-  const worker = await startServer(`queue-hooks worker (${parts.join(',')})`, process.execPath, [...(V8_LOG ? v8LogArgs(logFile) : []), entry], {
-    env: { ...env, PORT: String(port), SYNC_WORK_MS: '0', HOOKS_PARTS: parts.join(','), ...(PERF_RECORD ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${PERF_NODE_OPTIONS}` } : {}) },
+  const recordings = new RoundRecordings(RECORD, entry, `queue-hooks-${process.pid}-${parts.join('-')}`);
+  const worker = await startServer(`queue-hooks worker (${parts.join(',')})`, process.execPath, [...recordings.nodeArgs(), entry], {
+    env: { ...env, PORT: String(port), SYNC_WORK_MS: '0', HOOKS_PARTS: parts.join(','), ...recordings.env() },
     readyUrl: `http://127.0.0.1:${port}/health`,
   });
   const pid = worker.child.pid;
-  const recorded = new RecordedRounds(pid, entry, join(root, `tmp/bench/queue-hooks-${pid}.perf`));
+  recordings.started(pid, worker.spawnedAt);
   const round = async (jobs) => {
     const [cpu, writes] = [cpuMicros(pid), writeCalls(pid)];
     const seconds = await sendSyncJobs({ port: apiPort, ids: backends.repositories.on, jobs, client, label: 'queue-hooks' });
     const after = cpuMicros(pid);
     return { cpu: (after.all - cpu.all) / jobs, mainCpu: (after.main - cpu.main) / jobs, jobsPerSecond: jobs / seconds, writes: (writeCalls(pid) - writes) / jobs };
   };
-  // A measured round, recorded by perf with --perf-record (the warm-up rounds are not).
-  const logged = new LoggedRounds(logFile, entry, worker.spawnedAt);
-  const timed = (state) => (V8_LOG ? logged.mark(state, () => round(JOBS), () => JOBS) : round(JOBS));
-  const measured = (off) => (PERF_RECORD ? recorded.record(off ? 'off' : 'on', () => timed(off ? 'off' : 'on'), () => JOBS) : timed(off ? 'off' : 'on'));
+  // A measured round, recorded as asked (the warm-up rounds are not).
+  const measured = (off) => recordings.round(off ? 'off' : 'on', () => round(JOBS), () => JOBS);
   try {
     for (let i = 0; i < WARMUP; i++) await round(JOBS);
     let switchedOff = false;
@@ -169,14 +162,12 @@ async function measureEntry(backends, client, env, entry, parts) {
       mainAdded: median(f.on.map((x, i) => x.mainCpu - f.off[i].mainCpu)),
       jobsPerSecondChange: median(f.on.map((x, i) => (x.jobsPerSecond / f.off[i].jobsPerSecond - 1) * 100)),
       writes: { on: median(f.on.map((x) => x.writes)), off: median(f.off.map((x) => x.writes)) },
-      ...(PERF_RECORD ? { perf: recorded } : {}),
-      ...(V8_LOG ? { v8: logged } : {}),
+      recordings,
     };
   } finally {
     await worker.stop();
     await api.stop();
-    // V8 writes the last of its log at exit.
-    if (V8_LOG && logged.windows.length > 0) logged.read();
+    recordings.exited();
   }
 }
 
