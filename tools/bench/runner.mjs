@@ -147,8 +147,8 @@ export async function alternate(variants, rounds, measure) {
  * Sends `jobs` sync jobs through the api on `port` (POST /api/v1/repositories/:id/sync, 8 at a time, over the
  * repository `ids` in turn) and waits until the sync runs the worker wrote (read through the pg `client` of its
  * database) have grown by as many; resolves with the seconds it took, end to end. The count is a scan of a table
- * that grows by every job, on PostgreSQL's core: it is read again after 1 ms per job still missing (a worker takes
- * more), every 5 ms at the end, rather than every 5 ms throughout.
+ * that grows by every job, on PostgreSQL's core: it is read again after half the time the jobs still missing would
+ * take at the round's pace so far (5 ms at least), rather than every 5 ms throughout.
  */
 export async function sendSyncJobs({ port, ids, jobs, client, label }) {
   const runs = async () => Number((await client.query('SELECT count(*)::int AS n FROM sync_runs')).rows[0].n);
@@ -163,9 +163,10 @@ export async function sendSyncJobs({ port, ids, jobs, client, label }) {
   };
   await Promise.all(Array.from({ length: 8 }, post));
   const deadline = Date.now() + 120_000;
-  for (let missing = jobs; missing > 0; missing = before + jobs - (await runs())) {
+  for (let done = (await runs()) - before; done < jobs; done = (await runs()) - before) {
     if (Date.now() > deadline) throw new Error(`${label}: jobs not done within 120 s`);
-    await new Promise((r) => setTimeout(r, Math.max(5, missing)));
+    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+    await new Promise((r) => setTimeout(r, done > 0 ? Math.max(5, ((jobs - done) * elapsedMs) / done / 2) : 5));
   }
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
