@@ -5,7 +5,7 @@
 // beside it, with a switch at each per-request hook of the module, and SIGUSR1 flips the switches of a process.
 // Each process switches the parts named for it; each round measures it as it is, flips it, and measures again.
 //
-//   node tools/bench/api-hooks.mjs [--parts="all;sql;line;all"] [--rounds=10] [--seconds=3] [--warmup=12] [--spin-micros=10]
+//   node tools/bench/api-hooks.mjs [--parts="all;sql;line;all"] [--rounds=10] [--seconds=3] [--warmup-requests=60000] [--spin-micros=10]
 //                                  [--perf[=events]] [--perf-record] [--v8-log] [--json=tmp/bench/api-hooks.json]
 //
 // --parts: one process per `;`-separated entry; an entry is `all` or a `,`-list of
@@ -16,6 +16,8 @@
 //   spin   not the module's: a busy loop of --spin-micros µs of CPU per request, switched like a part (calibration:
 //          what the measurement makes of a known cost; the module's hooks stay on in such a process)
 // Switched off, the module's routes (the metrics path) and its timers stay: the figure is the per-request work.
+// --warmup-requests: each process serves that many requests switched on, then a quarter as many switched off, before
+//   the rounds (V8 optimises by how often code ran: a count warms a slow machine as far as a fast one).
 // --perf: CPU from `perf stat -p` (task-clock) instead of /proc's ticks, and per request beside it the software
 //   events named (default: context switches, page faults, system calls, write calls), to tell work in the process
 //   from waiting, faulting or calling the kernel. Needs Linux perf with its syscall tracepoints (run as root).
@@ -28,7 +30,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { median } from './stats.mjs';
 import { execFile } from 'node:child_process';
-import { root, startBackends, wrk, wrkAsync, wrkWithCpu } from './runner.mjs';
+import { root, startBackends, warmUp, wrkAsync, wrkWithCpu } from './runner.mjs';
 import { DATABASE_SWITCHES, off, writeSwitchable } from './switches.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 
@@ -39,7 +41,9 @@ for (const part of entries.flat()) if (!PARTS.includes(part) && part !== 'spin')
 const SPIN_MICROS = Number(args['spin-micros'] ?? 10);
 const ROUNDS = Number(args.rounds ?? 10);
 const SECONDS = Number(args.seconds ?? 3);
-const WARMUP = Number(args.warmup ?? 12);
+if (args.warmup !== undefined) throw new Error('--warmup (seconds) is now --warmup-requests (a count of requests: V8 optimises by how often code ran)');
+const WARMUP_REQUESTS = Number(args['warmup-requests'] ?? 60_000);
+if (!Number.isInteger(WARMUP_REQUESTS) || WARMUP_REQUESTS < 1) throw new Error('--warmup-requests must be a whole number above 0');
 const RECORD = { perfRecord: args['perf-record'] !== undefined, v8Log: args['v8-log'] !== undefined };
 const PERF_EVENTS = args.perf === undefined ? undefined : ['task-clock', ...(args.perf || 'context-switches,page-faults,raw_syscalls:sys_enter,syscalls:sys_enter_write').split(',').filter((e) => e && e !== 'task-clock')];
 
@@ -82,7 +86,13 @@ async function main() {
       apis.push(api);
     }
     const url = (api) => `http://127.0.0.1:${api.port}/api/v1/repositories?limit=20`;
-    for (const api of apis) wrk(url(api), WARMUP, 32);
+    // Both states warmed up (the first round switched off compiled as much as the warm-up's end, switched on: --v8-log).
+    for (const api of apis) {
+      warmUp(url(api), WARMUP_REQUESTS, 32);
+      await flip(api);
+      warmUp(url(api), Math.ceil(WARMUP_REQUESTS / 4), 32);
+      await flip(api);
+    }
     /** One measure of `api`, CPU µs per request (and perf's events per request with --perf). */
     const sample = async (api) => {
       if (PERF_EVENTS) return perfPerRequest(url(api), api.child.pid);
@@ -95,9 +105,8 @@ async function main() {
     for (let r = 0; r < ROUNDS; r++) {
       for (const [i, api] of apis.entries()) {
         const first = { off: off[i], ...(await measure(api, i, off[i] ? 'off' : 'on')) };
-        api.child.kill('SIGUSR1');
+        await flip(api);
         off[i] = !off[i];
-        await new Promise((resolve) => setTimeout(resolve, 200));
         const second = await measure(api, i, off[i] ? 'off' : 'on');
         const [on, without] = first.off ? [second, first] : [first, second];
         figures[i].on.push(on.cpu);
@@ -144,6 +153,12 @@ async function main() {
     await backends.stop();
     rmSync(entry, { force: true });
   }
+}
+
+/** Flips the switches of an api process (SIGUSR1), and gives the signal time to arrive. */
+async function flip(api) {
+  api.child.kill('SIGUSR1');
+  await new Promise((resolve) => setTimeout(resolve, 200));
 }
 
 /** wrk against the api with `perf stat` on it for the whole load: CPU µs (task-clock) and each event per request. */

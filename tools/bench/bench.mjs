@@ -12,7 +12,7 @@
 //   npm run bench -- --only=queue --queue-warmup=12000                     jobs per worker before the rounds (default 12,000)
 //   npm run bench -- --only=api --pg-log-statements                       PostgreSQL logging every statement (to its log file)
 //   npm run bench -- --only=api --api-processes=3                          api processes per variant (default 2, at most 4)
-//   npm run bench -- --only=api --api-warmup=20                            seconds of load per api before the rounds (default 12)
+//   npm run bench -- --only=api --api-warmup-requests=100000               requests per api before the rounds (default 60,000)
 //
 // HTTP load comes from wrk (apt-get install -y wrk). With two or more cores the server under test is pinned to
 // core 0 and wrk to core 1 (taskset), so neither steals the other's CPU.
@@ -39,6 +39,7 @@ function parseArgs(argv) {
       return [m[1], m[2] ?? true];
     }),
   );
+  if ('api-warmup' in args) throw new Error('--api-warmup (seconds) is now --api-warmup-requests (a count of requests: V8 optimises by how often code ran)');
   const smoke = Boolean(args.smoke);
   const only = args.only ? String(args.only).split(',') : SCENARIOS;
   for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario ${s} (${SCENARIOS.join(', ')})`);
@@ -63,9 +64,9 @@ function parseArgs(argv) {
     rounds: num('rounds', 9, 1),
     duration: num('duration', 2, 1),
     warmup: num('warmup', 3, 1),
-    // The api's processes got faster for about 12 s of load before they held (docs/performance.md, "The api's steady
-    // state"); a shorter warm-up measures them on the way there.
-    apiWarmup: num('api-warmup', 12, 1),
+    // V8 keeps optimising the api for about 60,000 requests (docs/performance.md, "Twelfth look"); a shorter warm-up
+    // measures processes on the way there, and a warm-up in seconds went less far on a slower machine.
+    apiWarmupRequests: whole('api-warmup-requests', num('api-warmup-requests', 60_000, 200)),
     connections: num('connections', 32, 8),
     // Each api beyond the shared on/off ones takes a Redis database from 5 up; Redis has 16 (0 to 15).
     apiProcesses: atMost(4, 'api-processes', whole('api-processes', num('api-processes', 2, 2))),

@@ -131,6 +131,23 @@ export function wrkWithCpu(url, seconds, connections, pid) {
   return { ...sample, cpuMicrosPerRequest: before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / sample.requests };
 }
 
+/**
+ * wrk against a server until it has served `requests`, in loads of a few seconds sized by the pace so far; returns
+ * the requests served and the seconds it took. V8 optimises code by how often it ran, not for how
+ * long: a warm-up by count brings a process as far on a slow machine as on a fast one (docs/performance.md).
+ */
+export function warmUp(url, requests, connections) {
+  const started = performance.now();
+  let served = 0;
+  let seconds = 1;
+  while (served < requests) {
+    served += wrk(url, seconds, connections).requests;
+    const pace = served / ((performance.now() - started) / 1000);
+    seconds = Math.min(10, Math.max(1, Math.ceil((requests - served) / pace)));
+  }
+  return { requests: served, seconds: (performance.now() - started) / 1000 };
+}
+
 /** Runs `measure(variant)` for every variant, rounds times, rotating the order; returns samples per variant. */
 export async function alternate(variants, rounds, measure) {
   const samples = Object.fromEntries(variants.map((v) => [v, []]));

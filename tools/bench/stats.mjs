@@ -62,6 +62,12 @@ export function formatTable(rows, addedTitle) {
 
 const row = (rows, variant) => rows?.find((r) => r.variant === variant);
 
+/** Every switched-off process's CPU per request over every switched-on one's; undefined unless all are known. */
+function processPairs(offs, ons) {
+  if (!offs?.length || !ons?.length || [...offs, ...ons].some((c) => !(c > 0))) return undefined;
+  return offs.flatMap((off) => ons.map((on) => off / on));
+}
+
 /** The targets of docs/performance.md against what ran; `met` is undefined when the scenario did not run. */
 export function evaluateTargets(results) {
   const targets = [];
@@ -87,10 +93,16 @@ export function evaluateTargets(results) {
   const on = row(results.api?.rows, 'observability on');
   const off = row(results.api?.rows, 'observability off');
   const cpuShare = on?.cpuMicrosPerRequest && off?.cpuMicrosPerRequest ? off.cpuMicrosPerRequest / on.cpuMicrosPerRequest : undefined;
+  // Processes of one variant sit up to 30 µs apart (docs/performance.md, "Twelfth look"): the target is met only
+  // when every process with everything on keeps 92 % of every switched-off one, not by a lucky pairing.
+  const pairs = processPairs(off?.cpuMicrosPerProcess, on?.cpuMicrosPerProcess);
+  const pct = (share) => `${(share * 100).toFixed(1)} %`;
   add(
-    'Real api keeps ≥ 92 % of its throughput by CPU time per request (measured throughput beside it)',
-    cpuShare === undefined ? on && off && on.rps >= 0.92 * off.rps : cpuShare >= 0.92,
-    on && off ? `${((on.rps / off.rps) * 100).toFixed(1)} % measured${cpuShare ? `, ${(cpuShare * 100).toFixed(1)} % by CPU time per request` : ''}` : 'not run',
+    'Real api keeps ≥ 92 % of its throughput by CPU time per request, process by process (measured throughput beside it)',
+    cpuShare === undefined ? on && off && on.rps >= 0.92 * off.rps : (pairs ? Math.min(...pairs) : cpuShare) >= 0.92,
+    on && off
+      ? `${pct(on.rps / off.rps)} measured${cpuShare ? `, ${pct(cpuShare)} by CPU time per request` : ''}${pairs ? ` (process against process: ${pct(Math.min(...pairs))} to ${pct(Math.max(...pairs))})` : ''}`
+      : 'not run',
   );
   const comments = row(results.comments?.rows, 'sqlCommentingClient, comments on');
   add('Query comments add ≤ 2 % latency', comments && comments.addedPercent <= 2, comments ? `${comments.addedPercent.toFixed(2)} %` : 'not run');

@@ -1,5 +1,5 @@
 import { formatTable, median, summarize } from '../stats.mjs';
-import { wrk, wrkWithCpu, alternate, header, OFF_FLAGS } from '../runner.mjs';
+import { warmUp, wrkWithCpu, alternate, header, OFF_FLAGS } from '../runner.mjs';
 
 const VARIANTS = ['off', 'on', 'on-no-access-log'];
 const LABEL = { off: 'observability off', on: 'observability on', 'on-no-access-log': 'observability on, no access line' };
@@ -38,7 +38,8 @@ async function measure(o, processes, results) {
   const url = (api) => `http://127.0.0.1:${api.port}/api/v1/repositories?limit=20`;
   // Every process is one entry of the alternation: `on#2` runs between `off#1` and `on-no-access-log#2`, and so on.
   const entries = Object.fromEntries(VARIANTS.flatMap((v) => processes[v].map((api, i) => [`${v}#${i + 1}`, api])));
-  for (const api of Object.values(entries)) wrk(url(api), o.apiWarmup, o.connections);
+  const warmUps = Object.values(entries).map((api) => warmUp(url(api), o.apiWarmupRequests, o.connections));
+  const warmedIn = warmUps.map((w) => w.seconds);
   // Besides throughput, the api's own CPU time per request: on two cores shared with PostgreSQL and wrk,
   // throughput swings with whatever else runs, CPU spent per request much less.
   const samples = await alternate(Object.keys(entries), o.rounds, async (entry) =>
@@ -61,10 +62,10 @@ async function measure(o, processes, results) {
       cpuMicrosPerProcess: perProcess,
     };
   });
-  results.api = { rows, processes: o.apiProcesses };
+  results.api = { rows, processes: o.apiProcesses, warmUps };
   header(
     `The real api (GET /api/v1/repositories?limit=20 on PostgreSQL${o.pgLogStatements ? ' logging every statement' : ''}, ${o.connections} connections, ` +
-      `${o.apiProcesses} process${o.apiProcesses > 1 ? 'es' : ''} per variant, each warmed up for ${o.apiWarmup} s, ${o.rounds} × ${o.duration} s each)`,
+      `${o.apiProcesses} process${o.apiProcesses > 1 ? 'es' : ''} per variant, each warmed up by ${o.apiWarmupRequests} requests (${Math.min(...warmedIn).toFixed(0)} to ${Math.max(...warmedIn).toFixed(0)} s), ${o.rounds} × ${o.duration} s each)`,
   );
   process.stdout.write(formatTable(rows, 'added µs/req vs off'));
   const [off, on, quiet] = rows;

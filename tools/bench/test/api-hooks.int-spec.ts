@@ -18,7 +18,7 @@ interface Row {
 
 /** Runs the script with `args` and reads the rows of its --json output. */
 async function apiHooks(name: string, args: string[]): Promise<Row[]> {
-  const { json } = await runJsonScript<{ processes: Row[] }>('api-hooks.mjs', `api-hooks-${name}`, [...args, '--seconds=1', '--warmup=1', `--spin-micros=${SPIN_MICROS}`], 240_000);
+  const { json } = await runJsonScript<{ processes: Row[] }>('api-hooks.mjs', `api-hooks-${name}`, [...args, '--seconds=1', '--warmup-requests=2000', `--spin-micros=${SPIN_MICROS}`], 240_000);
   return json.processes;
 }
 

@@ -12,7 +12,8 @@ interface Row {
 }
 interface Results {
   http: Record<string, { rows: Row[]; otelSpansExported?: number }>;
-  api: { rows: Array<Row & { cpuMicrosPerProcess: Array<number | undefined> }>; processes: number };
+  api: { rows: Array<Row & { cpuMicrosPerProcess: Array<number | undefined> }>; processes: number; warmUps: Array<{ requests: number }> };
+  options: { apiWarmupRequests: number };
   comments: { rows: Array<{ variant: string; median: number }>; statementOn: string; statementOff: string; statementPlain: string };
   exporter: { msPerScrape: number; postgresCores: { without: number; with: number }; sharePercent: number };
   queue: { rows: Array<{ library: string; variant: string; median: number }> };
@@ -53,6 +54,9 @@ describe('npm run bench -- --smoke', () => {
     // Each variant in two processes of its own (process-to-process spread is part of the figure).
     expect(results.api.processes).toBe(2);
     for (const row of results.api.rows) expect(row.cpuMicrosPerProcess).toHaveLength(2);
+    // Each of the six processes warmed up by a count of requests, not by seconds.
+    expect(results.api.warmUps).toHaveLength(6);
+    for (const w of results.api.warmUps) expect(w.requests).toBeGreaterThanOrEqual(results.options.apiWarmupRequests);
   });
 
   it('compared the query clients, and PostgreSQL saw the comment only from the commenting client with comments on', () => {

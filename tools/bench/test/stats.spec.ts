@@ -54,6 +54,23 @@ describe('bench stats', () => {
     expect(targets[3].detail).toBe('10.0 µs vs 14.0 µs');
   });
 
+  it('judges the api process against process: a mean over the threshold is not met while one pairing is under it', () => {
+    const api = (offs: number[], ons: number[]) => {
+      const mean = (list: number[]) => list.reduce((a, b) => a + b, 0) / list.length;
+      const variant = (name: string, list: number[]) => ({ variant: name, rps: 1000, cpuMicrosPerRequest: mean(list), cpuMicrosPerProcess: list });
+      const [target] = evaluateTargets({ api: { rows: [variant('observability off', offs), variant('observability on', ons)] } }).filter((t: { name: string }) =>
+        t.name.startsWith('Real api'),
+      );
+      return [target.met, target.detail];
+    };
+    // Means 266.5 / 291.5: 91.4 %; pairings 252 / 299 = 84.3 % to 281 / 284 = 98.9 %.
+    expect(api([281, 252], [284, 299])).toEqual([false, '100.0 % measured, 91.4 % by CPU time per request (process against process: 84.3 % to 98.9 %)']);
+    // Means 249 / 245.5 (101.4 %), and every pairing over 92 %.
+    expect(api([245, 253], [246, 245])).toEqual([true, '100.0 % measured, 101.4 % by CPU time per request (process against process: 99.6 % to 103.3 %)']);
+    // A mean of 95.3 % with one pairing at 90.9 %: missed.
+    expect(api([250, 240], [264, 250])).toEqual([false, '100.0 % measured, 95.3 % by CPU time per request (process against process: 90.9 % to 100.0 %)']);
+  });
+
   it('judges the query comments on the added figures measured inside one process', () => {
     const client = (variant: string, addedPercent: number, addedCpuMicros: number) => ({ variant, median: 100, addedPercent, cpuMicrosPerQuery: 50, addedCpuMicros });
     const judge = (on: ReturnType<typeof client>) => {
