@@ -133,15 +133,18 @@ export function wrkWithCpu(url, seconds, connections, pid) {
 
 /**
  * wrk against a server until it has served `requests`, in loads of a few seconds sized by the pace so far; returns
- * the requests served and the seconds it took. V8 optimises code by how often it ran, not for how
- * long: a warm-up by count brings a process as far on a slow machine as on a fast one (docs/performance.md).
+ * the requests served and the seconds it took. V8 optimises code by how often it ran, not for how long: a warm-up
+ * by count brings a process as far on a slow machine as on a fast one (docs/performance.md).
  */
 export function warmUp(url, requests, connections) {
   const started = performance.now();
   let served = 0;
   let seconds = 1;
   while (served < requests) {
-    served += wrk(url, seconds, connections).requests;
+    const load = wrk(url, seconds, connections).requests;
+    // A server that answers nothing would keep the loop going for ever.
+    if (!(load > 0)) throw new Error(`warm-up: ${url} served no request in ${seconds} s (${served} of ${requests} so far)`);
+    served += load;
     const pace = served / ((performance.now() - started) / 1000);
     seconds = Math.min(10, Math.max(1, Math.ceil((requests - served) / pace)));
   }
