@@ -13,6 +13,7 @@
 //   npm run bench -- --only=api --pg-log-statements                       PostgreSQL logging every statement (to its log file)
 //   npm run bench -- --only=api --api-processes=3                          api processes per variant (default 2, at most 4)
 //   npm run bench -- --only=api --api-warmup-requests=100000               requests per api before the rounds (default 60,000)
+//   npm run bench -- --only=api --gc                                       each api's garbage collection per request beside its CPU
 //
 // HTTP load comes from wrk (apt-get install -y wrk). With two or more cores the server under test is pinned to
 // core 0 and wrk to core 1 (taskset), so neither steals the other's CPU.
@@ -22,6 +23,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { evaluateTargets } from './stats.mjs';
 import { header, pinning, root, startBackends, which } from './runner.mjs';
+import { enableGcProbe } from './gc-probe.mjs';
 import { httpScenario } from './scenarios/http.mjs';
 import { apiScenario } from './scenarios/api.mjs';
 import { commentsScenario } from './scenarios/comments.mjs';
@@ -61,6 +63,7 @@ function parseArgs(argv) {
     only,
     build: !args['no-build'],
     pgLogStatements: 'pg-log-statements' in args,
+    gc: 'gc' in args,
     rounds: num('rounds', 9, 1),
     duration: num('duration', 2, 1),
     warmup: num('warmup', 3, 1),
@@ -100,9 +103,12 @@ async function main() {
   process.stdout.write(`${results.machine.cores} × ${results.machine.cpu}, Node ${process.version}, ${pinning ? 'server pinned to core 0, load generator to core 1' : 'no CPU pinning'}\n`);
   if (o.only.includes('http')) await httpScenario(o, results);
   const needBackends = o.only.some((s) => ['api', 'comments', 'exporter', 'queue'].includes(s));
+  // With --gc the apis (the shared ones too) load the GC probe; processes started after the api scenario do not.
+  const gcProbe = o.gc && o.only.includes('api') ? enableGcProbe() : undefined;
   const backends = needBackends ? await startBackends(o) : undefined;
   try {
-    if (o.only.includes('api')) await apiScenario(o, backends, results);
+    if (o.only.includes('api')) await apiScenario(o, backends, results, gcProbe?.dir);
+    gcProbe?.disable();
     if (o.only.includes('comments')) await commentsScenario(o, backends, results);
     if (o.only.includes('exporter')) await exporterScenario(o, backends, results);
     if (o.only.includes('queue')) {
@@ -111,6 +117,7 @@ async function main() {
     }
   } finally {
     await backends?.stop();
+    gcProbe?.remove();
   }
   if (o.only.includes('scrape')) await scrapeScenario(o, results);
   results.targets = evaluateTargets(results);

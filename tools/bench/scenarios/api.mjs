@@ -1,5 +1,6 @@
 import { formatTable, median, summarize } from '../stats.mjs';
 import { warmUp, wrkWithCpu, alternate, header, OFF_FLAGS } from '../runner.mjs';
+import { gcPerRequest } from '../gc-probe.mjs';
 
 const VARIANTS = ['off', 'on', 'on-no-access-log'];
 const LABEL = { off: 'observability off', on: 'observability on', 'on-no-access-log': 'observability on, no access line' };
@@ -10,7 +11,7 @@ const LABEL = { off: 'observability off', on: 'observability on', 'on-no-access-
 // of their medians. The third variant, everything on but the access line (OBSERVABILITY_ACCESS_LOG_ENABLED=false),
 // shows the largest lever. Processes beyond the shared on/off apis are started here, each on a database and a Redis
 // database of its own, seeded like the shared ones.
-export async function apiScenario(o, backends, results) {
+export async function apiScenario(o, backends, results, gcProbeDir) {
   const env = {
     off: OFF_FLAGS,
     on: {},
@@ -28,23 +29,36 @@ export async function apiScenario(o, backends, results) {
         processes[v].push(api);
       }
     }
-    await measure(o, processes, results);
+    await measure(o, processes, results, gcProbeDir);
   } finally {
     for (const api of started) await api.stop();
   }
 }
 
-async function measure(o, processes, results) {
+async function measure(o, processes, results, gcProbeDir) {
   const url = (api) => `http://127.0.0.1:${api.port}/api/v1/repositories?limit=20`;
   // Every process is one entry of the alternation: `on#2` runs between `off#1` and `on-no-access-log#2`, and so on.
   const entries = Object.fromEntries(VARIANTS.flatMap((v) => processes[v].map((api, i) => [`${v}#${i + 1}`, api])));
-  const warmUps = Object.values(entries).map((api) => warmUp(url(api), o.apiWarmupRequests, o.connections));
+  // The processes take turns (up to six, of 10,000 requests or more): warmed one after the other, the first sat idle
+  // for minutes before the rounds and in most runs measured slower (by up to 140 µs), collecting more garbage
+  // (docs/performance.md, "Twelfth look").
+  const turns = Math.max(1, Math.min(6, Math.floor(o.apiWarmupRequests / 10_000)));
+  const warmUps = Object.values(entries).map(() => ({ requests: 0, seconds: 0 }));
+  for (let turn = 0; turn < turns; turn++) {
+    for (const [i, api] of Object.values(entries).entries()) {
+      const w = warmUp(url(api), Math.ceil(o.apiWarmupRequests / turns), o.connections);
+      warmUps[i].requests += w.requests;
+      warmUps[i].seconds += w.seconds;
+    }
+  }
   const warmedIn = warmUps.map((w) => w.seconds);
   // Besides throughput, the api's own CPU time per request: on two cores shared with PostgreSQL and wrk,
   // throughput swings with whatever else runs, CPU spent per request much less.
+  const from = Date.now();
   const samples = await alternate(Object.keys(entries), o.rounds, async (entry) =>
     wrkWithCpu(url(entries[entry]), o.duration, o.connections, entries[entry].child.pid),
   );
+  const to = Date.now();
   const of = (v) => Object.keys(entries).filter((e) => e.startsWith(`${v}#`));
   const pooled = (v) => of(v).flatMap((e) => samples[e]);
   const cpuMedian = (list) => {
@@ -62,7 +76,10 @@ async function measure(o, processes, results) {
       cpuMicrosPerProcess: perProcess,
     };
   });
-  results.api = { rows, processes: o.apiProcesses, warmUps };
+  const gc = gcProbeDir
+    ? Object.entries(entries).map(([entry, api]) => ({ process: entry, cpuMicrosPerRequest: cpuMedian(samples[entry]), ...gcPerRequest(gcProbeDir, api.child.pid, from, to) }))
+    : undefined;
+  results.api = { rows, processes: o.apiProcesses, warmUps, ...(gc ? { gc } : {}) };
   header(
     `The real api (GET /api/v1/repositories?limit=20 on PostgreSQL${o.pgLogStatements ? ' logging every statement' : ''}, ${o.connections} connections, ` +
       `${o.apiProcesses} process${o.apiProcesses > 1 ? 'es' : ''} per variant, each warmed up by ${o.apiWarmupRequests} requests (${Math.min(...warmedIn).toFixed(0)} to ${Math.max(...warmedIn).toFixed(0)} s), ${o.rounds} × ${o.duration} s each)`,
@@ -77,5 +94,17 @@ async function measure(o, processes, results) {
         `a CPU-bound api keeps ${keeps(on)} % of its throughput; on without the access line ${quiet.cpuMicrosPerRequest.toFixed(0)} µs: ${keeps(quiet)} %\n` +
         `per process (median of its rounds): off ${each(off)} µs, on ${each(on)} µs, on without the access line ${each(quiet)} µs\n`,
     );
+  }
+  if (gc) printGc(gc);
+}
+
+/** --gc: each process's collector beside its CPU, over all its rounds (pauses as V8 reports them, helpers included). */
+function printGc(gc) {
+  const fixed = (x, digits = 1) => (x === undefined ? '?' : x.toFixed(digits));
+  process.stdout.write(
+    '\nGarbage collection per request during the rounds (--gc):\n\n| process | CPU µs/request (median) | minor GC µs | major GC µs | scavenges per 1,000 requests |\n|---|---:|---:|---:|---:|\n',
+  );
+  for (const p of gc) {
+    process.stdout.write(`| ${p.process} | ${fixed(p.cpuMicrosPerRequest, 0)} | ${fixed(p.minorMicros)} | ${fixed(p.majorMicros)} | ${fixed(p.scavengesPer1000, 2)} |\n`);
   }
 }

@@ -62,8 +62,10 @@ async function measureLibrary(o, backends, library) {
     return jobs / seconds;
   };
   const workerCpu = { on: [], off: [] };
-  // The warm-up, in chunks of a round's size: the workers past V8's last tier-up of the job's path.
-  for (const v of ['on', 'off']) for (let sent = 0; sent < o.queueWarmup; sent += o.jobs) await round(v, Math.min(o.jobs, o.queueWarmup - sent));
+  // The warm-up, in chunks of a round's size: the workers past V8's last tier-up of the job's path. The two take
+  // turns, so that neither sits idle while the other warms up (the api's first-warmed process, idle for minutes,
+  // measured slower: docs/performance.md, "Twelfth look").
+  for (let sent = 0; sent < o.queueWarmup; sent += o.jobs) for (const v of ['on', 'off']) await round(v, Math.min(o.jobs, o.queueWarmup - sent));
   workerCpu.on.length = 0;
   workerCpu.off.length = 0;
   const samples = await alternate(['off', 'on'], o.rounds, (v) => round(v, o.jobs));

@@ -12,7 +12,12 @@ interface Row {
 }
 interface Results {
   http: Record<string, { rows: Row[]; otelSpansExported?: number }>;
-  api: { rows: Array<Row & { cpuMicrosPerProcess: Array<number | undefined> }>; processes: number; warmUps: Array<{ requests: number }> };
+  api: {
+    rows: Array<Row & { cpuMicrosPerProcess: Array<number | undefined> }>;
+    processes: number;
+    warmUps: Array<{ requests: number }>;
+    gc: Array<{ process: string; requests: number; minorMicros: number; majorMicros: number; scavengesPer1000: number }>;
+  };
   options: { apiWarmupRequests: number };
   comments: { rows: Array<{ variant: string; median: number }>; statementOn: string; statementOff: string; statementPlain: string };
   exporter: { msPerScrape: number; postgresCores: { without: number; with: number }; sharePercent: number };
@@ -26,7 +31,7 @@ describe('npm run bench -- --smoke', () => {
   let results: Results;
 
   beforeAll(async () => {
-    ({ json: results, stdout } = await runJsonScript<Results>('bench.mjs', 'smoke-test', ['--smoke', '--no-build'], 280_000));
+    ({ json: results, stdout } = await runJsonScript<Results>('bench.mjs', 'smoke-test', ['--smoke', '--no-build', '--gc'], 280_000));
   }, 300_000);
 
   it('prints a table for every scenario and the targets', () => {
@@ -57,6 +62,16 @@ describe('npm run bench -- --smoke', () => {
     // Each of the six processes warmed up by a count of requests, not by seconds.
     expect(results.api.warmUps).toHaveLength(6);
     for (const w of results.api.warmUps) expect(w.requests).toBeGreaterThanOrEqual(results.options.apiWarmupRequests);
+  });
+
+  it('read the garbage collection of each api process from the probe it preloaded (--gc)', () => {
+    expect(results.api.gc.map((p) => p.process)).toEqual(['off#1', 'off#2', 'on#1', 'on#2', 'on-no-access-log#1', 'on-no-access-log#2']);
+    for (const p of results.api.gc) {
+      // The probe's own request count: the rounds' load reached it, through the process's diagnostics channel.
+      expect(p.requests).toBeGreaterThan(0);
+      for (const figure of [p.minorMicros, p.majorMicros, p.scavengesPer1000]) expect(figure).toBeGreaterThanOrEqual(0);
+    }
+    expect(stdout).toContain('Garbage collection per request during the rounds (--gc)');
   });
 
   it('compared the query clients, and PostgreSQL saw the comment only from the commenting client with comments on', () => {
