@@ -93,8 +93,8 @@ export function evaluateTargets(results) {
   const on = row(results.api?.rows, 'observability on');
   const off = row(results.api?.rows, 'observability off');
   const cpuShare = on?.cpuMicrosPerRequest && off?.cpuMicrosPerRequest ? off.cpuMicrosPerRequest / on.cpuMicrosPerRequest : undefined;
-  // Processes of one variant sit 10 to 100 µs apart (docs/performance.md, "Twelfth look"): the target is met only
-  // when every process with everything on keeps 92 % of every switched-off one, not by a lucky pairing.
+  // Processes of one variant have sat up to 140 µs apart (docs/performance.md, "Twelfth look"): the target is met
+  // only when every process with everything on keeps 92 % of every switched-off one, not by a lucky pairing.
   const pairs = processPairs(off?.cpuMicrosPerProcess, on?.cpuMicrosPerProcess);
   const pct = (share) => `${(share * 100).toFixed(1)} %`;
   add(
