@@ -16,8 +16,9 @@
 //   spin   not the module's: a busy loop of --spin-micros µs of CPU per request, switched like a part (calibration:
 //          what the measurement makes of a known cost; the module's hooks stay on in such a process)
 // Switched off, the module's routes (the metrics path) and its timers stay: the figure is the per-request work.
-// --warmup-requests: each process serves that many requests switched on, then a quarter as many switched off, before
-//   the rounds (V8 optimises by how often code ran: a count warms a slow machine as far as a fast one).
+// --warmup-requests: each process serves that many requests switched on, then a quarter as many switched off (the
+//   processes in turns, as in the bench), before the rounds (V8 optimises by how often code ran: a count warms a
+//   slow machine as far as a fast one).
 // --perf: CPU from `perf stat -p` (task-clock) instead of /proc's ticks, and per request beside it the software
 //   events named (default: context switches, page faults, system calls, write calls), to tell work in the process
 //   from waiting, faulting or calling the kernel. Needs Linux perf with its syscall tracepoints (run as root).
@@ -30,7 +31,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { median } from './stats.mjs';
 import { execFile } from 'node:child_process';
-import { root, startBackends, warmUp, wrkAsync, wrkWithCpu } from './runner.mjs';
+import { root, startBackends, warmUpInTurns, wrkAsync, wrkWithCpu } from './runner.mjs';
 import { DATABASE_SWITCHES, off, writeSwitchable } from './switches.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 
@@ -86,13 +87,12 @@ async function main() {
       apis.push(api);
     }
     const url = (api) => `http://127.0.0.1:${api.port}/api/v1/repositories?limit=20`;
-    // Both states warmed up (the first round switched off compiled as much as the warm-up's end, switched on: --v8-log).
-    for (const api of apis) {
-      warmUp(url(api), WARMUP_REQUESTS, 32);
-      await flip(api);
-      warmUp(url(api), Math.ceil(WARMUP_REQUESTS / 4), 32);
-      await flip(api);
-    }
+    // Both states warmed up (the first round switched off compiled as much as the warm-up's end, switched on:
+    // --v8-log), the processes in turns as the bench's are.
+    warmUpInTurns(apis.map(url), WARMUP_REQUESTS, 32);
+    for (const api of apis) await flip(api);
+    warmUpInTurns(apis.map(url), Math.ceil(WARMUP_REQUESTS / 4), 32);
+    for (const api of apis) await flip(api);
     /** One measure of `api`, CPU µs per request (and perf's events per request with --perf). */
     const sample = async (api) => {
       if (PERF_EVENTS) return perfPerRequest(url(api), api.child.pid);

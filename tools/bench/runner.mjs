@@ -136,7 +136,7 @@ export function wrkWithCpu(url, seconds, connections, pid) {
  * the requests served and the seconds it took. V8 optimises code by how often it ran, not for how long: a warm-up
  * by count brings a process as far on a slow machine as on a fast one (docs/performance.md).
  */
-export function warmUp(url, requests, connections) {
+function warmUp(url, requests, connections) {
   const started = performance.now();
   let served = 0;
   let seconds = 1;
@@ -149,6 +149,24 @@ export function warmUp(url, requests, connections) {
     seconds = Math.min(10, Math.max(1, Math.ceil((requests - served) / pace)));
   }
   return { requests: served, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * `warmUp` of several servers, in turns (up to six, of 10,000 requests or more each): warmed one after another, the
+ * first sat idle for minutes before the rounds and in most runs measured slower, collecting more garbage
+ * (docs/performance.md, "Twelfth look"). Returns each server's requests and seconds, in the order of `urls`.
+ */
+export function warmUpInTurns(urls, requests, connections) {
+  const turns = Math.max(1, Math.min(6, Math.floor(requests / 10_000)));
+  const totals = urls.map(() => ({ requests: 0, seconds: 0 }));
+  for (let turn = 0; turn < turns; turn++) {
+    for (const [i, url] of urls.entries()) {
+      const w = warmUp(url, Math.ceil(requests / turns), connections);
+      totals[i].requests += w.requests;
+      totals[i].seconds += w.seconds;
+    }
+  }
+  return totals;
 }
 
 /** Runs `measure(variant)` for every variant, rounds times, rotating the order; returns samples per variant. */

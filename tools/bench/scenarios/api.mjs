@@ -1,5 +1,5 @@
 import { formatTable, median, summarize } from '../stats.mjs';
-import { warmUp, wrkWithCpu, alternate, header, OFF_FLAGS } from '../runner.mjs';
+import { warmUpInTurns, wrkWithCpu, alternate, header, OFF_FLAGS } from '../runner.mjs';
 import { gcPerRequest } from '../gc-probe.mjs';
 
 const VARIANTS = ['off', 'on', 'on-no-access-log'];
@@ -39,18 +39,7 @@ async function measure(o, processes, results, gcProbeDir) {
   const url = (api) => `http://127.0.0.1:${api.port}/api/v1/repositories?limit=20`;
   // Every process is one entry of the alternation: `on#2` runs between `off#1` and `on-no-access-log#2`, and so on.
   const entries = Object.fromEntries(VARIANTS.flatMap((v) => processes[v].map((api, i) => [`${v}#${i + 1}`, api])));
-  // The processes take turns (up to six, of 10,000 requests or more): warmed one after the other, the first sat idle
-  // for minutes before the rounds and in most runs measured slower (by up to 140 µs), collecting more garbage
-  // (docs/performance.md, "Twelfth look").
-  const turns = Math.max(1, Math.min(6, Math.floor(o.apiWarmupRequests / 10_000)));
-  const warmUps = Object.values(entries).map(() => ({ requests: 0, seconds: 0 }));
-  for (let turn = 0; turn < turns; turn++) {
-    for (const [i, api] of Object.values(entries).entries()) {
-      const w = warmUp(url(api), Math.ceil(o.apiWarmupRequests / turns), o.connections);
-      warmUps[i].requests += w.requests;
-      warmUps[i].seconds += w.seconds;
-    }
-  }
+  const warmUps = warmUpInTurns(Object.values(entries).map(url), o.apiWarmupRequests, o.connections);
   const warmedIn = warmUps.map((w) => w.seconds);
   // Besides throughput, the api's own CPU time per request: on two cores shared with PostgreSQL and wrk,
   // throughput swings with whatever else runs, CPU spent per request much less.
