@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { Counter, Histogram } from 'prom-client';
-import { BoundCounter, BoundHistogram } from './bound-series.js';
+import { BoundCounter, BoundGroup, BoundHistogram } from './bound-series.js';
 
 const NAMES = ['method', 'route', 'status_code'] as const;
 const BUCKETS = [0.005, 0.01, 0.1, 0.25, 1, 2.5];
@@ -17,6 +17,7 @@ const exemplar = fc.oneof(
 const op = fc.oneof(
   { weight: 8, arbitrary: fc.record({ kind: fc.constant('observe' as const), via: fc.nat(1), labels: labelValues, value, exemplar }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('inc' as const), via: fc.nat(1), labels: labelValues }) },
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('group' as const), labels: labelValues, value, exemplar }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('public' as const), labels: labelValues, value: fc.double({ min: 0, max: 3, noNaN: true }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('reset' as const, 'remove' as const, 'zero' as const), labels: labelValues }) },
 );
@@ -55,10 +56,20 @@ describe('BoundCounter and BoundHistogram', () => {
         // Two bound views of one metric, as two app instances sharing a registry have.
         const counters = [new BoundCounter(fast.counter, NAMES), new BoundCounter(fast.counter, NAMES)];
         const histograms = [new BoundHistogram(fast.histogram, NAMES), new BoundHistogram(fast.histogram, NAMES)];
+        // A third view: the counter and histogram found together, as a request's are.
+        const grouped = { counter: new BoundCounter(fast.counter, NAMES), histogram: new BoundHistogram(fast.histogram, NAMES) };
+        const group = new BoundGroup([grouped.counter, grouped.histogram]);
         for (const o of ops) {
           const labels = labelsOf(o.labels);
           if (o.kind === 'observe') {
             const a = run(() => histograms[o.via].observe(o.value, o.exemplar, ...o.labels));
+            const b = run(() => plain.histogram.observe({ labels, value: o.value, exemplarLabels: o.exemplar ?? {} }));
+            expect(a).toBe(b);
+          } else if (o.kind === 'group') {
+            const found = group.find(...o.labels);
+            grouped.counter.incAt(found?.[0], ...o.labels);
+            plain.counter.inc(labels);
+            const a = run(() => grouped.histogram.observeAt(found?.[1], o.value, o.exemplar, ...o.labels));
             const b = run(() => plain.histogram.observe({ labels, value: o.value, exemplarLabels: o.exemplar ?? {} }));
             expect(a).toBe(b);
           } else if (o.kind === 'inc') {
@@ -132,7 +143,31 @@ describe('BoundCounter and BoundHistogram', () => {
     expect(values).toHaveLength(10_050);
     expect(values.find((v) => v.labels.route === '/r10049')?.value).toBe(2);
     // Past the cap the tree of label values does not grow either (one level per route here).
-    const root = (c as unknown as { root: Map<string, Map<string, unknown>> }).root;
+    const root = (c as unknown as { tree: { root: Map<string, Map<string, unknown>> } }).tree.root;
     expect(root.get('GET')!.size).toBe(10_000);
+  });
+
+  it("in a group, bind each member's label set in one walk and keep the cap", async () => {
+    const { counter, histogram } = metrics();
+    const calls = { inc: 0, observe: 0 };
+    const inc = counter.inc.bind(counter);
+    const observe = histogram.observe.bind(histogram);
+    counter.inc = ((...args: Parameters<typeof inc>) => (calls.inc++, inc(...args))) as typeof counter.inc;
+    histogram.observe = ((...args: Parameters<typeof observe>) => (calls.observe++, observe(...args))) as typeof histogram.observe;
+    const c = new BoundCounter(counter, NAMES);
+    const h = new BoundHistogram(histogram, NAMES);
+    const group = new BoundGroup([c, h]);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < 10_020; i++) {
+        const route = `/r${i}`;
+        const found = group.find('GET', route, 200);
+        c.incAt(found?.[0], 'GET', route, 200);
+        h.observeAt(found?.[1], 0.02, { request_id: `r${i}` }, 'GET', route, 200);
+      }
+    }
+    // The first 10,000 label sets through prom-client once each, then in place; the 20 past the cap every time.
+    expect(calls).toEqual({ inc: 10_000 + 2 * 20, observe: 10_000 + 2 * 20 });
+    expect((await counter.get()).values.find((v) => v.labels.route === '/r5')?.value).toBe(2);
+    expect(() => new BoundGroup([c, new BoundHistogram(histogram, ['method'])])).toThrow('same labels');
   });
 });

@@ -1,8 +1,8 @@
 import type { Counter, Histogram } from 'prom-client';
 import { isObject } from './is-object.js';
+import { type LabelValue, LabelTree } from './label-tree.js';
 import { type ExemplarLike, generationOf, type MetricGeneration, promClientInternals as internals } from './prom-client-internals.js';
 
-type LabelValue = string | number;
 type Labels = Record<string, string>;
 
 /**
@@ -15,12 +15,9 @@ type Labels = Record<string, string>;
  * calls. `reset`, `remove` and `zero`, which replace or drop series, unbind every label set of the metric.
  */
 
-/** Label sets bound per metric at most: past it, the rest take prom-client's path (a cardinality leak stays its own). */
-const MAX_BOUND = 10_000;
-
-/** One label set: its labels (made once) and the series it was found at, valid until the metric's next reset, remove or zero. */
-class Bound<S> {
-  series: S | undefined = undefined;
+/** One label set of one metric: its labels (made once) and the series it was found at, valid until the metric's next reset, remove or zero. */
+export class Bound {
+  series: unknown = undefined;
   generation = -1;
   constructor(
     readonly labels: Labels,
@@ -34,36 +31,27 @@ interface MetricInternals {
 }
 
 abstract class BoundSeries<S> {
-  private readonly root = new Map<LabelValue, unknown>();
-  private size = 0;
+  private readonly tree: LabelTree<Bound>;
   private readonly state: MetricGeneration | undefined;
 
   protected constructor(
     protected readonly metric: MetricInternals,
-    private readonly labelNames: readonly string[],
+    readonly labelNames: readonly string[],
     fastPossible: boolean,
   ) {
-    if (labelNames.length < 1 || labelNames.length > 3) throw new Error('bound series take one to three labels');
+    this.tree = new LabelTree(labelNames.length, (a, b, c) => this.newBound(a, b, c));
     this.state = internals && fastPossible && isObject(metric.hashMap) && Array.isArray(metric.sortedLabelNames) ? generationOf(metric) : undefined;
   }
 
-  /** The label set with these values, in `labelNames` order; undefined past MAX_BOUND (nothing is added then). */
-  protected bound(a: LabelValue, b?: LabelValue, c?: LabelValue): Bound<S> | undefined {
-    const depth = this.labelNames.length;
-    const room = this.size < MAX_BOUND;
-    let map: Map<LabelValue, unknown> | undefined = this.root;
-    if (depth > 1) map = childMap(map, a, room);
-    if (depth > 2 && map) map = childMap(map, b as LabelValue, room);
-    if (!map) return undefined;
-    const last = depth === 1 ? a : depth === 2 ? b : c;
-    let found = map.get(last as LabelValue) as Bound<S> | undefined;
-    if (found === undefined && room) {
-      const labels = this.labelsOf(a, b, c);
-      found = new Bound<S>(labels, this.state ? internals!.hashObject(labels, this.metric.sortedLabelNames) : '');
-      map.set(last as LabelValue, found);
-      this.size++;
-    }
-    return found;
+  /** A label set of this metric, with these values in `labelNames` order (for a tree of its own or a BoundGroup's). */
+  newBound(a: LabelValue, b?: LabelValue, c?: LabelValue): Bound {
+    const labels = this.labelsOf(a, b, c);
+    return new Bound(labels, this.state ? internals!.hashObject(labels, this.metric.sortedLabelNames) : '');
+  }
+
+  /** The label set with these values from this metric's own tree; undefined past MAX_BOUND. */
+  protected bound(a: LabelValue, b?: LabelValue, c?: LabelValue): Bound | undefined {
+    return this.tree.find(a, b, c);
   }
 
   /** The labels object prom-client is given: the values as strings, in `labelNames` order (the exposition's order). */
@@ -75,16 +63,35 @@ abstract class BoundSeries<S> {
   }
 
   /** The series prom-client holds for this label set now, or undefined (not made yet, or no fast path). */
-  protected series(bound: Bound<S>): S | undefined {
+  protected series(bound: Bound): S | undefined {
     const state = this.state;
     if (state === undefined) return undefined;
-    if (bound.generation === state.value) return bound.series;
+    if (bound.generation === state.value) return bound.series as S;
     const series = this.metric.hashMap[bound.hash] as S | undefined;
     if (series !== undefined) {
       bound.series = series;
       bound.generation = state.value;
     }
     return series;
+  }
+}
+
+/**
+ * Metrics of the same labels updated together (a request's counter and histogram, a job's): one walk of one tree
+ * finds the label set of every member, where each member's own tree would be walked again.
+ */
+export class BoundGroup {
+  private readonly tree: LabelTree<readonly Bound[]>;
+
+  constructor(members: readonly BoundSeries<unknown>[]) {
+    const names = members[0].labelNames.join(',');
+    if (members.some((m) => m.labelNames.join(',') !== names)) throw new Error('a bound group takes metrics of the same labels');
+    this.tree = new LabelTree(members[0].labelNames.length, (a, b, c) => members.map((m) => m.newBound(a, b, c)));
+  }
+
+  /** Each member's label set for these values, in the members' order; undefined past MAX_BOUND. */
+  find(a: LabelValue, b?: LabelValue, c?: LabelValue): readonly Bound[] | undefined {
+    return this.tree.find(a, b, c);
   }
 }
 
@@ -102,7 +109,11 @@ export class BoundCounter extends BoundSeries<CounterSeries> {
   }
 
   inc(a: LabelValue, b?: LabelValue, c?: LabelValue): void {
-    const bound = this.bound(a, b, c);
+    this.incAt(this.bound(a, b, c), a, b, c);
+  }
+
+  /** `inc` at a label set found already (a BoundGroup's), undefined past its cap; the values are the same. */
+  incAt(bound: Bound | undefined, a: LabelValue, b?: LabelValue, c?: LabelValue): void {
     if (bound === undefined) return this.counter.inc(this.labelsOf(a, b, c));
     const series = this.series(bound);
     if (series === undefined) this.counter.inc(bound.labels);
@@ -137,7 +148,11 @@ export class BoundHistogram extends BoundSeries<HistogramSeries> {
   }
 
   observe(value: number, exemplarLabels: Record<string, string> | undefined, a: LabelValue, b?: LabelValue, c?: LabelValue): void {
-    const bound = this.bound(a, b, c);
+    this.observeAt(this.bound(a, b, c), value, exemplarLabels, a, b, c);
+  }
+
+  /** `observe` at a label set found already (a BoundGroup's), undefined past its cap; the values are the same. */
+  observeAt(bound: Bound | undefined, value: number, exemplarLabels: Record<string, string> | undefined, a: LabelValue, b?: LabelValue, c?: LabelValue): void {
     const series = bound && Number.isFinite(value) ? this.series(bound) : undefined;
     if (series === undefined) return this.slow(bound?.labels ?? this.labelsOf(a, b, c), value, exemplarLabels);
     let key = '-1';
@@ -175,16 +190,6 @@ function updateExemplar(series: HistogramSeries, key: string, value: number, lab
   exemplar!.labelSet = labelSet;
   exemplar!.value = value;
   exemplar!.timestamp = Date.now() / 1000;
-}
-
-/** The level below `key`, made when missing if there is `room`. */
-function childMap(map: Map<LabelValue, unknown>, key: LabelValue, room: boolean): Map<LabelValue, unknown> | undefined {
-  let child = map.get(key) as Map<LabelValue, unknown> | undefined;
-  if (child === undefined && room) {
-    child = new Map();
-    map.set(key, child);
-  }
-  return child;
 }
 
 function hasKeys(object: object): boolean {

@@ -43,7 +43,7 @@ export class HttpObserver {
   }
 
   begin(res: ServerResponse, record: RequestRecord): void {
-    if (this.metrics) this.metrics.inFlight.inc();
+    if (this.metrics) this.metrics.started();
     // 'close' comes once per response, after the app ended it, or when the client went away first: such a request
     // is still observed, as 499, so nothing goes missing from the counts. A response that does not lead back to this
     // record (no `req`, or a request the record could not be attached to) gets a listener of its own.
@@ -61,10 +61,7 @@ export class HttpObserver {
     // try/catch rather than guard(): this runs for every request, and closures cost.
     try {
       route = routeTemplateOf(req);
-      if (metrics) {
-        metrics.inFlight.dec();
-        metrics.observe(req.method, route, statusCode, durationSeconds, record.requestId, record.traceId);
-      }
+      if (metrics) metrics.finished(req.method, route, statusCode, durationSeconds, record.requestId, record.traceId);
     } catch (error) {
       this.internal.record('metrics', error);
     }

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { BoundCounter, BoundHistogram } from '../core/bound-series.js';
+import { BoundGauge } from '../core/bound-gauge.js';
+import { BoundCounter, BoundGroup, BoundHistogram } from '../core/bound-series.js';
 import { exemplarLabels } from '../core/exemplars.js';
 import { methodLabel } from '../core/labels.js';
 import { getOrCreateMetric } from '../core/metric-factory.js';
@@ -11,7 +12,9 @@ const HTTP_LABELS: readonly HttpLabel[] = ['method', 'route', 'status_code'];
 export class HttpMetrics {
   private readonly requests: BoundCounter;
   private readonly duration: BoundHistogram;
-  readonly inFlight: Gauge;
+  /** The request's counter and histogram series, found in one walk. */
+  private readonly series: BoundGroup;
+  private readonly inFlight: BoundGauge;
 
   constructor(registry: Registry, buckets: number[]) {
     const requests = getOrCreateMetric<Counter<HttpLabel>>(registry, Counter, {
@@ -28,15 +31,25 @@ export class HttpMetrics {
     });
     this.requests = new BoundCounter(requests, HTTP_LABELS);
     this.duration = new BoundHistogram(duration, HTTP_LABELS);
-    this.inFlight = getOrCreateMetric(registry, Gauge, {
+    this.series = new BoundGroup([this.requests, this.duration]);
+    const inFlight = getOrCreateMetric<Gauge>(registry, Gauge, {
       name: 'http_requests_in_flight',
       help: 'HTTP requests being served right now.',
     });
+    this.inFlight = new BoundGauge(inFlight);
   }
 
-  observe(method: string | undefined, route: string, statusCode: number, durationSeconds: number, requestId?: string, traceId?: string): void {
+  /** A request is being served. */
+  started(): void {
+    this.inFlight.add(1);
+  }
+
+  /** A request that `started()` has ended: no longer in flight, and counted and timed. */
+  finished(method: string | undefined, route: string, statusCode: number, durationSeconds: number, requestId?: string, traceId?: string): void {
+    this.inFlight.add(-1);
     const methodValue = methodLabel(method);
-    this.requests.inc(methodValue, route, statusCode);
-    this.duration.observe(durationSeconds, exemplarLabels(requestId, traceId), methodValue, route, statusCode);
+    const found = this.series.find(methodValue, route, statusCode);
+    this.requests.incAt(found?.[0], methodValue, route, statusCode);
+    this.duration.observeAt(found?.[1], durationSeconds, exemplarLabels(requestId, traceId), methodValue, route, statusCode);
   }
 }

@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { BoundCounter, BoundHistogram } from '../core/bound-series.js';
+import { type Bound, BoundCounter, BoundGroup, BoundHistogram } from '../core/bound-series.js';
 import { exemplarLabels } from '../core/exemplars.js';
 import { getOrCreateMetric } from '../core/metric-factory.js';
 
@@ -27,6 +27,8 @@ export class QueueMetrics {
   private readonly stalled: Counter<JobLabel>;
   private readonly duration: BoundHistogram;
   private readonly wait: BoundHistogram;
+  /** A job's completed counter, duration and wait series, found in one walk. */
+  private readonly series: BoundGroup;
 
   constructor(registry: Registry) {
     const completed = getOrCreateMetric<Counter<JobLabel>>(registry, Counter, {
@@ -61,25 +63,28 @@ export class QueueMetrics {
     });
     this.duration = new BoundHistogram(duration, JOB_LABELS);
     this.wait = new BoundHistogram(wait, JOB_LABELS);
+    this.series = new BoundGroup([this.completed, this.duration, this.wait]);
   }
 
   jobCompleted(t: JobTiming): void {
-    this.completed.inc(t.queue, t.jobName);
-    this.observeTiming(t);
+    const found = this.series.find(t.queue, t.jobName);
+    this.completed.incAt(found?.[0], t.queue, t.jobName);
+    this.observeTiming(t, found);
   }
 
   jobFailed(t: JobTiming, errorType: string): void {
     const labels = { queue: t.queue, job_name: t.jobName };
     this.failed.inc({ labels: { ...labels, error_type: errorType }, value: 1, exemplarLabels: exemplarLabels(t.requestId) });
-    this.observeTiming(t);
+    this.observeTiming(t, this.series.find(t.queue, t.jobName));
   }
 
   jobStalled(queue: string, jobName: string): void {
     this.stalled.inc({ queue, job_name: jobName });
   }
 
-  private observeTiming(t: JobTiming): void {
-    if (t.durationSeconds !== undefined) this.duration.observe(t.durationSeconds, exemplarLabels(t.requestId), t.queue, t.jobName);
-    if (t.waitSeconds !== undefined) this.wait.observe(t.waitSeconds, undefined, t.queue, t.jobName);
+  /** `found`: the group's label sets of the job's queue and name (undefined past their cap). */
+  private observeTiming(t: JobTiming, found: readonly Bound[] | undefined): void {
+    if (t.durationSeconds !== undefined) this.duration.observeAt(found?.[1], t.durationSeconds, exemplarLabels(t.requestId), t.queue, t.jobName);
+    if (t.waitSeconds !== undefined) this.wait.observeAt(found?.[2], t.waitSeconds, undefined, t.queue, t.jobName);
   }
 }
