@@ -10,6 +10,8 @@
 //
 // --parts: one process per `;`-separated entry; an entry is `all` or a `,`-list of
 //   http   the request opener (id, response header, context, RED metrics, access line; Express's entry point too)
+//   ctx    the request's CLS context only (and so the id and route its statements' comments carry)
+//   metrics the RED metrics only (in flight, requests, duration with its exemplar)
 //   line   the access line only
 //   sql    the query comments
 //   sub    the TypeORM subscriber (db_query_duration_seconds)
@@ -36,7 +38,7 @@ import { DATABASE_SWITCHES, off, writeSwitchable } from './switches.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
-const PARTS = ['http', 'line', 'sql', 'sub'];
+const PARTS = ['http', 'ctx', 'metrics', 'line', 'sql', 'sub'];
 const entries = String(args.parts ?? 'all;all').split(';').map((e) => (e === 'all' ? PARTS : e.split(',')));
 for (const part of entries.flat()) if (!PARTS.includes(part) && part !== 'spin') throw new Error(`--parts: unknown part ${part} (${PARTS.join(', ')}, spin, or all)`);
 const SPIN_MICROS = Number(args['spin-micros'] ?? 10);
@@ -52,6 +54,9 @@ const PERF_EVENTS = args.perf === undefined ? undefined : ['task-clock', ...(arg
 const SWITCHES = [
   ['http', 'server.prependListener("request", (req, res) => {', `server.prependListener("request", (req, res) => {\nif (${off('http')}) return;`],
   ['http', 'if (requestRecord(req)) return handle.call(this, req, res, callback);', `if (${off('http')} || requestRecord(req)) return handle.call(this, req, res, callback);`],
+  ['ctx', 'this.internal.guard("correlation", () => this.cls.enterWith(this.storeFor(opened)));', `if (!${off('ctx')}) this.internal.guard("correlation", () => this.cls.enterWith(this.storeFor(opened)));`],
+  ['metrics', 'if (this.metrics) this.metrics.started();', `if (this.metrics && !${off('metrics')}) this.metrics.started();`],
+  ['metrics', 'if (metrics) metrics.finished(', `if (metrics && !${off('metrics')}) metrics.finished(`],
   ['line', 'const logger = this.accessLogger;', `const logger = ${off('line')} ? undefined : this.accessLogger;`],
   ...DATABASE_SWITCHES,
 ];

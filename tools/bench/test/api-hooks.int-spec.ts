@@ -30,7 +30,7 @@ describe('api-hooks, switched inside each api process', () => {
   }, 260_000);
 
   it('measures each process on and switched off', () => {
-    expect(rows.map((r) => r.parts)).toEqual([['spin'], ['http', 'line', 'sql', 'sub']]);
+    expect(rows.map((r) => r.parts)).toEqual([['spin'], ['http', 'ctx', 'metrics', 'line', 'sql', 'sub']]);
     for (const row of rows) {
       expect(row.on).toBeGreaterThan(0);
       expect(row.off).toBeGreaterThan(0);
