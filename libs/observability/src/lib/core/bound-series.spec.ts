@@ -29,6 +29,17 @@ function metrics() {
   return { counter, histogram };
 }
 
+/** The two metrics, counting the calls of prom-client's own `inc` and `observe` (which still run). */
+function countedMetrics() {
+  const { counter, histogram } = metrics();
+  const calls = { inc: 0, observe: 0 };
+  const inc = counter.inc.bind(counter);
+  const observe = histogram.observe.bind(histogram);
+  counter.inc = ((...args: Parameters<typeof inc>) => (calls.inc++, inc(...args))) as typeof counter.inc;
+  histogram.observe = ((...args: Parameters<typeof observe>) => (calls.observe++, observe(...args))) as typeof histogram.observe;
+  return { counter, histogram, calls };
+}
+
 const labelsOf = ([method, route, status]: readonly [string, string, string | number]) => ({ method, route, status_code: String(status) });
 
 /** Runs one operation, returning the error's class name when it throws (both paths must throw alike). */
@@ -98,12 +109,7 @@ describe('BoundCounter and BoundHistogram', () => {
   });
 
   it("go through prom-client's calls only for a label set's first observation", async () => {
-    const { counter, histogram } = metrics();
-    const calls = { inc: 0, observe: 0 };
-    const inc = counter.inc.bind(counter);
-    const observe = histogram.observe.bind(histogram);
-    counter.inc = ((...args: Parameters<typeof inc>) => (calls.inc++, inc(...args))) as typeof counter.inc;
-    histogram.observe = ((...args: Parameters<typeof observe>) => (calls.observe++, observe(...args))) as typeof histogram.observe;
+    const { counter, histogram, calls } = countedMetrics();
     const c = new BoundCounter(counter, NAMES);
     const h = new BoundHistogram(histogram, NAMES);
     for (let i = 0; i < 1000; i++) {
@@ -148,12 +154,7 @@ describe('BoundCounter and BoundHistogram', () => {
   });
 
   it("in a group, bind each member's label set in one walk and keep the cap", async () => {
-    const { counter, histogram } = metrics();
-    const calls = { inc: 0, observe: 0 };
-    const inc = counter.inc.bind(counter);
-    const observe = histogram.observe.bind(histogram);
-    counter.inc = ((...args: Parameters<typeof inc>) => (calls.inc++, inc(...args))) as typeof counter.inc;
-    histogram.observe = ((...args: Parameters<typeof observe>) => (calls.observe++, observe(...args))) as typeof histogram.observe;
+    const { counter, histogram, calls } = countedMetrics();
     const c = new BoundCounter(counter, NAMES);
     const h = new BoundHistogram(histogram, NAMES);
     const group = new BoundGroup([c, h]);
