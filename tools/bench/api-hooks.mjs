@@ -106,7 +106,7 @@ async function main() {
     };
     const measure = (api, i, state) => recordings[i].round(state, () => sample(api), (result) => result.requests);
     const off = apis.map(() => false);
-    const figures = apis.map(() => ({ on: [], off: [], paired: [], kept: [], events: { on: [], off: [] } }));
+    const figures = apis.map(() => ({ on: [], off: [], paired: [], kept: [], first: [], events: { on: [], off: [] } }));
     for (let r = 0; r < ROUNDS; r++) {
       for (const [i, api] of apis.entries()) {
         const first = { off: off[i], ...(await measure(api, i, off[i] ? 'off' : 'on')) };
@@ -118,6 +118,7 @@ async function main() {
         figures[i].off.push(without.cpu);
         figures[i].paired.push(on.cpu - without.cpu);
         figures[i].kept.push(without.cpu / on.cpu);
+        figures[i].first.push(first.off ? 'off' : 'on');
         figures[i].events.on.push(on.events);
         figures[i].events.off.push(without.events);
       }
@@ -130,6 +131,8 @@ async function main() {
       added: median(f.paired),
       // From the same pairs as `added`: medians of on and off taken apart could disagree with it.
       keeps: median(f.kept),
+      // Each round's pair, and which state came first (right after the other processes' rounds): for the JSON.
+      pairs: f.on.map((on, r) => ({ on, off: f.off[r], first: f.first[r] })),
       ...(PERF_EVENTS ? { events: { on: eventMedians(f.events.on), off: eventMedians(f.events.off) } } : {}),
     }));
     for (const [i, api] of apis.entries()) {
