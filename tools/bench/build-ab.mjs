@@ -3,7 +3,8 @@
 // in separate processes differ by more than that (docs/performance.md, "Ninth look"). Each step is measured in turn
 // on each build, the order swapped every round; the table gives each build's median and the median of the paired
 // differences. Steps: a job's context opened as the worker opens it around a processor, with the job's two log lines
-// inside it; the context alone; five statements commented inside it (pg's own query stubbed to return its text).
+// inside it; the context alone; five statements commented inside it (pg's own query stubbed to return its text); the
+// job's metrics as its `completed` event records them (counter, duration and wait histograms).
 //
 //   node tools/bench/build-ab.mjs --base=tmp/ab/base [--new=dist/libs/observability] [--rounds=30] [--calls=20000] [--json=FILE]
 //
@@ -40,6 +41,9 @@ async function load(dir) {
   const imp = (path) => import(join(lib, path));
   const [{ createPinoLogger }, { resolveOptions }, { InternalErrors }, { JobPropagation }, { sqlCommentingClient }, { configureSqlComments }, { loadOpenTelemetry }] =
     await Promise.all(['logging/pino-logger.js', 'options/resolve-options.js', 'core/internal-errors.js', 'queue/job-propagation.js', 'database/commenting-client.js', 'database/sql-comment-settings.js', 'opentelemetry/active-span.js'].map(imp));
+  const { QueueMetrics } = await imp('queue/queue-metrics.js');
+  const metrics = new QueueMetrics(new Registry());
+  const timing = { queue: 'repository-sync', jobName: 'sync', durationSeconds: 0.02, waitSeconds: 0.003, requestId: job.opts.observabilityContext.request_id };
   const internal = new InternalErrors(new Registry());
   const logger = createPinoLogger(resolveOptions({ serviceName: 'worker', logging: { destination: sink } }, {}), internal);
   const propagation = new JobPropagation({ serviceName: 'worker', internal, currentRoute: () => undefined });
@@ -59,6 +63,7 @@ async function load(dir) {
       'a job: its context and two lines inside it': () => propagation.run(queue, job, lines),
       "a job's context alone": () => propagation.run(queue, job, () => undefined),
       'five statements commented inside a job': () => propagation.run(queue, job, statements),
+      "a job's metrics (completed, duration, wait)": () => metrics.jobCompleted(timing),
     },
   };
 }
