@@ -15,6 +15,8 @@
 //   line   the access line only
 //   sql    the query comments
 //   sub    the TypeORM subscriber (db_query_duration_seconds)
+//   defer  not a switch off: switched, the access line is made and written at once, as until 5 December, instead
+//          of kept by the stdout destination and made with the turn's other lines when they are written
 //   spin   not the module's: a busy loop of --spin-micros µs of CPU per request, switched like a part (calibration:
 //          what the measurement makes of a known cost; the module's hooks stay on in such a process)
 // Switched off, the module's routes (the metrics path) and its timers stay: the figure is the per-request work.
@@ -40,7 +42,7 @@ import { RoundRecordings } from './round-recordings.mjs';
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const PARTS = ['http', 'ctx', 'metrics', 'line', 'sql', 'sub'];
 const entries = String(args.parts ?? 'all;all').split(';').map((e) => (e === 'all' ? PARTS : e.split(',')));
-for (const part of entries.flat()) if (!PARTS.includes(part) && part !== 'spin') throw new Error(`--parts: unknown part ${part} (${PARTS.join(', ')}, spin, or all)`);
+for (const part of entries.flat()) if (!PARTS.includes(part) && part !== 'spin' && part !== 'defer') throw new Error(`--parts: unknown part ${part} (${PARTS.join(', ')}, defer, spin, or all)`);
 const SPIN_MICROS = Number(args['spin-micros'] ?? 10);
 const ROUNDS = Number(args.rounds ?? 10);
 const SECONDS = Number(args.seconds ?? 3);
@@ -58,6 +60,7 @@ const SWITCHES = [
   ['metrics', 'if (this.metrics) this.metrics.started();', `if (this.metrics && !${off('metrics')}) this.metrics.started();`],
   ['metrics', 'if (metrics) metrics.finished(', `if (metrics && !${off('metrics')}) metrics.finished(`],
   ['line', 'const logger = this.accessLogger;', `const logger = ${off('line')} ? undefined : this.accessLogger;`],
+  ['defer', 'if (stream instanceof StdoutDestination) stream.writeLater(', `if (!${off('defer')} && stream instanceof StdoutDestination) stream.writeLater(`],
   ...DATABASE_SWITCHES,
 ];
 

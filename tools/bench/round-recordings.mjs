@@ -24,9 +24,13 @@ export class RoundRecordings {
     this.logFile = join(root, `tmp/bench/${name}.v8.log`);
   }
 
-  /** Node's arguments for the process (V8's log: not allowed in NODE_OPTIONS). */
+  /**
+   * Node's arguments for the process (V8's log: not allowed in NODE_OPTIONS). perf's map of JIT code makes V8 write
+   * a log too, by default into the working directory (the repository's root): it goes beside the recording instead.
+   */
   nodeArgs() {
-    return this.asked.v8Log ? v8LogArgs(this.logFile) : [];
+    if (this.asked.v8Log) return v8LogArgs(this.logFile);
+    return this.asked.perfRecord ? [`--logfile=${this.perfFile}.v8.log`, '--no-logfile-per-isolate'] : [];
   }
 
   /** Its environment (perf's map of JIT code). */

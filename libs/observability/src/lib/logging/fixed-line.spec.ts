@@ -1,5 +1,9 @@
+import { closeSync, mkdtempSync, openSync, readFileSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { StdoutDestination } from './stdout-destination.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import { writeAccessLine, writeInfoLine, type AccessLine, type FixedFields } from './fixed-line.js';
 import { Registry } from 'prom-client';
@@ -112,6 +116,47 @@ describe('writeInfoLine', () => {
       expect(time).toBeLessThanOrEqual(bounds[i][1]);
     });
     expect(new Set(times).size).toBeGreaterThan(10);
+  });
+
+  it("through the module's own destination, makes the same bytes when the turn's lines go out, each in its place and with its own time", () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'access-')), 'out.log');
+    const fd = openSync(path, 'a');
+    const destination = new StdoutDestination(fd);
+    const options = (to: unknown) => resolveOptions({ serviceName: 'svc', logging: { destination: to as RawStream } }, {});
+    const deferred = createPinoLogger(options(destination), new InternalErrors(new Registry()));
+    const reference = new RawStream();
+    const direct = createPinoLogger(options(reference), new InternalErrors(new Registry()));
+    fc.assert(
+      fc.property(fc.array(accessLines, { maxLength: 300 }), (lines: AccessLine[]) => {
+        truncateSync(path, 0);
+        reference.raw.length = 0;
+        const times: [number, number][] = [];
+        lines.forEach((line, i) => {
+          const before = Date.now();
+          expect(writeAccessLine(deferred, line)).toBe(true);
+          times.push([before, Date.now()]);
+          writeInfoLine(direct, { ...line }, 'request completed');
+          // pino's own lines between the module's kept ones.
+          if (i % 3 === 0) {
+            deferred.info({ n: i }, 'between');
+            direct.info({ n: i }, 'between');
+          }
+        });
+        // Made later than they were written: each keeps the time it was written at.
+        const end = Date.now() + 3;
+        while (Date.now() < end);
+        destination.flushSync();
+        const written = readFileSync(path, 'utf8').split(/(?<=\n)/).filter(Boolean);
+        expect(written.map(withoutTime)).toEqual(reference.raw.map(withoutTime));
+        const accessTimes = written.filter((l) => l.includes('"request completed"')).map((l) => Number(/"time":(\d+),/.exec(l)?.[1]));
+        accessTimes.forEach((time, i) => {
+          expect(time).toBeGreaterThanOrEqual(times[i][0]);
+          expect(time).toBeLessThanOrEqual(times[i][1]);
+        });
+      }),
+      { numRuns: 30 },
+    );
+    closeSync(fd);
   });
 
   it('leaves a logger that is not a plain pino logger to logger.info() (returns false)', () => {

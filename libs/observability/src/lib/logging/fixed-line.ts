@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { boundedMemo } from '../core/bounded-memo.js';
+import { StdoutDestination } from './stdout-destination.js';
 
 /** Fields of a line the module writes itself: flat, in order, none secret. */
 export type FixedFields = Record<string, string | number | undefined>;
@@ -18,19 +19,16 @@ function streamOf(logger: Logger): Stream | undefined {
   return stream;
 }
 
-/** `{"level":30,"time":…,"service":…,"pid":…,"hostname":…`: read per line (setBindings can change the bindings). */
-function lineStart(logger: Logger): string {
-  return `{"level":30,"time":${nowText()}${(logger as unknown as PinoInternals)[pino.symbols.chindingsSym] as string}`;
-}
+/** The logger's serialised bindings (`,"service":…,"pid":…,"hostname":…`): read per line (setBindings can change them). */
+const bindingsOf = (logger: Logger) => (logger as unknown as PinoInternals)[pino.symbols.chindingsSym] as string;
 
-/** `Date.now()` as pino writes it, formatted once per millisecond: a 13-digit time is no small integer to V8. */
+/** A time as pino writes it, formatted once per millisecond: a 13-digit time is no small integer to V8. */
 let lastMillis = -1;
 let lastMillisText = '';
-function nowText(): string {
-  const now = Date.now();
-  if (now !== lastMillis) {
-    lastMillis = now;
-    lastMillisText = String(now);
+function timeText(millis: number): string {
+  if (millis !== lastMillis) {
+    lastMillis = millis;
+    lastMillisText = String(millis);
   }
   return lastMillisText;
 }
@@ -45,15 +43,18 @@ function nowText(): string {
 export function writeInfoLine(logger: Logger, fields: FixedFields, msg: string): boolean {
   const stream = streamOf(logger);
   if (!stream) return false;
-  if (!logger.isLevelEnabled('info')) return true;
-  let out = lineStart(logger);
+  if (logger.isLevelEnabled('info')) stream.write(infoLineText(fields, msg, Date.now(), bindingsOf(logger)));
+  return true;
+}
+
+function infoLineText(fields: FixedFields, msg: string, time: number, bindings: string): string {
+  let out = `{"level":30,"time":${timeText(time)}${bindings}`;
   for (const key in fields) {
     const value = fields[key];
     if (value === undefined) continue;
     out += `${keyPrefix(key)}${jsonValue(value)}`;
   }
-  stream.write(`${out},"msg":${jsonString(msg)}}\n`);
-  return true;
+  return `${out},"msg":${jsonString(msg)}}\n`;
 }
 
 /** The access line's fields, in the order they are written. */
@@ -76,13 +77,23 @@ export function writeAccessLine(logger: Logger, line: AccessLine): boolean {
   const stream = streamOf(logger);
   if (!stream) return false;
   if (!logger.isLevelEnabled('info')) return true;
-  const { request_id, trace_id } = line;
-  stream.write(
-    `${lineStart(logger)}${request_id === undefined ? '' : `,"request_id":${jsonString(request_id)}`}` +
-      `${trace_id === undefined ? '' : `,"trace_id":${jsonString(trace_id)}`},"method":${quotedLabel(line.method)},"route":${quotedLabel(line.route)}` +
-      `,"path":${jsonString(line.path)},"status_code":${jsonValue(line.status_code)},"duration_ms":${millisText(line.duration_ms)},"msg":"request completed"}\n`,
-  );
+  const time = Date.now();
+  const bindings = bindingsOf(logger);
+  // On the module's own destination the line is kept, and made with the turn's other access lines when they are
+  // written (`line` is read then): one loop over a turn's lines costs less than each line between the app's work
+  // (docs/performance.md, "Fourteenth look"). Elsewhere it is made and written at once.
+  if (stream instanceof StdoutDestination) stream.writeLater(accessLineText, line, time, bindings);
+  else stream.write(accessLineText(line, time, bindings));
   return true;
+}
+
+function accessLineText(line: AccessLine, time: number, bindings: string): string {
+  const { request_id, trace_id } = line;
+  return (
+    `{"level":30,"time":${timeText(time)}${bindings}${request_id === undefined ? '' : `,"request_id":${jsonString(request_id)}`}` +
+    `${trace_id === undefined ? '' : `,"trace_id":${jsonString(trace_id)}`},"method":${quotedLabel(line.method)},"route":${quotedLabel(line.route)}` +
+    `,"path":${jsonString(line.path)},"status_code":${jsonValue(line.status_code)},"duration_ms":${millisText(line.duration_ms)},"msg":"request completed"}\n`
+  );
 }
 
 /** Methods and route templates are a few strings, each quoted once (a lookup instead of a check per line). */

@@ -27,6 +27,48 @@ describe('StdoutDestination', () => {
     out.close();
   });
 
+  it("makes kept lines' text in their place among the turn's lines, at the end of the turn", async () => {
+    const out = target();
+    const destination = new StdoutDestination(out.fd);
+    const format = (n: number, time: number, bindings: string) => `{"kept":${n},"time":${time}${bindings}}\n`;
+    destination.write('{"n":0}\n');
+    destination.writeLater(format, 1, 100, ',"b":1');
+    destination.writeLater(format, 2, 200, ',"b":2');
+    destination.write('{"n":3}\n');
+    destination.writeLater(format, 4, 400, '');
+    expect(out.size()).toBe(0);
+    await nextTurn();
+    expect(out.text()).toBe('{"n":0}\n{"kept":1,"time":100,"b":1}\n{"kept":2,"time":200,"b":2}\n{"n":3}\n{"kept":4,"time":400}\n');
+    out.close();
+  });
+
+  it('makes kept lines at once past 256 of them, and writes at once past 64 KiB, in order', () => {
+    const out = target();
+    const destination = new StdoutDestination(out.fd);
+    const line = `${'x'.repeat(1023)}\n`;
+    const format = (n: number) => (n === 63 ? line : `${n}${line.slice(String(n).length)}`);
+    for (let i = 0; i < 64 * 4; i++) destination.writeLater(format, i % 64, 0, '');
+    // 256 kept lines of 1 KiB: made into the buffer at the 256th, and the buffer written at once.
+    expect(out.size()).toBe(256 * 1024);
+    expect(out.text().split('\n').slice(0, 3).map((l) => l.slice(0, 2))).toEqual(['0x', '1x', '2x']);
+    out.close();
+  });
+
+  it('drops a kept line whose format throws, reports it, and writes the others', async () => {
+    const out = target();
+    const errors: unknown[] = [];
+    const destination = new StdoutDestination(out.fd, (error) => errors.push(error));
+    const format = (n: number) => {
+      if (n === 2) throw new Error('cannot format');
+      return `{"n":${n}}\n`;
+    };
+    for (const n of [1, 2, 3]) destination.writeLater(format, n, 0, '');
+    await nextTurn();
+    expect(out.text()).toBe('{"n":1}\n{"n":3}\n');
+    expect(errors).toEqual([new Error('cannot format')]);
+    out.close();
+  });
+
   it('writes at once past 64 KiB, without waiting for the turn to end', () => {
     const out = target();
     const destination = new StdoutDestination(out.fd);
@@ -63,9 +105,10 @@ describe('StdoutDestination', () => {
     const destination = new StdoutDestination(out.fd);
     const [onExit] = process.listeners('exit').filter((l) => !before.has(l));
     destination.write('{"last":"words"}\n');
+    destination.writeLater((n: number) => `{"kept":${n}}\n`, 1, 0, '');
     expect(out.size()).toBe(0);
     (onExit as () => void)();
-    expect(out.text()).toBe('{"last":"words"}\n');
+    expect(out.text()).toBe('{"last":"words"}\n{"kept":1}\n');
     out.close();
   });
 
