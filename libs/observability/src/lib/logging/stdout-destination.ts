@@ -2,7 +2,7 @@ import { writeSync } from 'node:fs';
 
 /** A turn's lines beyond this many characters are written at once rather than at the end of the turn. */
 const FLUSH_AT = 64 * 1024;
-/** Lines kept to be formatted later (see `writeLater`) beyond this many are formatted at once. */
+/** Kept lines (see `writeLater`) beyond this many are made at once rather than at the end of the turn. */
 const FORMAT_AT = 256;
 const RETRY_MS = 10;
 
@@ -14,7 +14,8 @@ export type LineFormat<F> = (fields: F, time: number, bindings: string) => strin
  * end (setImmediate), or at once past 64 KiB, instead of one write per line (2 to 9 µs of CPU per line measured:
  * docs/performance.md). Synchronous, so a slow reader slows the app rather than growing a buffer, and lines keep
  * their order; what is buffered is written on `exit` (a normal end, process.exit, an uncaught exception), so only a
- * SIGKILL can lose lines: those of the turn it interrupts.
+ * SIGKILL can lose lines: those of the turn it interrupts. The module's access lines are kept rather than written
+ * (`writeLater`) and made with the rest of the turn's lines.
  */
 export class StdoutDestination {
   private buffer = '';
@@ -31,7 +32,7 @@ export class StdoutDestination {
 
   constructor(
     private readonly fd: number,
-    /** A write that failed for good (stdout closed): the lines are dropped, the fault reported here. */
+    /** A write that failed for good (stdout closed), or a kept line that could not be made: dropped, reported here. */
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {
     process.once('exit', () => this.flushSync());
@@ -48,8 +49,8 @@ export class StdoutDestination {
 
   /**
    * A line of the module's own whose text is made when the turn's lines go out, in its place among them: made
-   * together in one loop, the lines cost less than one at a time between the app's work (docs/performance.md).
-   * `format` must not throw for these fields; if it does, the line is dropped and the fault reported.
+   * together in one loop, the lines cost less than one at a time between the app's work (docs/performance.md,
+   * "Fourteenth look"). `fields` is read then. If `format` throws, the line is dropped and the fault reported.
    */
   writeLater<F>(format: LineFormat<F>, fields: F, time: number, bindings: string): void {
     this.formats.push(format);
