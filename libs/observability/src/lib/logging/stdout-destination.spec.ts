@@ -57,14 +57,18 @@ describe('StdoutDestination', () => {
   it('drops a kept line whose format throws, reports it, and writes the others', async () => {
     const out = target();
     const errors: unknown[] = [];
-    const destination = new StdoutDestination(out.fd, (error) => errors.push(error));
+    // A report that writes a line of its own (as a logger's would) while the kept lines are being made.
+    const destination: StdoutDestination = new StdoutDestination(out.fd, (error) => {
+      errors.push(error);
+      destination.write('{"fault":true}\n');
+    });
     const format = (n: number) => {
       if (n === 2) throw new Error('cannot format');
       return `{"n":${n}}\n`;
     };
     for (const n of [1, 2, 3]) destination.writeLater(format, n, 0, '');
     await nextTurn();
-    expect(out.text()).toBe('{"n":1}\n{"n":3}\n');
+    expect(out.text()).toBe('{"n":1}\n{"n":3}\n{"fault":true}\n');
     expect(errors).toEqual([new Error('cannot format')]);
     out.close();
   });

@@ -100,11 +100,12 @@ export class StdoutDestination {
   private formatKept(): void {
     const { formats, fields, times, bindings } = this;
     let text = '';
+    let faults: unknown[] | undefined;
     for (let i = 0; i < formats.length; i++) {
       try {
         text += formats[i](fields[i], times[i], bindings[i]);
       } catch (error) {
-        this.onError(error);
+        (faults ??= []).push(error);
       }
     }
     formats.length = 0;
@@ -112,6 +113,8 @@ export class StdoutDestination {
     times.length = 0;
     bindings.length = 0;
     this.buffer += text;
+    // Reported once the kept lines are gone: a report that writes a line finds none to make again.
+    if (faults) for (const fault of faults) this.onError(fault);
   }
 }
 
