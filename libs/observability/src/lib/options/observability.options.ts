@@ -44,7 +44,10 @@ export interface LoggingOptions {
   enabled?: boolean;
   /** pino level. Default: `LOG_LEVEL` from the environment, else `'info'`. */
   level?: Level | 'silent';
-  /** Where JSON lines go. Default: stdout, written synchronously (nothing lost if the process dies). */
+  /**
+   * Where JSON lines go. Default: stdout, each event-loop turn's lines in one synchronous write at the end of the
+   * turn (an exit or a crash loses none; a SIGKILL, the lines of the turn it interrupts).
+   */
   destination?: DestinationStream;
   /** Write one access line per request. Default: true; `OBSERVABILITY_ACCESS_LOG_ENABLED=false` turns it off. */
   accessLog?: boolean;
