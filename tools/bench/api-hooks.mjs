@@ -36,7 +36,7 @@ import { dirname, join, resolve } from 'node:path';
 import { median } from './stats.mjs';
 import { execFile } from 'node:child_process';
 import { root, startBackends, warmUpInTurns, wrkAsync, wrkWithCpu } from './runner.mjs';
-import { DATABASE_SWITCHES, off, writeSwitchable } from './switches.mjs';
+import { DATABASE_SWITCHES, off, spinPrelude, writeSwitchable } from './switches.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
@@ -68,15 +68,13 @@ function buildSwitchable() {
   // The calibration: every server's 'request' event spins first while the process's spin part is on (only a process
   // with a spin part gets the wrapper, so the others run the api as built).
   const spin = `import __http from 'node:http';
-const __spinMs = (process.env.HOOKS_PARTS ?? '').split(',').includes('spin') ? Number(process.env.SPIN_MICROS) / 1000 : 0;
-if (__spinMs > 0) {
+${spinPrelude('Number(process.env.SPIN_MICROS)')}if (__spinMicros > 0) {
   const emit = __http.Server.prototype.emit;
   __http.Server.prototype.emit = function (event, ...rest) {
-    if (event === 'request' && !${off('spin')}) { const end = performance.now() + __spinMs; while (performance.now() < end); }
+    if (event === 'request' && !${off('spin')}) __spin();
     return emit.call(this, event, ...rest);
   };
-}\n`;
-  const entry = join(root, 'dist/apps/api/main-hooks.js');
+}\n`;  const entry = join(root, 'dist/apps/api/main-hooks.js');
   writeSwitchable(join(root, 'dist/apps/api/main.js'), entry, SWITCHES, spin);
   return entry;
 }

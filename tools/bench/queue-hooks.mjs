@@ -19,7 +19,7 @@
 //           write calls: what batching the lines across jobs would save)
 //   fixed   not a switch off: the comments take one fixed text of the module's length instead of the module's own, so
 //           the figure is the module's code and not the longer statements
-//   spin    not the module's: a busy loop of --spin-micros µs per completed job (calibration)
+//   spin    not the module's: a busy loop of --spin-micros µs of CPU per completed job (calibration)
 // Worker CPU per job is every thread's CPU (schedstat, in ns) over the round; jobs/s is the round's, end to end.
 // --perf-record: each round also recorded by `perf record` (perf-record.mjs), and the worker's CPU per job printed by
 //   kind of code, by innermost JS function and by innermost frame, on against off, over all rounds (Linux perf, as
@@ -33,7 +33,7 @@ import { freePort } from '../testing/services.js';
 import { root, sendSyncJobs, startBackends, startServer } from './runner.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 import { median } from './stats.mjs';
-import { DATABASE_SWITCHES, off, writeSwitchable } from './switches.mjs';
+import { DATABASE_SWITCHES, off, spinPrelude, writeSwitchable } from './switches.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const PARTS = ['ctx', 'events', 'sub', 'sql'];
@@ -60,7 +60,7 @@ const SWITCHES = [
   ['ctx', RUN_BULL, `if (${off('ctx')}) return handler.apply(this, args);\n${RUN_BULL}`],
   ['ctx', RUN_BULLMQ, `if (${off('ctx')}) return originals.callProcessJob.call(this, job, token, signal);\n${RUN_BULLMQ}`],
   ['events', COMPLETED, `${COMPLETED}\nif (${off('events')}) return;`],
-  ['spin', COMPLETED, `${COMPLETED}\nif (__spinMs > 0 && !${off('spin')}) { const end = performance.now() + __spinMs; while (performance.now() < end); }`],
+  ['spin', COMPLETED, `${COMPLETED}\nif (__spinMicros > 0 && !${off('spin')}) __spin();`],
   ['line', JOB_LINE, `if (!${off('line')} && ${JOB_LINE.slice(4)}`],
   ...DATABASE_SWITCHES,
   ['timer', 'setImmediate(this.flushLater);', `if (${off('timer')}) setTimeout(this.flushLater, 10).unref(); else setImmediate(this.flushLater);`],
@@ -89,8 +89,7 @@ const writeCalls = (pid) => Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${pid
 
 async function main() {
   const entry = join(root, 'dist/apps/worker/main-hooks.js');
-  const spinPrelude = `const __spinMs = (process.env.HOOKS_PARTS ?? '').split(',').includes('spin') ? ${SPIN_MICROS / 1000} : 0;\n`;
-  writeSwitchable(join(root, 'dist/apps/worker/main.js'), entry, SWITCHES, spinPrelude);
+  writeSwitchable(join(root, 'dist/apps/worker/main.js'), entry, SWITCHES, spinPrelude(SPIN_MICROS));
   const backends = await startBackends({});
   const client = new pg.Client({ connectionString: backends.db.on });
   const rows = [];

@@ -25,6 +25,16 @@ export function writeSwitchable(from, to, switches, prelude = '') {
 export const off = (part) => `globalThis.__hooksOff?.${part}`;
 
 /**
+ * The calibration's prelude: `__spinMicros` (`micros` while the process's parts include `spin`, else 0) and `__spin()`,
+ * which spends that many µs of the process's CPU. CPU, not wall time: a process the machine preempts mid-spin still
+ * spends the whole known cost, which is what the measurement must find. The process's (`process.cpuUsage`), not the
+ * thread's: Linux counts a running thread's own CPU in scheduler ticks (4 ms steps here), the process's exactly.
+ */
+export const spinPrelude = (micros) => `const __spinMicros = (process.env.HOOKS_PARTS ?? '').split(',').includes('spin') ? ${micros} : 0;
+const __cpu = () => { const t = process.cpuUsage(); return t.user + t.system; };
+function __spin() { const end = __cpu() + __spinMicros; while (__cpu() < end); }\n`;
+
+/**
  * The hooks the api's and the worker's bundles share (the library's database code): the query comments (`sql`) and
  * the TypeORM subscriber's histogram (`sub`).
  */
