@@ -17,7 +17,7 @@
 //   sub    the TypeORM subscriber (db_query_duration_seconds)
 //   defer  not a switch off: switched, the access line is made and written at once, as until 5 December, instead
 //          of kept by the stdout destination and made with the turn's other lines when they are written
-//   spin   not the module's: a busy loop of --spin-micros µs of CPU per request, switched like a part (calibration:
+//   spin   not the module's: --spin-micros µs of fixed work per request (switches.mjs), switched like a part (calibration:
 //          what the measurement makes of a known cost; the module's hooks stay on in such a process)
 // Switched off, the module's routes (the metrics path) and its timers stay: the figure is the per-request work.
 // --warmup-requests: each process serves that many requests switched on, then a quarter as many switched off (the

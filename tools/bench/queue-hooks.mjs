@@ -19,7 +19,7 @@
 //           write calls: what batching the lines across jobs would save)
 //   fixed   not a switch off: the comments take one fixed text of the module's length instead of the module's own, so
 //           the figure is the module's code and not the longer statements
-//   spin    not the module's: a busy loop of --spin-micros µs of CPU per completed job (calibration)
+//   spin    not the module's: --spin-micros µs of fixed work per completed job (switches.mjs; calibration)
 // Worker CPU per job is every thread's CPU (schedstat, in ns) over the round; jobs/s is the round's, end to end.
 // --perf-record: each round also recorded by `perf record` (perf-record.mjs), and the worker's CPU per job printed by
 //   kind of code, by innermost JS function and by innermost frame, on against off, over all rounds (Linux perf, as

@@ -26,13 +26,20 @@ export const off = (part) => `globalThis.__hooksOff?.${part}`;
 
 /**
  * The calibration's prelude: `__spinMicros` (`micros` while the process's parts include `spin`, else 0) and `__spin()`,
- * which spends that many µs of the process's CPU. CPU, not wall time: a process the machine preempts mid-spin still
- * spends the whole known cost, which is what the measurement must find. The process's (`process.cpuUsage`), not the
- * thread's: Linux counts a running thread's own CPU in scheduler ticks (4 ms steps here), the process's exactly.
+ * a fixed amount of work: a loop of small-integer arithmetic, as many turns as ran in `micros` µs at start (the
+ * fastest of 20 runs of a million turns: a preempted run is only slower). Work, not a clock: a loop until `micros`
+ * of wall time spends less CPU when the machine preempts the process; the process's CPU clock counts the other
+ * threads too, and the thread's moves in 4 ms ticks here.
  */
 export const spinPrelude = (micros) => `const __spinMicros = (process.env.HOOKS_PARTS ?? '').split(',').includes('spin') ? ${micros} : 0;
-const __cpu = () => { const t = process.cpuUsage(); return t.user + t.system; };
-function __spin() { const end = __cpu() + __spinMicros; while (__cpu() < end); }\n`;
+let __spinState = 1;
+function __spinLoop(turns) { let x = __spinState; for (let i = 0; i < turns; i++) x = (x * 75 + 74) & 0xffff; __spinState = x; }
+const __spinTurns = __spinMicros > 0 ? (() => {
+  let fastest = Infinity;
+  for (let run = 0; run < 20; run++) { const start = performance.now(); __spinLoop(1e6); fastest = Math.min(fastest, performance.now() - start); }
+  return Math.round((1e6 / (fastest * 1000)) * __spinMicros);
+})() : 0;
+function __spin() { __spinLoop(__spinTurns); }\n`;
 
 /**
  * The hooks the api's and the worker's bundles share (the library's database code): the query comments (`sql`) and

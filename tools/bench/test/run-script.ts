@@ -23,12 +23,8 @@ export async function runJsonScript<T>(script: string, name: string, args: strin
 
 type Functions = { on: { functions: Record<string, number> }; off: { functions: Record<string, number> } };
 
-/**
- * The calibration's spin as `--perf-record` names it: µs per unit added (on less off) in `names` and in Node's
- * `cpuUsage`, which the spin calls and perf may name instead of the spin's own JS.
- */
+/** The calibration's spin as `--perf-record` names it: µs per unit added (on less off) in the functions `names`. */
 export function spinAdded(perf: Functions, names: string[]): number {
-  const counted = (name: string) => names.includes(name) || name.endsWith(': cpuUsage');
-  const sum = (functions: Record<string, number>) => Object.entries(functions).reduce((total, [name, us]) => (counted(name) ? total + us : total), 0);
+  const sum = (functions: Record<string, number>) => names.reduce((total, name) => total + (functions[name] ?? 0), 0);
   return sum(perf.on.functions) - sum(perf.off.functions);
 }
