@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { monotonicMs } from '../core/clock.js';
 import type { InternalErrors } from '../core/internal-errors.js';
 import type { HttpMetrics } from '../metrics/http-metrics.js';
 import { methodLabel } from '../core/labels.js';
@@ -53,7 +54,7 @@ export class HttpObserver {
 
   private finish(res: ServerResponse, record: RequestRecord): void {
     const req = record.req ?? res.req;
-    const durationSeconds = (performance.now() - record.start) / 1e3;
+    const durationSeconds = (monotonicMs() - record.start) / 1e3;
     // writableEnded (the app ended the response), not writableFinished: Fastify's inject never flushes a socket.
     const statusCode = res.writableEnded ? res.statusCode : CLIENT_CLOSED_REQUEST;
     let route: string = UNMATCHED_ROUTE;

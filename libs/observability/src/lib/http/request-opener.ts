@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { CLS_ID, type ClsService, type ClsStore } from 'nestjs-cls';
 import type { Logger } from 'pino';
+import { monotonicMs } from '../core/clock.js';
 import type { InternalErrors } from '../core/internal-errors.js';
 import type { ActiveSpanReader } from '../opentelemetry/active-span.js';
 import { CONTEXT_SOURCE_KEY, REQUEST_RECORD_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
@@ -81,7 +82,7 @@ export class RequestOpener {
   }
 
   private open(req: IncomingMessage, res: ServerResponse): OpenedRequest {
-    const record: RequestRecord = { req, start: performance.now() };
+    const record: RequestRecord = { req, start: monotonicMs() };
     const opened: OpenedRequest = { record };
     // try/catch rather than guard(): this runs for every request, and closures cost.
     if (this.options.correlation.enabled) {

@@ -12,7 +12,7 @@ export interface RequestRecord {
   req?: IncomingMessage;
   requestId?: string;
   traceId?: string;
-  /** performance.now() when the request was opened (a monotonic clock in ms, no BigInt to allocate per request). */
+  /** `monotonicMs()` when the request was opened. */
   start: number;
   /** Set by the Fastify route capture and the metrics route; Express keeps `req.route` itself. */
   routeTemplate?: string;
