@@ -36,7 +36,7 @@ import { dirname, join, resolve } from 'node:path';
 import { median } from './stats.mjs';
 import { execFile } from 'node:child_process';
 import { root, startBackends, warmUpInTurns, wrkAsync, wrkWithCpu } from './runner.mjs';
-import { DATABASE_SWITCHES, off, spinPrelude, writeSwitchable } from './switches.mjs';
+import { DATABASE_SWITCHES, off, requestSpinPrelude, writeSwitchable } from './switches.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
@@ -67,14 +67,8 @@ const SWITCHES = [
 function buildSwitchable() {
   // The calibration: every server's 'request' event spins first while the process's spin part is on (only a process
   // with a spin part gets the wrapper, so the others run the api as built).
-  const spin = `import __http from 'node:http';
-${spinPrelude('Number(process.env.SPIN_MICROS)')}if (__spinMicros > 0) {
-  const emit = __http.Server.prototype.emit;
-  __http.Server.prototype.emit = function (event, ...rest) {
-    if (event === 'request' && !${off('spin')}) __spin();
-    return emit.call(this, event, ...rest);
-  };
-}\n`;  const entry = join(root, 'dist/apps/api/main-hooks.js');
+  const spin = requestSpinPrelude('Number(process.env.SPIN_MICROS)', true);
+  const entry = join(root, 'dist/apps/api/main-hooks.js');
   writeSwitchable(join(root, 'dist/apps/api/main.js'), entry, SWITCHES, spin);
   return entry;
 }

@@ -14,6 +14,7 @@
 //   npm run bench -- --only=api --api-processes=3                          api processes per variant (default 2, at most 4)
 //   npm run bench -- --only=api --api-warmup-requests=100000               requests per api before the rounds (default 60,000)
 //   npm run bench -- --only=api --gc                                       each api's garbage collection per request beside its CPU
+//   npm run bench -- --only=api --known-work=20                            a fourth api, switched off, with 20 µs of fixed work per request
 //
 // HTTP load comes from wrk (apt-get install -y wrk). With two or more cores the server under test is pinned to
 // core 0 and wrk to core 1 (taskset), so neither steals the other's CPU.
@@ -58,6 +59,11 @@ function parseArgs(argv) {
     if (value > max) throw new Error(`--${name} must be at most ${max}`);
     return value;
   };
+  // Each api beyond the shared on/off ones takes a Redis database from 5 up; Redis has 16 (0 to 15).
+  const apiProcesses = atMost(4, 'api-processes', whole('api-processes', num('api-processes', 2, 2)));
+  // What the api's measurement makes of known work (scenarios/api.mjs): µs per request, none when not given.
+  const knownWork = args['known-work'] === undefined ? 0 : num('known-work', 0, 0);
+  if (knownWork > 0 && apiProcesses > 3) throw new Error('--known-work adds a fourth api variant: --api-processes must be at most 3 with it (Redis databases)');
   return {
     smoke,
     only,
@@ -71,8 +77,8 @@ function parseArgs(argv) {
     // measures processes on the way there, and a warm-up in seconds went less far on a slower machine.
     apiWarmupRequests: whole('api-warmup-requests', num('api-warmup-requests', 60_000, 200)),
     connections: num('connections', 32, 8),
-    // Each api beyond the shared on/off ones takes a Redis database from 5 up; Redis has 16 (0 to 15).
-    apiProcesses: atMost(4, 'api-processes', whole('api-processes', num('api-processes', 2, 2))),
+    apiProcesses,
+    knownWork,
     queries: num('queries', 10_000, 200),
     jobs: num('jobs', 1_000, 40),
     // V8 moves a worker's job path to TurboFan at about 11,000 jobs, all at once (docs/performance.md, "Eleventh

@@ -42,6 +42,19 @@ const __spinTurns = __spinMicros > 0 ? (() => {
 function __spin() { __spinLoop(__spinTurns); }\n`;
 
 /**
+ * An api bundle's prelude: `__spin()` (spinPrelude) at the start of every request its HTTP servers get; with
+ * `switched`, only while the spin part is not switched off (api-hooks.mjs), else always (the bench's known work).
+ */
+export const requestSpinPrelude = (micros, switched) => `import __http from 'node:http';
+${spinPrelude(micros)}if (__spinMicros > 0) {
+  const emit = __http.Server.prototype.emit;
+  __http.Server.prototype.emit = function (event, ...rest) {
+    if (event === 'request'${switched ? ` && !${off('spin')}` : ''}) __spin();
+    return emit.call(this, event, ...rest);
+  };
+}\n`;
+
+/**
  * The hooks the api's and the worker's bundles share (the library's database code): the query comments (`sql`) and
  * the TypeORM subscriber's histogram (`sub`).
  */

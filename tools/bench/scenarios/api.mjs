@@ -1,44 +1,56 @@
+import { join } from 'node:path';
 import { formatTable, median, summarize } from '../stats.mjs';
-import { warmUpInTurns, wrkWithCpu, alternate, header, OFF_FLAGS } from '../runner.mjs';
+import { warmUpInTurns, wrkWithCpu, alternate, header, OFF_FLAGS, root } from '../runner.mjs';
 import { gcPerRequest } from '../gc-probe.mjs';
+import { requestSpinPrelude, writeSwitchable } from '../switches.mjs';
 
-const VARIANTS = ['off', 'on', 'on-no-access-log'];
 const LABEL = { off: 'observability off', on: 'observability on', 'on-no-access-log': 'observability on, no access line' };
+const knownWorkLabel = (micros) => `observability off, ${micros} µs of known work per request`;
 
 // 2. The real api
 // Two processes of one build, configuration and history differ by several per cent in CPU per request (heap layout,
 // JIT: measured, docs/performance.md), so each variant runs in --api-processes processes and its figure is the mean
 // of their medians. The third variant, everything on but the access line (OBSERVABILITY_ACCESS_LOG_ENABLED=false),
-// shows the largest lever. Processes beyond the shared on/off apis are started here, each on a database and a Redis
-// database of its own, seeded like the shared ones.
+// shows the largest lever. With --known-work, a fourth is switched off and does that many µs of fixed work at the
+// start of every request (switches.mjs): what this machine's measurement charges for work of a known size, beside
+// the module's. Processes beyond the shared on/off apis are started here, each on a database and a Redis database
+// of its own, seeded like the shared ones.
 export async function apiScenario(o, backends, results, gcProbeDir) {
+  const variants = ['off', 'on', 'on-no-access-log', ...(o.knownWork > 0 ? ['known-work'] : [])];
   const env = {
     off: OFF_FLAGS,
     on: {},
     'on-no-access-log': { OBSERVABILITY_ACCESS_LOG_ENABLED: 'false' },
+    'known-work': { ...OFF_FLAGS, HOOKS_PARTS: 'spin' },
   };
-  const processes = { off: [backends.apis.off], on: [backends.apis.on], 'on-no-access-log': [] };
+  const entry = {};
+  if (o.knownWork > 0) {
+    entry['known-work'] = join(root, 'dist/apps/api/main-known-work.js');
+    writeSwitchable(join(root, 'dist/apps/api/main.js'), entry['known-work'], [], requestSpinPrelude(o.knownWork, false));
+  }
+  const processes = { off: [backends.apis.off], on: [backends.apis.on], 'on-no-access-log': [], 'known-work': [] };
   const started = [];
   let redisDb = 5;
   try {
-    for (const v of VARIANTS) {
+    for (const v of variants) {
       while (processes[v].length < o.apiProcesses) {
         const n = redisDb++;
-        const api = await backends.startSeededApi(`bench_api_${n}`, `${LABEL[v]} #${processes[v].length + 1}`, { ...env[v], REDIS_URL: backends.redisUrl.db(n) });
+        const label = `${v === 'known-work' ? knownWorkLabel(o.knownWork) : LABEL[v]} #${processes[v].length + 1}`;
+        const api = await backends.startSeededApi(`bench_api_${n}`, label, { ...env[v], REDIS_URL: backends.redisUrl.db(n) }, entry[v]);
         started.push(api);
         processes[v].push(api);
       }
     }
-    await measure(o, processes, results, gcProbeDir);
+    await measure(o, variants, processes, results, gcProbeDir);
   } finally {
     for (const api of started) await api.stop();
   }
 }
 
-async function measure(o, processes, results, gcProbeDir) {
+async function measure(o, variants, processes, results, gcProbeDir) {
   const url = (api) => `http://127.0.0.1:${api.port}/api/v1/repositories?limit=20`;
   // Every process is one entry of the alternation: `on#2` runs between `off#1` and `on-no-access-log#2`, and so on.
-  const entries = Object.fromEntries(VARIANTS.flatMap((v) => processes[v].map((api, i) => [`${v}#${i + 1}`, api])));
+  const entries = Object.fromEntries(variants.flatMap((v) => processes[v].map((api, i) => [`${v}#${i + 1}`, api])));
   const warmUps = warmUpInTurns(Object.values(entries).map(url), o.apiWarmupRequests, o.connections);
   const warmedIn = warmUps.map((w) => w.seconds);
   // Besides throughput, the api's own CPU time per request: on two cores shared with PostgreSQL and wrk,
@@ -56,11 +68,11 @@ async function measure(o, processes, results, gcProbeDir) {
   };
   // A variant's CPU per request: the mean of its processes' medians (each process weighs the same; pooling the
   // rounds of two processes that sit apart gives a median that jumps between them).
-  const rows = VARIANTS.map((v) => {
+  const rows = variants.map((v) => {
     const perProcess = of(v).map((e) => cpuMedian(samples[e]));
     const known = perProcess.filter((c) => c !== undefined);
     return {
-      ...summarize(LABEL[v], pooled(v), pooled('off')),
+      ...summarize(v === 'known-work' ? knownWorkLabel(o.knownWork) : LABEL[v], pooled(v), pooled('off')),
       cpuMicrosPerRequest: known.length === perProcess.length ? known.reduce((a, b) => a + b, 0) / known.length : undefined,
       cpuMicrosPerProcess: perProcess,
     };
@@ -74,7 +86,7 @@ async function measure(o, processes, results, gcProbeDir) {
       `${o.apiProcesses} process${o.apiProcesses > 1 ? 'es' : ''} per variant, each warmed up by ${o.apiWarmupRequests} requests (${Math.min(...warmedIn).toFixed(0)} to ${Math.max(...warmedIn).toFixed(0)} s), ${o.rounds} × ${o.duration} s each)`,
   );
   process.stdout.write(formatTable(rows, 'added µs/req vs off'));
-  const [off, on, quiet] = rows;
+  const [off, on, quiet, known] = rows;
   if (off.cpuMicrosPerRequest && on.cpuMicrosPerRequest && quiet.cpuMicrosPerRequest) {
     const keeps = (row) => ((off.cpuMicrosPerRequest / row.cpuMicrosPerRequest) * 100).toFixed(1);
     const each = (row) => row.cpuMicrosPerProcess.map((c) => (c === undefined ? '?' : c.toFixed(0))).join(' / ');
@@ -83,6 +95,11 @@ async function measure(o, processes, results, gcProbeDir) {
         `a CPU-bound api keeps ${keeps(on)} % of its throughput; on without the access line ${quiet.cpuMicrosPerRequest.toFixed(0)} µs: ${keeps(quiet)} %\n` +
         `per process (median of its rounds): off ${each(off)} µs, on ${each(on)} µs, on without the access line ${each(quiet)} µs\n`,
     );
+    if (known?.cpuMicrosPerRequest) {
+      process.stdout.write(
+        `off with ${o.knownWork} µs of known work per request: ${known.cpuMicrosPerRequest.toFixed(0)} µs (${each(known)}), +${(known.cpuMicrosPerRequest - off.cpuMicrosPerRequest).toFixed(1)} µs: keeps ${keeps(known)} %\n`,
+      );
+    }
   }
   if (gc) printGc(gc);
 }

@@ -13,7 +13,7 @@ interface Row {
 interface Results {
   http: Record<string, { rows: Row[]; otelSpansExported?: number }>;
   api: {
-    rows: Array<Row & { cpuMicrosPerProcess: Array<number | undefined> }>;
+    rows: Array<Row & { cpuMicrosPerRequest?: number; cpuMicrosPerProcess: Array<number | undefined> }>;
     processes: number;
     warmUps: Array<{ requests: number }>;
     gc: Array<{ process: string; requests: number; minorMicros: number; majorMicros: number; scavengesPer1000: number }>;
@@ -26,12 +26,16 @@ interface Results {
   targets: Array<{ name: string; met?: boolean; detail: string }>;
 }
 
+/** µs of fixed work per request in the api's fourth variant: far above what the smoke run's noise could make up. */
+const KNOWN_WORK = 2000;
+
 describe('npm run bench -- --smoke', () => {
   let stdout = '';
   let results: Results;
 
   beforeAll(async () => {
-    ({ json: results, stdout } = await runJsonScript<Results>('bench.mjs', 'smoke-test', ['--smoke', '--no-build', '--gc'], 280_000));
+    const args = ['--smoke', '--no-build', '--gc', `--known-work=${KNOWN_WORK}`];
+    ({ json: results, stdout } = await runJsonScript<Results>('bench.mjs', 'smoke-test', args, 280_000));
   }, 300_000);
 
   it('prints a table for every scenario and the targets', () => {
@@ -53,19 +57,31 @@ describe('npm run bench -- --smoke', () => {
     }
   });
 
-  it('ran the real api off, on, and on without the access line, without a failed request', () => {
-    expect(results.api.rows.map((r) => r.variant)).toEqual(['observability off', 'observability on', 'observability on, no access line']);
+  it('ran the real api off, on, on without the access line and off with known work, without a failed request', () => {
+    expect(results.api.rows.map((r) => r.variant)).toEqual([
+      'observability off',
+      'observability on',
+      'observability on, no access line',
+      `observability off, ${KNOWN_WORK} µs of known work per request`,
+    ]);
     for (const row of results.api.rows) expect(row.failures).toBe(0);
     // Each variant in two processes of its own (process-to-process spread is part of the figure).
     expect(results.api.processes).toBe(2);
     for (const row of results.api.rows) expect(row.cpuMicrosPerProcess).toHaveLength(2);
-    // Each of the six processes warmed up by a count of requests, not by seconds.
-    expect(results.api.warmUps).toHaveLength(6);
+    // Each of the eight processes warmed up by a count of requests, not by seconds.
+    expect(results.api.warmUps).toHaveLength(8);
     for (const w of results.api.warmUps) expect(w.requests).toBeGreaterThanOrEqual(results.options.apiWarmupRequests);
   });
 
+  it('charged the known work to the fourth variant: at least half of it per request, against switched off', () => {
+    const [off, , , known] = results.api.rows;
+    expect(known.cpuMicrosPerRequest! - off.cpuMicrosPerRequest!).toBeGreaterThan(KNOWN_WORK / 2);
+    expect(stdout).toContain(`off with ${KNOWN_WORK} µs of known work per request:`);
+  });
+
   it('read the garbage collection of each api process from the probe it preloaded (--gc)', () => {
-    expect(results.api.gc.map((p) => p.process)).toEqual(['off#1', 'off#2', 'on#1', 'on#2', 'on-no-access-log#1', 'on-no-access-log#2']);
+    const processes = ['off#1', 'off#2', 'on#1', 'on#2', 'on-no-access-log#1', 'on-no-access-log#2', 'known-work#1', 'known-work#2'];
+    expect(results.api.gc.map((p) => p.process)).toEqual(processes);
     for (const p of results.api.gc) {
       // The probe's own request count: the rounds' load reached it, through the process's diagnostics channel.
       expect(p.requests).toBeGreaterThan(0);
