@@ -4,10 +4,10 @@
 // function on its stack (a builtin or native leaf counts for the JS function that called it) and by the innermost
 // frame itself. Differences between the hooks switched on and off then point at the kind of work the module adds,
 // not only at its own functions. Caveats (docs/performance.md, "Ninth look"): JIT frames are as good as V8's perf
-// map (code moves, inlined functions count for their caller), and one function's figure moves by 1 to 2 µs between
-// processes as V8 inlines differently.
+// map (inlined functions count for their caller; an address V8 reused is named by the code made there last, see
+// jitSymbols), and one function's figure moves by 1 to 2 µs between processes as V8 inlines differently.
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** What the measured node process needs for perf to name its JS functions (V8 writes /tmp/perf-<pid>.map). */
@@ -101,15 +101,51 @@ export async function perfBreakdown(file, pid, bundle) {
     ),
   );
   rmSync(file, { force: true });
-  return breakdownOf(text, pid, bundle, bundleSections(bundle));
+  return breakdownOf(text, pid, bundle, bundleSections(bundle), jitSymbols(readMap(`/tmp/perf-${pid}.map`)));
+}
+
+const readMap = (path) => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+
+/**
+ * V8's perf map (`address size name` lines, in the order code was made) as a lookup from an address to the code
+ * there last: V8 reuses the memory of code it threw away, and perf names an address by its first entry, so a hot
+ * loop compiled late can be charged to a function compiled at start-up. Samples taken before the later code was made
+ * would be named wrongly the other way; the measured rounds come after the warm-up.
+ */
+export function jitSymbols(mapText) {
+  // From the latest entry back: an entry overlapping one kept already is older code at a reused address.
+  const kept = []; // [start, end, name], sorted by start, not overlapping
+  const at = (address) => {
+    let lo = 0;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (kept[mid][0] <= address) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo; // the first kept entry starting after `address`
+  };
+  for (const line of mapText.split('\n').reverse()) {
+    const m = /^([0-9a-f]+) ([0-9a-f]+) (.+)$/.exec(line);
+    if (!m) continue;
+    const start = parseInt(m[1], 16);
+    const end = start + parseInt(m[2], 16);
+    const i = at(start);
+    if ((i > 0 && kept[i - 1][1] > start) || (i < kept.length && kept[i][0] < end)) continue;
+    kept.splice(i, 0, [start, end, m[3]]);
+  }
+  return (address) => {
+    const entry = kept[at(address) - 1];
+    return entry && address < entry[1] ? entry[2] : undefined;
+  };
 }
 
 /**
  * `perf script -F comm,tid,period,ip,sym,dso` output, in CPU nanoseconds (the samples' periods): by kind of code
  * (the main thread's innermost frame; each other thread by its name), by the main thread's innermost JS function
- * (a native or builtin leaf counts for the JS that called it) and by innermost frame.
+ * (a native or builtin leaf counts for the JS that called it) and by innermost frame. `jit`: see jitSymbols.
  */
-export function breakdownOf(text, pid, bundle, sectionOf) {
+export function breakdownOf(text, pid, bundle, sectionOf, jit = () => undefined) {
   const kinds = new Map();
   const functions = new Map();
   const leaves = new Map();
@@ -124,7 +160,12 @@ export function breakdownOf(text, pid, bundle, sectionOf) {
       add(kinds, `thread ${comm}`, period);
       continue;
     }
-    const frames = lines.slice(1).map((l) => /^\s*[0-9a-f]+ (.*) \((.*)\)$/.exec(l)).filter(Boolean);
+    // [, symbol, dso]; a JIT frame named by the code last at its address (`jit`, see jitSymbols) where known.
+    const frames = lines
+      .slice(1)
+      .map((l) => /^\s*([0-9a-f]+) (.*) \((.*)\)$/.exec(l))
+      .filter(Boolean)
+      .map(([, ip, sym, dso]) => [undefined, (dso.startsWith('/tmp/perf-') && jit(parseInt(ip, 16))) || sym, dso]);
     if (frames.length === 0) {
       add(kinds, 'no stack', period);
       continue;

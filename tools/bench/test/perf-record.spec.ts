@@ -2,7 +2,7 @@
 // of the shape Linux perf 6 prints for a node process run with --perf-basic-prof-only-functions. That perf and V8
 // still print it so is checked for real by queue-hooks.int-spec.ts.
 import { describe, expect, it } from '@jest/globals';
-import { breakdownOf, breakdownTables, emptyBreakdown, sectionsOf } from '../perf-record.mjs';
+import { breakdownOf, breakdownTables, emptyBreakdown, jitSymbols, sectionsOf } from '../perf-record.mjs';
 
 const BUNDLE = '/app/dist/apps/worker/main-hooks.js';
 const sections = sectionsOf(
@@ -66,5 +66,27 @@ describe('perf-record: reading perf script output', () => {
     expect(tables).toContain('| GC | 3.00 | 2.00 | +1.00 |');
     expect(tables).toContain('| all samples | 3.00 | 2.00 | +1.00 |');
     expect(tables).toContain('| f | 1.50 | 0.00 | +1.50 |');
+  });
+});
+
+describe('perf-record: JIT code at a reused address', () => {
+  // V8 made `markTransferMode` at 0x1000, threw it away, and later made the spin's code at the same address; perf names
+  // the address by its first entry.
+  const MAP = ['1000 200 JS:+markTransferMode node:internal/worker/js_transferable:91:26', `2000 100 JS:*other file://${BUNDLE}:5:3`, `1000 80 JS:+'__spin file://${BUNDLE}:1:1`].join('\n');
+  const text = `${'MainThread'.padStart(16)}      1        700 \n\t    1010 JS:+markTransferMode node:internal/worker/js_transferable:91:26 (/tmp/perf-1.map)\n`;
+
+  it('names the address by the code made there last', () => {
+    const jit = jitSymbols(MAP);
+    expect(jit(0x1010)).toBe(`JS:+'__spin file://${BUNDLE}:1:1`);
+    expect(jit(0x2050)).toBe(`JS:*other file://${BUNDLE}:5:3`);
+    // The older entry ran further than the newer one; the newer took its place, so nothing is named there.
+    expect(jit(0x1100)).toBeUndefined();
+    expect(jit(0x900)).toBeUndefined();
+  });
+
+  it("charges the sample to that code, not to perf's first name for the address", () => {
+    expect(Object.fromEntries(breakdownOf(text, 1, BUNDLE, sections, jitSymbols(MAP)).functions)).toEqual({ 'bundle: __spin': 700 });
+    // Without the map, perf's name stands.
+    expect(Object.fromEntries(breakdownOf(text, 1, BUNDLE, sections).functions)).toEqual({ 'js_transferable: markTransferMode': 700 });
   });
 });
