@@ -144,6 +144,7 @@ export function jitSymbols(mapText) {
  * `perf script -F comm,tid,period,ip,sym,dso` output, in CPU nanoseconds (the samples' periods): by kind of code
  * (the main thread's innermost frame; each other thread by its name), by the main thread's innermost JS function
  * (a native or builtin leaf counts for the JS that called it) and by innermost frame. `jit`: see jitSymbols.
+ * @param {(address: number) => string | undefined} [jit]
  */
 export function breakdownOf(text, pid, bundle, sectionOf, jit = () => undefined) {
   const kinds = new Map();
