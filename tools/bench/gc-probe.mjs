@@ -32,7 +32,8 @@ export function enableGcProbe() {
 
 /**
  * The pauses of process `pid` per request between `from` and `to` (Date.now() times), from the probe's samples
- * nearest inside them: µs of minor and of major collection per request and scavenges per 1,000 requests.
+ * nearest inside them: µs of minor and of major collection per request, scavenges per 1,000 requests, and the young
+ * generation's size at the end (MB).
  */
 export function gcPerRequest(dir, pid, from, to) {
   const file = join(dir, `${pid}.jsonl`);
@@ -47,5 +48,6 @@ export function gcPerRequest(dir, pid, from, to) {
     minorMicros: ((last.minorMs - first.minorMs) * 1e3) / requests,
     majorMicros: ((last.majorMs - first.majorMs) * 1e3) / requests,
     scavengesPer1000: ((last.minor - first.minor) * 1e3) / requests,
+    youngMB: last.youngKB === undefined ? undefined : last.youngKB / 1024,
   };
 }

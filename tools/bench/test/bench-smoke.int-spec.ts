@@ -16,7 +16,7 @@ interface Results {
     rows: Array<Row & { cpuMicrosPerRequest?: number; cpuMicrosPerProcess: Array<number | undefined> }>;
     processes: number;
     warmUps: Array<{ requests: number }>;
-    gc: Array<{ process: string; requests: number; minorMicros: number; majorMicros: number; scavengesPer1000: number }>;
+    gc: Array<{ process: string; requests: number; minorMicros: number; majorMicros: number; scavengesPer1000: number; youngMB: number }>;
   };
   options: { apiWarmupRequests: number };
   comments: { rows: Array<{ variant: string; median: number }>; statementOn: string; statementOff: string; statementPlain: string };
@@ -86,6 +86,8 @@ describe('npm run bench -- --smoke', () => {
       // The probe's own request count: the rounds' load reached it, through the process's diagnostics channel.
       expect(p.requests).toBeGreaterThan(0);
       for (const figure of [p.minorMicros, p.majorMicros, p.scavengesPer1000]) expect(figure).toBeGreaterThanOrEqual(0);
+      // V8's young generation, read in the process: never empty.
+      expect(p.youngMB).toBeGreaterThan(0);
     }
     expect(stdout).toContain('Garbage collection per request during the rounds (--gc)');
   });
