@@ -71,6 +71,19 @@ describe('bench stats', () => {
     expect(api([250, 240], [264, 250])).toEqual([false, '100.0 % measured, 95.3 % by CPU time per request (process against process: 90.9 % to 100.0 %)']);
   });
 
+  it('leaves the api unjudged when the run charges its known work (--known-work) under half its size', () => {
+    const variant = (name: string, cpu: number) => ({ variant: name, rps: 1000, cpuMicrosPerRequest: cpu, cpuMicrosPerProcess: [cpu] });
+    const judge = (knownCpu: number) => {
+      const rows = [variant('observability off', 250), variant('observability on', 255), variant('observability off, 20 µs of known work per request', knownCpu)];
+      const [target] = evaluateTargets({ api: { rows } }).filter((t: { name: string }) => t.name.startsWith('Real api'));
+      return [target.met, target.detail];
+    };
+    // 20 µs of work read as 14: the run resolves it, and the api is judged (98.0 %).
+    expect(judge(264)).toEqual([true, '100.0 % measured, 98.0 % by CPU time per request (process against process: 98.0 % to 98.0 %)']);
+    // Read as −6 µs: a run that cannot see 20 µs of work judges nothing of the module's 5.
+    expect(judge(244)).toEqual([undefined, 'not judged: 20 µs of known work read -6.0 µs in this run; 100.0 % measured, 98.0 % by CPU time per request (process against process: 98.0 % to 98.0 %)']);
+  });
+
   it('judges the query comments on the added figures measured inside one process', () => {
     const client = (variant: string, addedPercent: number, addedCpuMicros: number) => ({ variant, median: 100, addedPercent, cpuMicrosPerQuery: 50, addedCpuMicros });
     const judge = (on: ReturnType<typeof client>) => {
