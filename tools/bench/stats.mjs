@@ -68,13 +68,13 @@ function processPairs(offs, ons) {
   return offs.flatMap((off) => ons.map((on) => off / on));
 }
 
-/** The api's known-work row (bench --known-work), as the µs of work and the CPU per request it added over `off`. */
-function rulerOf(rows, off) {
-  for (const r of rows ?? []) {
-    const m = /^observability off, (\d+(?:\.\d+)?) µs of known work per request$/.exec(r.variant);
-    if (m && r.cpuMicrosPerRequest && off?.cpuMicrosPerRequest) return { work: Number(m[1]), charged: r.cpuMicrosPerRequest - off.cpuMicrosPerRequest };
-  }
-  return undefined;
+/** The api scenario's row of its known-work variant (bench --known-work). */
+export const knownWorkLabel = (micros) => `observability off, ${micros} µs of known work per request`;
+
+/** The api's known work (bench --known-work), as the µs of work and the CPU per request it added over `off`. */
+function rulerOf(api, off) {
+  const known = api?.knownWork ? row(api.rows, knownWorkLabel(api.knownWork)) : undefined;
+  return known?.cpuMicrosPerRequest && off?.cpuMicrosPerRequest ? { work: api.knownWork, charged: known.cpuMicrosPerRequest - off.cpuMicrosPerRequest } : undefined;
 }
 
 /**
@@ -110,7 +110,7 @@ export function evaluateTargets(results) {
   const pairs = processPairs(off?.cpuMicrosPerProcess, on?.cpuMicrosPerProcess);
   const pct = (share) => `${(share * 100).toFixed(1)} %`;
   // With --known-work, a run that charges the known work under half its size resolves too little to judge by.
-  const ruler = rulerOf(results.api?.rows, off);
+  const ruler = rulerOf(results.api, off);
   const unresolved = ruler && !(ruler.charged >= ruler.work / 2);
   add(
     'Real api keeps ≥ 92 % of its throughput by CPU time per request, process by process (measured throughput beside it)',

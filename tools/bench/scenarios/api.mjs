@@ -1,11 +1,10 @@
 import { join } from 'node:path';
-import { formatTable, median, summarize } from '../stats.mjs';
+import { formatTable, knownWorkLabel, median, summarize } from '../stats.mjs';
 import { warmUpInTurns, wrkWithCpu, alternate, header, OFF_FLAGS, root } from '../runner.mjs';
 import { gcPerRequest } from '../gc-probe.mjs';
 import { requestSpinPrelude, writeSwitchable } from '../switches.mjs';
 
 const LABEL = { off: 'observability off', on: 'observability on', 'on-no-access-log': 'observability on, no access line' };
-const knownWorkLabel = (micros) => `observability off, ${micros} µs of known work per request`;
 
 // 2. The real api
 // Two processes of one build, configuration and history differ by several per cent in CPU per request (heap layout,
@@ -80,7 +79,7 @@ async function measure(o, variants, processes, results, gcProbeDir) {
   const gc = gcProbeDir
     ? Object.entries(entries).map(([entry, api]) => ({ process: entry, cpuMicrosPerRequest: cpuMedian(samples[entry]), ...gcPerRequest(gcProbeDir, api.child.pid, from, to) }))
     : undefined;
-  results.api = { rows, processes: o.apiProcesses, warmUps, ...(gc ? { gc } : {}) };
+  results.api = { rows, processes: o.apiProcesses, warmUps, ...(o.knownWork > 0 ? { knownWork: o.knownWork } : {}), ...(gc ? { gc } : {}) };
   header(
     `The real api (GET /api/v1/repositories?limit=20 on PostgreSQL${o.pgLogStatements ? ' logging every statement' : ''}, ${o.connections} connections, ` +
       `${o.apiProcesses} process${o.apiProcesses > 1 ? 'es' : ''} per variant, each warmed up by ${o.apiWarmupRequests} requests (${Math.min(...warmedIn).toFixed(0)} to ${Math.max(...warmedIn).toFixed(0)} s), ${o.rounds} × ${o.duration} s each)`,
