@@ -52,8 +52,10 @@ export class MetricsEndpoint {
     }
     const holdMs = this.options.newSeriesAtZero ? NewSeriesHold.holdMs(req.headers['x-prometheus-scrape-timeout-seconds']) : 0;
     const sink = this.buffers.take();
-    writeMetrics(this.registries, negotiateFormat(req.headers.accept), sink, holdMs > 0 ? this.hold.forScrape(Date.now(), holdMs) : undefined)
+    const scrape = holdMs > 0 ? this.hold.forScrape(Date.now(), holdMs) : undefined;
+    writeMetrics(this.registries, negotiateFormat(req.headers.accept), sink, scrape?.held)
       .then((contentType) => {
+        scrape?.done();
         res.statusCode = 200;
         res.setHeader('Content-Type', contentType);
         res.setHeader('Cache-Control', 'no-store');

@@ -28,7 +28,7 @@ describe('NewSeriesHold', () => {
     errors.inc({ error_type: 'TypeError' }, 3);
     depth.set(7);
     const hold = new NewSeriesHold();
-    const at = async (t: number) => (await renderMetrics(registry, 'text', hold.forScrape(t, 5000))).body;
+    const at = async (t: number) => (await renderMetrics(registry, 'text', hold.forScrape(t, 5000).held)).body;
     expect(lines(await at(1000), 'app_errors_total{')).toEqual(['app_errors_total{error_type="TypeError"} 0']);
     expect(lines(await at(1000), 'depth')).toEqual(['depth 7']);
     expect(lines(await at(5999), 'app_errors_total{')).toEqual(['app_errors_total{error_type="TypeError"} 0']);
@@ -43,12 +43,53 @@ describe('NewSeriesHold', () => {
     const { registry, duration } = registryWithSeries();
     (duration as unknown as { observe(data: object): void }).observe({ labels: { queue: 'sync' }, value: 2, exemplarLabels: { request_id: 'r-1' } });
     const hold = new NewSeriesHold();
-    const held = (await renderMetrics(registry, 'openmetrics', hold.forScrape(0, 5000))).body;
+    const held = (await renderMetrics(registry, 'openmetrics', hold.forScrape(0, 5000).held)).body;
     expect(lines(held, 'job_seconds_').every((l) => / 0$/.test(l))).toBe(true);
     expect(lines(held, 'job_seconds_')).toHaveLength(5);
-    const shown = (await renderMetrics(registry, 'openmetrics', hold.forScrape(5000, 5000))).body;
+    const shown = (await renderMetrics(registry, 'openmetrics', hold.forScrape(5000, 5000).held)).body;
     expect(lines(shown, 'job_seconds_bucket{le="5",queue="sync"}')[0]).toMatch(/^job_seconds_bucket\{le="5",queue="sync"\} 1 # \{request_id="r-1"\} 2 /);
     expect(lines(shown, 'job_seconds_count')).toEqual(['job_seconds_count{queue="sync"} 1']);
+  });
+
+  it('forgets a series a complete scrape did not show: when the app brings it back, it is held again', async () => {
+    const { registry, errors } = registryWithSeries();
+    errors.inc({ error_type: 'TypeError' }, 2);
+    const hold = new NewSeriesHold();
+    const at = async (t: number, finish = true) => {
+      const scrape = hold.forScrape(t, 5000);
+      const body = (await renderMetrics(registry, 'text', scrape.held)).body;
+      if (finish) scrape.done();
+      return lines(body, 'app_errors_total{');
+    };
+    expect(await at(0)).toEqual(['app_errors_total{error_type="TypeError"} 0']);
+    expect(await at(10_000)).toEqual(['app_errors_total{error_type="TypeError"} 2']);
+    errors.remove({ error_type: 'TypeError' });
+    expect(await at(20_000)).toEqual([]);
+    errors.inc({ error_type: 'TypeError' });
+    // Prometheus marked it stale when it went: shown as it is, this 1 would be its first sample and never counted.
+    expect(await at(30_000)).toEqual(['app_errors_total{error_type="TypeError"} 0']);
+    expect(await at(40_000)).toEqual(['app_errors_total{error_type="TypeError"} 1']);
+    // A scrape that did not finish rendering forgets nothing.
+    errors.remove({ error_type: 'TypeError' });
+    expect(await at(50_000, false)).toEqual([]);
+    errors.inc({ error_type: 'TypeError' });
+    expect(await at(60_000)).toEqual(['app_errors_total{error_type="TypeError"} 1']);
+  });
+
+  it('keeps a series that an overlapping later scrape showed, when an earlier one finishes after it', async () => {
+    const { registry, errors } = registryWithSeries();
+    const hold = new NewSeriesHold();
+    const early = hold.forScrape(0, 5000);
+    const late = hold.forScrape(1, 5000);
+    errors.inc({ error_type: 'TypeError' });
+    expect(late.held('app_errors_total{error_type="TypeError"}')).toBe(true);
+    expect(early.held('app_errors_total{error_type="TypeError"}')).toBe(true);
+    late.done();
+    early.done();
+    // Still remembered from its first showing at 1: past the hold at 5001.
+    expect(lines((await renderMetrics(registry, 'text', hold.forScrape(5001, 5000).held)).body, 'app_errors_total{')).toEqual([
+      'app_errors_total{error_type="TypeError"} 1',
+    ]);
   });
 
   it('holds only scrapes that announce a scrape timeout: a person reading the endpoint sees the counts, and does not use up the hold', async () => {

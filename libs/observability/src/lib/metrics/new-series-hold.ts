@@ -14,7 +14,9 @@ const MAX_HOLD_MS = 30_000;
  * next scrape; replicas of a scraper whose scrapes fall within the hold of each other all see it.
  */
 export class NewSeriesHold {
-  private readonly firstShown = new Map<string, number>();
+  /** Per series shown: when a held scrape first showed it, and the last held scrape that did. */
+  private readonly shown = new Map<string, { first: number; seen: number }>();
+  private scrapes = 0;
 
   /** The hold for a scrape announcing this timeout (seconds, as the header gives it); 0 when there is none. */
   static holdMs(timeoutHeader: string | string[] | undefined): number {
@@ -23,17 +25,33 @@ export class NewSeriesHold {
   }
 
   /**
-   * A check for one held scrape at `now`: is this series (metric name and labels) still to be shown at zero? Only
-   * held scrapes count as showing a series: a person's read before Prometheus's first scrape does not use the hold up.
+   * One held scrape at `now`: `held(key)` says whether this series (metric name and labels) is still to be shown at
+   * zero. Only held scrapes count as showing a series: a person's read before Prometheus's first scrape does not use
+   * the hold up. `done()` after the scrape rendered in full forgets the series it did not show: the app removed them,
+   * so the map does not keep them, and one that comes back is new to the scrapers again (they marked it stale).
    */
-  forScrape(now: number, holdMs: number): (key: string) => boolean {
-    return (key) => {
-      const first = this.firstShown.get(key);
-      if (first === undefined) {
-        this.firstShown.set(key, now);
-        return true;
-      }
-      return now - first < holdMs;
+  forScrape(now: number, holdMs: number): HeldScrape {
+    const scrape = ++this.scrapes;
+    return {
+      held: (key) => {
+        const entry = this.shown.get(key);
+        if (entry === undefined) {
+          this.shown.set(key, { first: now, seen: scrape });
+          return true;
+        }
+        // Scrapes may overlap (collectors are async): an earlier one finishing late must not undo a later one's mark.
+        if (entry.seen < scrape) entry.seen = scrape;
+        return now - entry.first < holdMs;
+      },
+      done: () => {
+        for (const [key, entry] of this.shown) if (entry.seen < scrape) this.shown.delete(key);
+      },
     };
   }
+}
+
+export interface HeldScrape {
+  held(key: string): boolean;
+  /** Called once the scrape has rendered every series; not after a failed one (it saw only some). */
+  done(): void;
 }
