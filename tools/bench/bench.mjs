@@ -14,7 +14,8 @@
 //   npm run bench -- --only=api --api-processes=3                          api processes per variant (default 2, at most 4)
 //   npm run bench -- --only=api --api-warmup-requests=100000               requests per api before the rounds (default 60,000)
 //   npm run bench -- --only=api --gc                                       each api's garbage collection per request beside its CPU
-//   npm run bench -- --only=api --known-work=20                            a fourth api, switched off, with 20 µs of fixed work per request
+//   npm run bench -- --semi-space=0                                       V8 sizes the young generations itself (default: fixed at 64 MB a semi-space)
+//   npm run bench -- --only=api --known-work=50                            the fourth api, switched off, with 50 µs of fixed work per request (default 20; 0: none)
 //
 // HTTP load comes from wrk (apt-get install -y wrk). With two or more cores the server under test is pinned to
 // core 0 and wrk to core 1 (taskset), so neither steals the other's CPU.
@@ -51,6 +52,12 @@ function parseArgs(argv) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
     return value;
   };
+  /** A size that may be 0 (none), given or by default. */
+  const size = (name, full) => {
+    const value = Number(args[name] ?? full);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be 0 or more`);
+    return value;
+  };
   const whole = (name, value) => {
     if (!Number.isInteger(value)) throw new Error(`--${name} must be a whole number`);
     return value;
@@ -61,8 +68,9 @@ function parseArgs(argv) {
   };
   // Each api beyond the shared on/off ones takes a Redis database from 5 up; Redis has 16 (0 to 15).
   const apiProcesses = atMost(4, 'api-processes', whole('api-processes', num('api-processes', 2, 2)));
-  // What the api's measurement makes of known work (scenarios/api.mjs): µs per request, none when not given.
-  const knownWork = args['known-work'] === undefined ? 0 : num('known-work', 0, 0);
+  // What the api's measurement makes of known work (scenarios/api.mjs): µs per request; 20 by default, so every run
+  // of the api says how much it resolves (--known-work=0 leaves it out; so do four api processes, unless asked).
+  const knownWork = size('known-work', apiProcesses > 3 ? 0 : 20);
   if (knownWork > 0 && apiProcesses > 3) throw new Error('--known-work adds a fourth api variant: --api-processes must be at most 3 with it (Redis databases)');
   return {
     smoke,
@@ -79,6 +87,9 @@ function parseArgs(argv) {
     connections: num('connections', 32, 8),
     apiProcesses,
     knownWork,
+    // MB per semi-space of V8's young generation in every measured Node process, fixed (runner.mjs youngGeneration);
+    // 64 is what the api's processes grow to under this load on the 24 GiB machines here. 0: V8's own sizing.
+    semiSpace: whole('semi-space', size('semi-space', 64)),
     queries: num('queries', 10_000, 200),
     jobs: num('jobs', 1_000, 40),
     // V8 moves a worker's job path to TurboFan at about 11,000 jobs, all at once (docs/performance.md, "Eleventh

@@ -24,6 +24,15 @@ export const pinning = availableParallelism() >= 2 && which('taskset');
 /** Command prefix that pins a process to one core (server on 0, load generator on 1). */
 export const pin = (core) => (pinning ? ['taskset', '-c', String(core)] : []);
 
+/**
+ * Node's arguments for a process under measurement: a young generation of a fixed size (`semiSpaceMB` per
+ * semi-space; 0 or none: V8's own sizing). V8 shrinks an idle process's young generation (down to 1 MB) and grows it
+ * back in steps once the load returns, scavenging more meanwhile; in alternated rounds every process idles while the
+ * others run, and the processes that happened to shrink read the slowest of their build (docs/performance.md,
+ * "Sixteenth look"). Fixed, every variant runs at the size a busy server keeps.
+ */
+export const youngGeneration = (semiSpaceMB) => (semiSpaceMB > 0 ? [`--min-semi-space-size=${semiSpaceMB}`, `--max-semi-space-size=${semiSpaceMB}`] : []);
+
 /** Every child process started here, killed when the bench exits. */
 export const children = new Set();
 function cleanup() {
@@ -228,7 +237,7 @@ export async function startBackends(o) {
     throw error;
   });
   try {
-    return await startApis(o, postgres, redis);
+    return await startApis(o, postgres, redis, youngGeneration(o.semiSpace));
   } catch (error) {
     // PostgreSQL runs detached (pg_ctl): a failed start-up must not leave it, or Redis, behind.
     redis.stop();
@@ -284,14 +293,14 @@ async function startApi(label, env, entry = join(root, 'dist/apps/api/main.js'),
   });
 }
 
-async function startApis(o, postgres, redis) {
+async function startApis(o, postgres, redis, nodeArgs) {
   // `db(n)`: for apis a scenario starts itself (the api scenario's, from 5 up); BullMQ's rounds use 3 and 4.
   const redisUrl = { on: `${redis.url}/1`, off: `${redis.url}/2`, db: (n) => `${redis.url}/${n}` };
   const db = {};
   const apis = {};
   const repositories = {};
   for (const variant of ['on', 'off']) {
-    const api = await startSeededApi(postgres, `bench_${variant}`, `observability ${variant}`, { REDIS_URL: redisUrl[variant], ...(variant === 'off' ? OFF_FLAGS : {}) });
+    const api = await startSeededApi(postgres, `bench_${variant}`, `observability ${variant}`, { REDIS_URL: redisUrl[variant], ...(variant === 'off' ? OFF_FLAGS : {}) }, undefined, nodeArgs);
     db[variant] = api.databaseUrl;
     apis[variant] = api;
     repositories[variant] = api.repositories;
@@ -301,8 +310,10 @@ async function startApis(o, postgres, redis) {
     redisUrl,
     apis,
     repositories,
+    /** Node's arguments of every api started here (the young generation's size, `o.semiSpace`). */
+    nodeArgs,
     /** One more api on a database of its own, seeded like the others: every api under comparison has one history. */
-    startSeededApi: (database, label, env, entry, nodeArgs) => startSeededApi(postgres, database, label, env, entry, nodeArgs),
+    startSeededApi: (database, label, env, entry, more = []) => startSeededApi(postgres, database, label, env, entry, [...nodeArgs, ...more]),
     async stopApis() {
       for (const api of Object.values(apis)) await api.stop();
     },

@@ -107,9 +107,9 @@ async function measure(o, variants, processes, results, gcProbeDir) {
 function printGc(gc) {
   const fixed = (x, digits = 1) => (x === undefined ? '?' : x.toFixed(digits));
   process.stdout.write(
-    '\nGarbage collection per request during the rounds (--gc):\n\n| process | CPU µs/request (median) | minor GC µs | major GC µs | scavenges per 1,000 requests | young generation MB (end) |\n|---|---:|---:|---:|---:|---:|\n',
+    '\nGarbage collection per request during the rounds (--gc):\n\n| process | CPU µs/request (median) | minor GC µs | major GC µs | scavenges per 1,000 requests | young generation MB (smallest, end) |\n|---|---:|---:|---:|---:|---:|\n',
   );
   for (const p of gc) {
-    process.stdout.write(`| ${p.process} | ${fixed(p.cpuMicrosPerRequest, 0)} | ${fixed(p.minorMicros)} | ${fixed(p.majorMicros)} | ${fixed(p.scavengesPer1000, 2)} | ${fixed(p.youngMB)} |\n`);
+    process.stdout.write(`| ${p.process} | ${fixed(p.cpuMicrosPerRequest, 0)} | ${fixed(p.minorMicros)} | ${fixed(p.majorMicros)} | ${fixed(p.scavengesPer1000, 2)} | ${fixed(p.youngMinMB)}, ${fixed(p.youngMB)} |\n`);
   }
 }

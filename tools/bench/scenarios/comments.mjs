@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { median } from '../stats.mjs';
-import { children, header, pin, root } from '../runner.mjs';
+import { children, header, pin, root, youngGeneration } from '../runner.mjs';
 
 // 3. Query comments
 // Each worker process sends on one connection, through a sqlCommentingClient (comments on in one process, off in
@@ -42,7 +42,7 @@ const CHUNK = 250;
 
 export async function commentsScenario(o, backends, results) {
   const procs = {};
-  for (const mode of MODES) procs[mode] = await startWorker(mode, backends.db.on);
+  for (const mode of MODES) procs[mode] = await startWorker(mode, backends.db.on, youngGeneration(o.semiSpace));
   const chunk = Math.min(CHUNK, o.queries);
   for (const mode of MODES) for (const client of CLIENTS[mode]) await procs[mode].batch(client, Math.min(o.queries, 2_000));
   const rounds = { on: [], off: [] };
@@ -129,8 +129,8 @@ function figures(sums) {
   return Object.fromEntries(Object.entries(sums).map(([c, s]) => [c, { us: s.ns / s.n / 1e3, cpu: s.cpuMicros / s.n }]));
 }
 
-async function startWorker(mode, databaseUrl) {
-  const [command, ...rest] = [...pin(0), process.execPath, join(root, 'dist/tools/bench/query-comments.js')];
+async function startWorker(mode, databaseUrl, nodeArgs) {
+  const [command, ...rest] = [...pin(0), process.execPath, ...nodeArgs, join(root, 'dist/tools/bench/query-comments.js')];
   const child = spawn(command, rest, { env: { ...process.env, BENCH_COMMENTS: mode, DATABASE_URL: databaseUrl }, stdio: ['pipe', 'pipe', 'inherit'] });
   children.add(child);
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
