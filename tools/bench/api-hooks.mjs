@@ -6,7 +6,7 @@
 // Each process switches the parts named for it; each round measures it as it is, flips it, and measures again.
 //
 //   node tools/bench/api-hooks.mjs [--parts="all;sql;line;all"] [--rounds=10] [--seconds=3] [--warmup-requests=60000] [--spin-micros=10]
-//                                  [--perf[=events]] [--perf-record] [--v8-log] [--json=tmp/bench/api-hooks.json]
+//                                  [--perf[=events]] [--perf-record] [--v8-log] [--semi-space=64] [--json=tmp/bench/api-hooks.json]
 //
 // --parts: one process per `;`-separated entry; an entry is `all` or a `,`-list of
 //   http   the request opener (id, response header, context, RED metrics, access line; Express's entry point too)
@@ -23,6 +23,7 @@
 // --warmup-requests: each process serves that many requests switched on, then a quarter as many switched off (the
 //   processes in turns, as in the bench), before the rounds (V8 optimises by how often code ran: a count warms a
 //   slow machine as far as a fast one).
+// --semi-space: MB per semi-space of every api's young generation, fixed (runner.mjs youngGeneration; 0: V8 sizes it).
 // --perf: CPU from `perf stat -p` (task-clock) instead of /proc's ticks, and per request beside it the software
 //   events named (default: context switches, page faults, system calls, write calls), to tell work in the process
 //   from waiting, faulting or calling the kernel. Needs Linux perf with its syscall tracepoints (run as root).
@@ -35,7 +36,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { median } from './stats.mjs';
 import { execFile } from 'node:child_process';
-import { root, startBackends, warmUpInTurns, wrkAsync, wrkWithCpu } from './runner.mjs';
+import { root, semiSpaceOption, startBackends, warmUpInTurns, wrkAsync, wrkWithCpu } from './runner.mjs';
 import { DATABASE_SWITCHES, off, requestSpinPrelude, writeSwitchable } from './switches.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 
@@ -45,6 +46,7 @@ const entries = String(args.parts ?? 'all;all').split(';').map((e) => (e === 'al
 for (const part of entries.flat()) if (!PARTS.includes(part) && part !== 'spin' && part !== 'defer') throw new Error(`--parts: unknown part ${part} (${PARTS.join(', ')}, defer, spin, or all)`);
 const SPIN_MICROS = Number(args['spin-micros'] ?? 10);
 const ROUNDS = Number(args.rounds ?? 10);
+const SEMI_SPACE = semiSpaceOption(args['semi-space']);
 const SECONDS = Number(args.seconds ?? 3);
 if (args.warmup !== undefined) throw new Error('--warmup (seconds) is now --warmup-requests (a count of requests: V8 optimises by how often code ran)');
 const WARMUP_REQUESTS = Number(args['warmup-requests'] ?? 60_000);
@@ -75,7 +77,7 @@ function buildSwitchable() {
 
 async function main() {
   const entry = buildSwitchable();
-  const backends = await startBackends({});
+  const backends = await startBackends({ semiSpace: SEMI_SPACE });
   const apis = [];
   const recordings = entries.map((_, i) => new RoundRecordings(RECORD, entry, `api-hooks-${process.pid}-${i}`));
   try {

@@ -24,7 +24,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { evaluateTargets } from './stats.mjs';
-import { header, pinning, root, startBackends, which } from './runner.mjs';
+import { header, pinning, root, semiSpaceOption, startBackends, which } from './runner.mjs';
 import { enableGcProbe } from './gc-probe.mjs';
 import { httpScenario } from './scenarios/http.mjs';
 import { apiScenario } from './scenarios/api.mjs';
@@ -87,9 +87,8 @@ function parseArgs(argv) {
     connections: num('connections', 32, 8),
     apiProcesses,
     knownWork,
-    // MB per semi-space of V8's young generation in every measured Node process, fixed (runner.mjs youngGeneration);
-    // 64 is what the api's processes grow to under this load on the 24 GiB machines here. 0: V8's own sizing.
-    semiSpace: whole('semi-space', size('semi-space', 64)),
+    // MB per semi-space of V8's young generation in every measured Node process, fixed (runner.mjs youngGeneration).
+    semiSpace: semiSpaceOption(args['semi-space']),
     queries: num('queries', 10_000, 200),
     jobs: num('jobs', 1_000, 40),
     // V8 moves a worker's job path to TurboFan at about 11,000 jobs, all at once (docs/performance.md, "Eleventh

@@ -7,7 +7,8 @@
 // them switched on, flips, and sends as many again.
 //
 //   node tools/bench/queue-hooks.mjs [--parts="ctx;events;line;sub;sql;timer;fixed;spin"] [--library=bull|bullmq] [--rounds=10]
-//                                    [--jobs=1500] [--warmup=8] [--spin-micros=50] [--perf-record] [--v8-log] [--json=tmp/bench/queue-hooks.json]
+//                                    [--jobs=1500] [--warmup=8] [--spin-micros=50] [--perf-record] [--v8-log] [--semi-space=64]
+//                                    [--json=tmp/bench/queue-hooks.json]
 //
 // --parts: one worker per `;`-separated entry; an entry is `all` or a `,`-list of
 //   ctx     the job's context restored around its processor (request id, trace, the fields its lines carry)
@@ -21,6 +22,7 @@
 //           the figure is the module's code and not the longer statements
 //   spin    not the module's: --spin-micros µs of fixed work per completed job (switches.mjs; calibration)
 // Worker CPU per job is every thread's CPU (schedstat, in ns) over the round; jobs/s is the round's, end to end.
+// --semi-space: MB per semi-space of the worker's and the api's young generation, fixed (runner.mjs; 0: V8 sizes it).
 // --perf-record: each round also recorded by `perf record` (perf-record.mjs), and the worker's CPU per job printed by
 //   kind of code, by innermost JS function and by innermost frame, on against off, over all rounds (Linux perf, as
 //   root).
@@ -30,7 +32,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../testing/services.js';
-import { root, sendSyncJobs, startBackends, startServer } from './runner.mjs';
+import { root, semiSpaceOption, sendSyncJobs, startBackends, startServer, youngGeneration } from './runner.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 import { median } from './stats.mjs';
 import { DATABASE_SWITCHES, off, spinPrelude, writeSwitchable } from './switches.mjs';
@@ -42,6 +44,7 @@ for (const part of entries.flat()) if (![...PARTS, 'line', 'fixed', 'spin', 'tim
 const LIBRARY = args.library ?? 'bull';
 if (!['bull', 'bullmq'].includes(LIBRARY)) throw new Error(`--library: bull or bullmq, not ${LIBRARY}`);
 const ROUNDS = Number(args.rounds ?? 10);
+const SEMI_SPACE = semiSpaceOption(args['semi-space']);
 const JOBS = Number(args.jobs ?? 1500);
 // Rounds of --jobs before measuring: V8 optimises the job's path with TurboFan after about 11,000 jobs, all of it
 // at once, a round whose CPU is not the module's (docs/performance.md, "Eleventh look").
@@ -90,7 +93,7 @@ const writeCalls = (pid) => Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${pid
 async function main() {
   const entry = join(root, 'dist/apps/worker/main-hooks.js');
   writeSwitchable(join(root, 'dist/apps/worker/main.js'), entry, SWITCHES, spinPrelude(SPIN_MICROS));
-  const backends = await startBackends({});
+  const backends = await startBackends({ semiSpace: SEMI_SPACE });
   const client = new pg.Client({ connectionString: backends.db.on });
   const rows = [];
   try {
@@ -122,10 +125,10 @@ async function main() {
 /** One api and one switchable worker, measured round by round on and switched off. */
 async function measureEntry(backends, client, env, entry, parts) {
   const apiPort = await freePort();
-  const api = await startServer('queue-hooks api', process.execPath, [join(root, 'dist/apps/api/main.js')], { env: { ...env, PORT: String(apiPort) }, readyUrl: `http://127.0.0.1:${apiPort}/health` });
+  const api = await startServer('queue-hooks api', process.execPath, [...youngGeneration(SEMI_SPACE), join(root, 'dist/apps/api/main.js')], { env: { ...env, PORT: String(apiPort) }, readyUrl: `http://127.0.0.1:${apiPort}/health` });
   const port = await freePort();
   const recordings = new RoundRecordings(RECORD, entry, `queue-hooks-${process.pid}-${parts.join('-')}`);
-  const worker = await startServer(`queue-hooks worker (${parts.join(',')})`, process.execPath, [...recordings.nodeArgs(), entry], {
+  const worker = await startServer(`queue-hooks worker (${parts.join(',')})`, process.execPath, [...youngGeneration(SEMI_SPACE), ...recordings.nodeArgs(), entry], {
     env: { ...env, PORT: String(port), SYNC_WORK_MS: '0', HOOKS_PARTS: parts.join(','), ...recordings.env() },
     readyUrl: `http://127.0.0.1:${port}/health`,
   });

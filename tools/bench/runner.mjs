@@ -33,6 +33,13 @@ export const pin = (core) => (pinning ? ['taskset', '-c', String(core)] : []);
  */
 export const youngGeneration = (semiSpaceMB) => (semiSpaceMB > 0 ? [`--min-semi-space-size=${semiSpaceMB}`, `--max-semi-space-size=${semiSpaceMB}`] : []);
 
+/** The scripts' `--semi-space=MB` (`given`: its text, if any): 64 by default, what the api's processes grow to here. */
+export function semiSpaceOption(given) {
+  const value = Number(given ?? 64);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`--semi-space must be a whole number of MB, 0 or more (0: V8's own sizing); got ${given}`);
+  return value;
+}
+
 /** Every child process started here, killed when the bench exits. */
 export const children = new Set();
 function cleanup() {
