@@ -68,6 +68,12 @@ function processPairs(offs, ons) {
   return offs.flatMap((off) => ons.map((on) => off / on));
 }
 
+/** The switched-off processes against each other (the slower over the faster): what the run's processes differ by alone. */
+function offAgainstOff(offs) {
+  if (!offs || offs.length < 2 || offs.some((c) => !(c > 0))) return undefined;
+  return Math.min(...offs) / Math.max(...offs);
+}
+
 /** The api scenario's row of its known-work variant (bench --known-work). */
 export const knownWorkLabel = (micros) => `observability off, ${micros} µs of known work per request`;
 
@@ -108,6 +114,8 @@ export function evaluateTargets(results) {
   // Processes of one variant have sat up to 140 µs apart (docs/performance.md, "Twelfth look"): the target is met
   // only when every process with everything on keeps 92 % of every switched-off one, not by a lucky pairing.
   const pairs = processPairs(off?.cpuMicrosPerProcess, on?.cpuMicrosPerProcess);
+  // Beside it, the switched-off processes against each other: a pairing rule cannot ask more than they agree to.
+  const sameBuild = offAgainstOff(off?.cpuMicrosPerProcess);
   const pct = (share) => `${(share * 100).toFixed(1)} %`;
   // With --known-work, a run that charges the known work under half its size resolves too little to judge by.
   const ruler = rulerOf(results.api, off);
@@ -117,7 +125,7 @@ export function evaluateTargets(results) {
     unresolved ? undefined : cpuShare === undefined ? on && off && on.rps >= 0.92 * off.rps : (pairs ? Math.min(...pairs) : cpuShare) >= 0.92,
     on && off
       ? `${unresolved ? `not judged: ${ruler.work} µs of known work read ${ruler.charged.toFixed(1)} µs in this run; ` : ''}` +
-          `${pct(on.rps / off.rps)} measured${cpuShare ? `, ${pct(cpuShare)} by CPU time per request` : ''}${pairs ? ` (process against process: ${pct(Math.min(...pairs))} to ${pct(Math.max(...pairs))})` : ''}`
+          `${pct(on.rps / off.rps)} measured${cpuShare ? `, ${pct(cpuShare)} by CPU time per request` : ''}${pairs ? ` (process against process: ${pct(Math.min(...pairs))} to ${pct(Math.max(...pairs))}${sameBuild ? `; switched off against itself: ${pct(sameBuild)}` : ''})` : ''}`
       : 'not run',
   );
   const comments = row(results.comments?.rows, 'sqlCommentingClient, comments on');
