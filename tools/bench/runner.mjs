@@ -317,9 +317,7 @@ async function startApis(o, postgres, redis, nodeArgs) {
     redisUrl,
     apis,
     repositories,
-    /** Node's arguments of every api started here (the young generation's size, `o.semiSpace`). */
-    nodeArgs,
-    /** One more api on a database of its own, seeded like the others: every api under comparison has one history. */
+    /** One more api on a database of its own, seeded like the others (and with `o.semiSpace`'s young generation). */
     startSeededApi: (database, label, env, entry, more = []) => startSeededApi(postgres, database, label, env, entry, [...nodeArgs, ...more]),
     async stopApis() {
       for (const api of Object.values(apis)) await api.stop();
