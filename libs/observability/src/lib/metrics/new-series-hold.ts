@@ -32,18 +32,25 @@ export class NewSeriesHold {
    */
   forScrape(now: number, holdMs: number): HeldScrape {
     const scrape = ++this.scrapes;
+    // Series this scrape marked: when it marked them all, none was removed and done() has nothing to walk.
+    let marked = 0;
     return {
       held: (key) => {
         const entry = this.shown.get(key);
         if (entry === undefined) {
           this.shown.set(key, { first: now, seen: scrape });
+          marked++;
           return true;
         }
         // Scrapes may overlap (collectors are async): an earlier one finishing late must not undo a later one's mark.
-        if (entry.seen < scrape) entry.seen = scrape;
+        if (entry.seen < scrape) {
+          entry.seen = scrape;
+          marked++;
+        }
         return now - entry.first < holdMs;
       },
       done: () => {
+        if (marked === this.shown.size) return;
         for (const [key, entry] of this.shown) if (entry.seen < scrape) this.shown.delete(key);
       },
     };
