@@ -36,7 +36,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { median } from './stats.mjs';
 import { execFile } from 'node:child_process';
-import { root, semiSpaceOption, startBackends, warmUpInTurns, wrkAsync, wrkWithCpu } from './runner.mjs';
+import { numberOption, root, semiSpaceOption, startBackends, warmUpInTurns, wrkAsync, wrkWithCpu } from './runner.mjs';
 import { DATABASE_SWITCHES, off, requestSpinPrelude, writeSwitchable } from './switches.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 
@@ -44,13 +44,12 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...
 const PARTS = ['http', 'ctx', 'metrics', 'line', 'sql', 'sub'];
 const entries = String(args.parts ?? 'all;all').split(';').map((e) => (e === 'all' ? PARTS : e.split(',')));
 for (const part of entries.flat()) if (!PARTS.includes(part) && part !== 'spin' && part !== 'defer') throw new Error(`--parts: unknown part ${part} (${PARTS.join(', ')}, defer, spin, or all)`);
-const SPIN_MICROS = Number(args['spin-micros'] ?? 10);
-const ROUNDS = Number(args.rounds ?? 10);
+const SPIN_MICROS = numberOption('spin-micros', args['spin-micros'], 10);
+const ROUNDS = numberOption('rounds', args.rounds, 10, { positive: true, whole: true });
 const SEMI_SPACE = semiSpaceOption(args['semi-space']);
-const SECONDS = Number(args.seconds ?? 3);
+const SECONDS = numberOption('seconds', args.seconds, 3, { positive: true });
 if (args.warmup !== undefined) throw new Error('--warmup (seconds) is now --warmup-requests (a count of requests: V8 optimises by how often code ran)');
-const WARMUP_REQUESTS = Number(args['warmup-requests'] ?? 60_000);
-if (!Number.isInteger(WARMUP_REQUESTS) || WARMUP_REQUESTS < 1) throw new Error('--warmup-requests must be a whole number above 0');
+const WARMUP_REQUESTS = numberOption('warmup-requests', args['warmup-requests'], 60_000, { positive: true, whole: true });
 const RECORD = { perfRecord: args['perf-record'] !== undefined, v8Log: args['v8-log'] !== undefined };
 const PERF_EVENTS = args.perf === undefined ? undefined : ['task-clock', ...(args.perf || 'context-switches,page-faults,raw_syscalls:sys_enter,syscalls:sys_enter_write').split(',').filter((e) => e && e !== 'task-clock')];
 

@@ -24,7 +24,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { evaluateTargets } from './stats.mjs';
-import { header, pinning, root, semiSpaceOption, startBackends, which } from './runner.mjs';
+import { header, numberOption, pinning, root, semiSpaceOption, startBackends, which } from './runner.mjs';
 import { enableGcProbe } from './gc-probe.mjs';
 import { httpScenario } from './scenarios/http.mjs';
 import { apiScenario } from './scenarios/api.mjs';
@@ -47,27 +47,15 @@ function parseArgs(argv) {
   const smoke = Boolean(args.smoke);
   const only = args.only ? String(args.only).split(',') : SCENARIOS;
   for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario ${s} (${SCENARIOS.join(', ')})`);
-  const num = (name, full, small) => {
-    const value = Number(args[name] ?? (smoke ? small : full));
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
-    return value;
-  };
+  const num = (name, full, small, whole = false) => numberOption(name, args[name], smoke ? small : full, { positive: true, whole });
   /** A size that may be 0 (none), given or by default. */
-  const size = (name, full) => {
-    const value = Number(args[name] ?? full);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be 0 or more`);
-    return value;
-  };
-  const whole = (name, value) => {
-    if (!Number.isInteger(value)) throw new Error(`--${name} must be a whole number`);
-    return value;
-  };
+  const size = (name, full) => numberOption(name, args[name], full);
   const atMost = (max, name, value) => {
     if (value > max) throw new Error(`--${name} must be at most ${max}`);
     return value;
   };
   // Each api beyond the shared on/off ones takes a Redis database from 5 up; Redis has 16 (0 to 15).
-  const apiProcesses = atMost(4, 'api-processes', whole('api-processes', num('api-processes', 2, 2)));
+  const apiProcesses = atMost(4, 'api-processes', num('api-processes', 2, 2, true));
   // What the api's measurement makes of known work (scenarios/api.mjs): µs per request; 20 by default, so every run
   // of the api says how much it resolves (--known-work=0 leaves it out; so do four api processes, unless asked).
   const knownWork = size('known-work', apiProcesses > 3 ? 0 : 20);
@@ -83,7 +71,7 @@ function parseArgs(argv) {
     warmup: num('warmup', 3, 1),
     // V8 keeps optimising the api for about 60,000 requests (docs/performance.md, "Twelfth look"); a shorter warm-up
     // measures processes on the way there, and a warm-up in seconds went less far on a slower machine.
-    apiWarmupRequests: whole('api-warmup-requests', num('api-warmup-requests', 60_000, 200)),
+    apiWarmupRequests: num('api-warmup-requests', 60_000, 200, true),
     connections: num('connections', 32, 8),
     apiProcesses,
     knownWork,

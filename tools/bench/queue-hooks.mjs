@@ -32,7 +32,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../testing/services.js';
-import { root, semiSpaceOption, sendSyncJobs, startBackends, startServer, youngGeneration } from './runner.mjs';
+import { numberOption, root, semiSpaceOption, sendSyncJobs, startBackends, startServer, youngGeneration } from './runner.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 import { median } from './stats.mjs';
 import { DATABASE_SWITCHES, off, spinPrelude, writeSwitchable } from './switches.mjs';
@@ -43,13 +43,13 @@ const entries = String(args.parts ?? 'all').split(';').map((e) => (e === 'all' ?
 for (const part of entries.flat()) if (![...PARTS, 'line', 'fixed', 'spin', 'timer'].includes(part)) throw new Error(`--parts: unknown part ${part} (${PARTS.join(', ')}, line, timer, fixed, spin, or all)`);
 const LIBRARY = args.library ?? 'bull';
 if (!['bull', 'bullmq'].includes(LIBRARY)) throw new Error(`--library: bull or bullmq, not ${LIBRARY}`);
-const ROUNDS = Number(args.rounds ?? 10);
+const ROUNDS = numberOption('rounds', args.rounds, 10, { positive: true, whole: true });
 const SEMI_SPACE = semiSpaceOption(args['semi-space']);
-const JOBS = Number(args.jobs ?? 1500);
+const JOBS = numberOption('jobs', args.jobs, 1500, { positive: true, whole: true });
 // Rounds of --jobs before measuring: V8 optimises the job's path with TurboFan after about 11,000 jobs, all of it
 // at once, a round whose CPU is not the module's (docs/performance.md, "Eleventh look").
-const WARMUP = Number(args.warmup ?? 8);
-const SPIN_MICROS = Number(args['spin-micros'] ?? 50);
+const WARMUP = numberOption('warmup', args.warmup, 8, { whole: true });
+const SPIN_MICROS = numberOption('spin-micros', args['spin-micros'], 50);
 const RECORD = { perfRecord: args['perf-record'] !== undefined, v8Log: args['v8-log'] !== undefined };
 const FIXED_COMMENT = "/*application='worker',job='repository-sync:sync',request_id='d8a4c3f0-1b2e-4c5d-9e8f-0a1b2c3d4e5f'*/";
 

@@ -33,12 +33,19 @@ export const pin = (core) => (pinning ? ['taskset', '-c', String(core)] : []);
  */
 export const youngGeneration = (semiSpaceMB) => (semiSpaceMB > 0 ? [`--min-semi-space-size=${semiSpaceMB}`, `--max-semi-space-size=${semiSpaceMB}`] : []);
 
-/** The scripts' `--semi-space=MB` (`given`: its text, if any): 64 by default, what the api's processes grow to here. */
-export function semiSpaceOption(given) {
-  const value = Number(given ?? 64);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`--semi-space must be a whole number of MB, 0 or more (0: V8's own sizing); got ${given}`);
+/**
+ * A number option of the scripts: `given` (its text, if any), else `fallback`; it must be finite and 0 or more (above 0
+ * with `positive`), and whole with `whole`, or the error names `--name` and what was given.
+ */
+export function numberOption(name, given, fallback, { positive = false, whole = false, note = '' } = {}) {
+  const value = Number(given ?? fallback);
+  const fits = Number.isFinite(value) && (positive ? value > 0 : value >= 0) && (!whole || Number.isInteger(value));
+  if (!fits) throw new Error(`--${name} must be a ${whole ? 'whole ' : ''}number${positive ? ' above 0' : ', 0 or more'}${note}; got ${given}`);
   return value;
 }
+
+/** The scripts' `--semi-space=MB` (`given`: its text, if any): 64 by default, what the api's processes grow to here. */
+export const semiSpaceOption = (given) => numberOption('semi-space', given, 64, { whole: true, note: " (MB; 0: V8's own sizing)" });
 
 /** Every child process started here, killed when the bench exits. */
 export const children = new Set();

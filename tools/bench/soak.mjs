@@ -22,15 +22,15 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePort, startPostgres, startRedis } from '../testing/services.js';
-import { OFF_FLAGS } from './runner.mjs';
+import { numberOption, OFF_FLAGS } from './runner.mjs';
 import { median } from './stats.mjs';
 
 const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
-const REQUESTS = Number(args.requests ?? 50_000);
+const REQUESTS = numberOption('requests', args.requests, 50_000, { positive: true, whole: true });
 // RSS climbs while V8 and the allocator reach their working set (about 25,000 requests here), then stays flat.
-const WARMUP = Number(args.warmup ?? 25_000);
-const PHASES = Number(args.phases ?? 2);
+const WARMUP = numberOption('warmup', args.warmup, 25_000, { whole: true });
+const PHASES = numberOption('phases', args.phases, 2, { positive: true, whole: true });
 const CONCURRENCY = 32;
 const json = args.json ?? join(root, 'tmp/bench/soak.json');
 const MODES = String(args.modes ?? 'on').split(',');
@@ -39,8 +39,7 @@ const MB = 2 ** 20;
 const OUTAGE = 'outage' in args;
 const NODE_ENV = String(args['node-env'] ?? 'production');
 const AFTER_OUTAGE = 25_000;
-const PROCESSES = Number(args.processes ?? 1);
-if (!Number.isInteger(PROCESSES) || PROCESSES < 1) throw new Error(`--processes must be a whole number from 1; got ${args.processes}`);
+const PROCESSES = numberOption('processes', args.processes, 1, { positive: true, whole: true });
 const NODE_FLAGS = args['node-flags'] ? String(args['node-flags']).split(' ').filter(Boolean) : [];
 
 async function load(url, count) {
