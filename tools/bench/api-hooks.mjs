@@ -37,7 +37,7 @@ import { dirname, join, resolve } from 'node:path';
 import { median } from './stats.mjs';
 import { execFile } from 'node:child_process';
 import { numberOption, root, semiSpaceOption, startBackends, warmUpInTurns, wrkAsync, wrkWithCpu } from './runner.mjs';
-import { DATABASE_SWITCHES, off, requestSpinPrelude, writeSwitchable } from './switches.mjs';
+import { writeApiSwitchable } from './switches.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
@@ -53,29 +53,8 @@ const WARMUP_REQUESTS = numberOption('warmup-requests', args['warmup-requests'],
 const RECORD = { perfRecord: args['perf-record'] !== undefined, v8Log: args['v8-log'] !== undefined };
 const PERF_EVENTS = args.perf === undefined ? undefined : ['task-clock', ...(args.perf || 'context-switches,page-faults,raw_syscalls:sys_enter,syscalls:sys_enter_write').split(',').filter((e) => e && e !== 'task-clock')];
 
-/** [part, text in the bundle, text with the switch]: each text must occur exactly once. */
-const SWITCHES = [
-  ['http', 'server.prependListener("request", (req, res) => {', `server.prependListener("request", (req, res) => {\nif (${off('http')}) return;`],
-  ['http', 'if (requestRecord(req)) return handle.call(this, req, res, callback);', `if (${off('http')} || requestRecord(req)) return handle.call(this, req, res, callback);`],
-  ['ctx', 'this.internal.guard("correlation", () => this.cls.enterWith(this.storeFor(opened)));', `if (!${off('ctx')}) this.internal.guard("correlation", () => this.cls.enterWith(this.storeFor(opened)));`],
-  ['metrics', 'if (this.metrics) this.metrics.started();', `if (this.metrics && !${off('metrics')}) this.metrics.started();`],
-  ['metrics', 'if (metrics) metrics.finished(', `if (metrics && !${off('metrics')}) metrics.finished(`],
-  ['line', 'const logger = this.accessLogger;', `const logger = ${off('line')} ? undefined : this.accessLogger;`],
-  ['defer', 'if (stream instanceof StdoutDestination) stream.writeLater(', `if (!${off('defer')} && stream instanceof StdoutDestination) stream.writeLater(`],
-  ...DATABASE_SWITCHES,
-];
-
-function buildSwitchable() {
-  // The calibration: every server's 'request' event spins first while the process's spin part is on (only a process
-  // with a spin part gets the wrapper, so the others run the api as built).
-  const spin = requestSpinPrelude('Number(process.env.SPIN_MICROS)', true);
-  const entry = join(root, 'dist/apps/api/main-hooks.js');
-  writeSwitchable(join(root, 'dist/apps/api/main.js'), entry, SWITCHES, spin);
-  return entry;
-}
-
 async function main() {
-  const entry = buildSwitchable();
+  const entry = writeApiSwitchable('main-hooks.js');
   const backends = await startBackends({ semiSpace: SEMI_SPACE });
   const apis = [];
   const recordings = entries.map((_, i) => new RoundRecordings(RECORD, entry, `api-hooks-${process.pid}-${i}`));

@@ -63,7 +63,7 @@ const SWITCHES = [
   ['ctx', RUN_BULL, `if (${off('ctx')}) return handler.apply(this, args);\n${RUN_BULL}`],
   ['ctx', RUN_BULLMQ, `if (${off('ctx')}) return originals.callProcessJob.call(this, job, token, signal);\n${RUN_BULLMQ}`],
   ['events', COMPLETED, `${COMPLETED}\nif (${off('events')}) return;`],
-  ['spin', COMPLETED, `${COMPLETED}\nif (__spinMicros > 0 && !${off('spin')}) __spin();`],
+  ['spin', COMPLETED, `${COMPLETED}\nif (__spinTurns > 0 && !${off('spin')}) __spin();`],
   ['line', JOB_LINE, `if (!${off('line')} && ${JOB_LINE.slice(4)}`],
   ...DATABASE_SWITCHES,
   ['timer', 'setImmediate(this.flushLater);', `if (${off('timer')}) setTimeout(this.flushLater, 10).unref(); else setImmediate(this.flushLater);`],

@@ -60,9 +60,9 @@ for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exi
  * @param {string} name
  * @param {string} command
  * @param {string[]} args
- * @param {{ env?: Record<string, string>, core?: number, readyUrl?: string }} [options]
+ * @param {{ env?: Record<string, string>, core?: number, readyUrl?: string, timeoutMs?: number }} [options]
  */
-export async function startServer(name, command, args, { env = {}, core = 0, readyUrl } = {}) {
+export async function startServer(name, command, args, { env = {}, core = 0, readyUrl, timeoutMs = 60_000 } = {}) {
   const [cmd, ...rest] = [...pin(core), command, ...args];
   const spawnedAt = performance.now();
   const child = spawn(cmd, rest, { env: { ...process.env, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -70,7 +70,7 @@ export async function startServer(name, command, args, { env = {}, core = 0, rea
   child.on('exit', () => children.delete(child));
   let stderr = '';
   const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s:\n${stderr}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs / 1000} s:\n${stderr}`)), timeoutMs);
     child.on('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready:\n${stderr}`)));
     createInterface({ input: child.stderr }).on('line', (line) => {
       stderr += `${line}\n`;

@@ -3,6 +3,8 @@
 // process's parts come from HOOKS_PARTS. The texts are matched exactly once, so a change in the library that moves
 // a hook stops the script instead of measuring nothing.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { root } from './runner.mjs';
 
 /** Flips `globalThis.__hooksOff` between nothing and the process's parts (HOOKS_PARTS) on each SIGUSR1. */
 export const FLIP_ON_SIGNAL = `process.on('SIGUSR1', () => { globalThis.__hooksOff = globalThis.__hooksOff ? undefined : Object.fromEntries((process.env.HOOKS_PARTS ?? '').split(',').map((p) => [p, true])); });\n`;
@@ -25,20 +27,22 @@ export function writeSwitchable(from, to, switches, prelude = '') {
 export const off = (part) => `globalThis.__hooksOff?.${part}`;
 
 /**
- * The calibration's prelude: `__spinMicros` (`micros` while the process's parts include `spin`, else 0) and `__spin()`,
- * a fixed amount of work: a loop of small-integer arithmetic, as many turns as ran in `micros` µs at start (the
- * fastest of 20 runs of a million turns: a preempted run is only slower). Work, not a clock: a loop until `micros`
- * of wall time spends less CPU when the machine preempts the process; the process's CPU clock counts the other
- * threads too, and the thread's moves in 4 ms ticks here.
+ * The calibration's prelude: `__spinTurns` and `__spin()`, a fixed amount of work while the process's parts include
+ * `spin` (else none): a loop of small-integer arithmetic, as many turns as ran in `micros` µs at start (the fastest of
+ * 20 runs of a million turns: a preempted run is only slower), or `SPIN_TURNS` turns when the environment gives them
+ * (api-instructions.mjs: under valgrind a time means nothing). Work, not a clock: a loop until `micros` of wall time
+ * spends less CPU when the machine preempts the process; the process's CPU clock counts the other threads too, and
+ * the thread's moves in 4 ms ticks here.
  */
-export const spinPrelude = (micros) => `const __spinMicros = (process.env.HOOKS_PARTS ?? '').split(',').includes('spin') ? ${micros} : 0;
+export const spinPrelude = (micros) => `const __spinOn = (process.env.HOOKS_PARTS ?? '').split(',').includes('spin');
 let __spinState = 1;
 function __spinLoop(turns) { let x = __spinState; for (let i = 0; i < turns; i++) x = (x * 75 + 74) & 0xffff; __spinState = x; }
-const __spinTurns = __spinMicros > 0 ? (() => {
+function __spinCalibrated(micros) {
   let fastest = Infinity;
   for (let run = 0; run < 20; run++) { const start = performance.now(); __spinLoop(1e6); fastest = Math.min(fastest, performance.now() - start); }
-  return Math.round((1e6 / (fastest * 1000)) * __spinMicros);
-})() : 0;
+  return Math.round((1e6 / (fastest * 1000)) * micros);
+}
+const __spinTurns = !__spinOn ? 0 : Number(process.env.SPIN_TURNS) > 0 ? Number(process.env.SPIN_TURNS) : ${micros} > 0 ? __spinCalibrated(${micros}) : 0;
 function __spin() { __spinLoop(__spinTurns); }\n`;
 
 /**
@@ -46,7 +50,7 @@ function __spin() { __spinLoop(__spinTurns); }\n`;
  * `switched`, only while the spin part is not switched off (api-hooks.mjs), else always (the bench's known work).
  */
 export const requestSpinPrelude = (micros, switched) => `import __http from 'node:http';
-${spinPrelude(micros)}if (__spinMicros > 0) {
+${spinPrelude(micros)}if (__spinTurns > 0) {
   const emit = __http.Server.prototype.emit;
   __http.Server.prototype.emit = function (event, ...rest) {
     if (event === 'request'${switched ? ` && !${off('spin')}` : ''}) __spin();
@@ -62,3 +66,26 @@ export const DATABASE_SWITCHES = [
   ['sql', 'const enabled = settings2 ? settings2.enabled : standalone;', `const enabled = !${off('sql')} && (settings2 ? settings2.enabled : standalone);`],
   ['sub', 'afterQuery(event) {', `afterQuery(event) {\nif (${off('sub')}) return;`],
 ];
+
+/** The api's per-request hooks (api-hooks.mjs, api-instructions.mjs): [part, text in the bundle, text with the switch]. */
+const API_SWITCHES = [
+  ['http', 'server.prependListener("request", (req, res) => {', `server.prependListener("request", (req, res) => {\nif (${off('http')}) return;`],
+  ['http', 'if (requestRecord(req)) return handle.call(this, req, res, callback);', `if (${off('http')} || requestRecord(req)) return handle.call(this, req, res, callback);`],
+  ['ctx', 'this.internal.guard("correlation", () => this.cls.enterWith(this.storeFor(opened)));', `if (!${off('ctx')}) this.internal.guard("correlation", () => this.cls.enterWith(this.storeFor(opened)));`],
+  ['metrics', 'if (this.metrics) this.metrics.started();', `if (this.metrics && !${off('metrics')}) this.metrics.started();`],
+  ['metrics', 'if (metrics) metrics.finished(', `if (metrics && !${off('metrics')}) metrics.finished(`],
+  ['line', 'const logger = this.accessLogger;', `const logger = ${off('line')} ? undefined : this.accessLogger;`],
+  ['defer', 'if (stream instanceof StdoutDestination) stream.writeLater(', `if (!${off('defer')} && stream instanceof StdoutDestination) stream.writeLater(`],
+  ...DATABASE_SWITCHES,
+];
+
+/**
+ * Writes dist/apps/api/`name`: the built api with a switch at each per-request hook and, in a process whose parts
+ * include `spin`, the calibration's fixed work at the start of every request (`SPIN_MICROS` or `SPIN_TURNS` from its
+ * environment). Returns its path.
+ */
+export function writeApiSwitchable(name) {
+  const entry = join(root, 'dist/apps/api', name);
+  writeSwitchable(join(root, 'dist/apps/api/main.js'), entry, API_SWITCHES, requestSpinPrelude('Number(process.env.SPIN_MICROS)', true));
+  return entry;
+}

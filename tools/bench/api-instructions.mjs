@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// What the module's per-request hooks cost the real api in instructions, counted by valgrind's callgrind: a count,
+// not a time, so it does not swing with the machine as CPU time does here (docs/performance.md, "Seventeenth look").
+// A diagnostic beside api-hooks.mjs, with its switches: one api process runs under callgrind (about 100 times slower),
+// is warmed up, and then windows of --requests requests alternate, switched on and off (SIGUSR1); each window's
+// instructions are read per thread (the main thread, and V8's helper threads: compilers, GC) and by function.
+//
+//   node tools/bench/api-instructions.mjs [--parts=all] [--warmup-requests=10000] [--requests=1000] [--rounds=3]
+//                                         [--spin-turns=20000] [--cache-sim] [--connections=16] [--semi-space=64] [--json=tmp/bench/api-instructions.json]
+//
+// --parts: the parts switched in the one process (`,`-list of api-hooks.mjs's parts, or all); `spin` is the ruler:
+//   --spin-turns turns of the calibration's loop per request (a count: under valgrind a time means nothing).
+// --rounds: pairs of windows (on, then off).
+// --cache-sim: callgrind's cache and branch simulation too (first-level and last-level misses, mispredicted
+//   branches, per request): slower still, and a model of a cache, not this machine's.
+// Needs valgrind (callgrind_control with it). The counts leave out the kernel: a system call counts its few
+// instructions in libc only.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { dirname, join, resolve } from 'node:path';
+import { kindOf, parseCallgrind } from './callgrind.mjs';
+import { numberOption, root, semiSpaceOption, startBackends, startServer, youngGeneration } from './runner.mjs';
+import { median } from './stats.mjs';
+import { writeApiSwitchable } from './switches.mjs';
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
+const PARTS_ALL = ['http', 'ctx', 'metrics', 'line', 'sql', 'sub'];
+const PARTS = !args.parts || args.parts === 'all' ? PARTS_ALL : String(args.parts).split(',');
+for (const part of PARTS) if (!PARTS_ALL.includes(part) && part !== 'spin') throw new Error(`--parts: unknown part ${part} (${PARTS_ALL.join(', ')}, spin, or all)`);
+const WARMUP_REQUESTS = numberOption('warmup-requests', args['warmup-requests'], 10_000, { positive: true, whole: true });
+const REQUESTS = numberOption('requests', args.requests, 1_000, { positive: true, whole: true });
+const ROUNDS = numberOption('rounds', args.rounds, 3, { positive: true, whole: true });
+const SPIN_TURNS = numberOption('spin-turns', args['spin-turns'], 20_000, { positive: true, whole: true });
+const SEMI_SPACE = semiSpaceOption(args['semi-space']);
+const CACHE_SIM = 'cache-sim' in args;
+// Under the cache simulation a cold api is slow enough that requests beyond its pool of 10 connections time out
+// waiting for one (5 s): --connections=8 there.
+const CONNECTIONS = numberOption('connections', args.connections, 16, { positive: true, whole: true });
+const out = join(root, `tmp/bench/callgrind-${process.pid}`);
+
+/** Exactly `count` GETs of `path`, `CONNECTIONS` at a time; any status but 200 stops the script. */
+async function load(port, path, count) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const get = () =>
+    new Promise((done, fail) => {
+      const req = http.get({ port, path, agent }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (body += res.statusCode === 200 ? '' : chunk));
+        res.on('end', () => (res.statusCode === 200 ? done() : fail(new Error(`GET ${path}: ${res.statusCode} ${body.slice(0, 500)}`))));
+      });
+      req.on('error', fail);
+    });
+  let left = count;
+  await Promise.all(Array.from({ length: CONNECTIONS }, async () => { while (left-- > 0) await get(); }));
+  agent.destroy();
+}
+
+/** The dump files callgrind wrote since the last call (one per thread: `<file>.<dump>-<thread>`), parsed. */
+const seen = new Set();
+function newDumps() {
+  const files = readdirSync(out).filter((f) => /\.\d+-\d+$/.test(f) && !seen.has(f));
+  for (const f of files) seen.add(f);
+  return files.map((f) => ({ thread: Number(f.split('-').pop()), ...parseCallgrind(readFileSync(join(out, f), 'utf8')) }));
+}
+
+/** One window: callgrind's counters zeroed, `REQUESTS` requests, a dump; events per request, main thread and helpers. */
+async function window(api, path, state) {
+  execFileSync('callgrind_control', ['--zero', String(api.child.pid)], { stdio: 'ignore' });
+  await load(api.port, path, REQUESTS);
+  execFileSync('callgrind_control', ['--dump', String(api.child.pid)], { stdio: 'ignore' });
+  const dumps = newDumps();
+  const main = dumps.find((d) => d.thread === 1);
+  if (!main) throw new Error(`callgrind wrote no dump of the main thread in ${out}`);
+  const perRequest = (values) => Object.fromEntries(main.events.map((e, i) => [e, values[i] / REQUESTS]));
+  const helpers = dumps.filter((d) => d !== main).reduce((sum, d) => sum + d.totals[0], 0) / REQUESTS;
+  const functions = {};
+  for (const [name, cost] of main.self) if (cost[0] > 0) functions[name] = cost[0] / REQUESTS;
+  const helperKinds = {};
+  for (const d of dumps) if (d !== main) for (const [name, cost] of d.self) helperKinds[kindOf(name)] = (helperKinds[kindOf(name)] ?? 0) + cost[0] / REQUESTS;
+  return { state, main: perRequest(main.totals), helpers, functions, helperKinds };
+}
+
+/** Per request, on less off, summed over `functions` (or another field) of both states' windows (their means), grouped by `key`. */
+function addedBy(on, off, key, field = 'functions') {
+  const sums = (windows) => {
+    const sum = {};
+    for (const w of windows) for (const [name, ir] of Object.entries(w[field])) sum[key(name)] = (sum[key(name)] ?? 0) + ir / windows.length;
+    return sum;
+  };
+  const a = sums(on);
+  const b = sums(off);
+  return Object.keys({ ...a, ...b }).map((name) => ({ name, on: a[name] ?? 0, added: (a[name] ?? 0) - (b[name] ?? 0) })).sort((x, y) => Math.abs(y.added) - Math.abs(x.added));
+}
+
+async function main() {
+  const entry = writeApiSwitchable('main-instructions.js');
+  const backends = await startBackends({ semiSpace: SEMI_SPACE });
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  let api;
+  try {
+    await backends.stopApis();
+    // Seeded by the api as built (valgrind would take minutes over it), then started again under callgrind.
+    const redisUrl = backends.redisUrl.db(5);
+    const seeded = await backends.startSeededApi('bench_instructions', 'instructions (seeding)', { REDIS_URL: redisUrl });
+    await seeded.stop();
+    const port = seeded.port;
+    const valgrind = ['--tool=callgrind', '--separate-threads=yes', '--dump-instr=no', `--callgrind-out-file=${out}/api`, ...(CACHE_SIM ? ['--cache-sim=yes', '--branch-sim=yes'] : [])];
+    api = await startServer('api (under callgrind)', 'valgrind', [...valgrind, process.execPath, ...youngGeneration(SEMI_SPACE), entry], {
+      env: { PORT: String(port), LOG_LEVEL: 'info', REDIS_URL: redisUrl, DATABASE_URL: seeded.databaseUrl, HOOKS_PARTS: PARTS.join(','), SPIN_TURNS: String(SPIN_TURNS) },
+      readyUrl: `http://127.0.0.1:${port}/health`,
+      timeoutMs: 300_000,
+    });
+    const path = '/api/v1/repositories?limit=20';
+    const flip = async () => {
+      api.child.kill('SIGUSR1');
+      await new Promise((r) => setTimeout(r, 300));
+    };
+    // Both states warmed up, as in api-hooks.mjs: on, then a quarter as many switched off.
+    await load(port, path, WARMUP_REQUESTS);
+    await flip();
+    await load(port, path, Math.ceil(WARMUP_REQUESTS / 4));
+    await flip();
+    execFileSync('callgrind_control', ['--dump', String(api.child.pid)], { stdio: 'ignore' });
+    newDumps();
+    const windows = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      windows.push(await window(api, path, 'on'));
+      await flip();
+      windows.push(await window(api, path, 'off'));
+      await flip();
+    }
+    report(windows);
+  } finally {
+    await api?.stop();
+    await backends.stop();
+    rmSync(entry, { force: true });
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+function report(windows) {
+  const on = windows.filter((w) => w.state === 'on');
+  const off = windows.filter((w) => w.state === 'off');
+  const events = Object.keys(windows[0].main);
+  const med = (ws, e) => median(ws.map((w) => w.main[e]));
+  const fmt = (n) => Math.round(n).toLocaleString('en');
+  const switched = PARTS.map((p) => (p === 'spin' ? `spin (${SPIN_TURNS} turns)` : p)).join(', ');
+  console.log(`# The module's per-request hooks in the api, in instructions (callgrind; switched: ${switched}; ${ROUNDS} pairs of windows of ${REQUESTS} requests)\n`);
+  console.log(`| window | state | main thread: ${events.join(', ')} per request | helper threads: Ir per request |\n|---|---|---:|---:|`);
+  for (const [i, w] of windows.entries()) console.log(`| ${i + 1} | ${w.state} | ${events.map((e) => fmt(w.main[e])).join(', ')} | ${fmt(w.helpers)} |`);
+  const summary = Object.fromEntries(events.map((e) => [e, { on: med(on, e), off: med(off, e), added: med(on, e) - med(off, e) }]));
+  const helpers = { on: median(on.map((w) => w.helpers)), off: median(off.map((w) => w.helpers)) };
+  console.log('\n| event, per request (medians of the windows) | on | switched off | added |\n|---|---:|---:|---:|');
+  for (const e of events) console.log(`| ${e}, main thread | ${fmt(summary[e].on)} | ${fmt(summary[e].off)} | ${fmt(summary[e].added)} (${((summary[e].added / summary[e].off) * 100).toFixed(2)} %) |`);
+  console.log(`| Ir, helper threads | ${fmt(helpers.on)} | ${fmt(helpers.off)} | ${fmt(helpers.on - helpers.off)} |`);
+  const kinds = addedBy(on, off, kindOf);
+  console.log('\nMain thread, Ir per request by kind of code, on against off (means of the windows):\n\n| kind | on | added |\n|---|---:|---:|');
+  for (const k of kinds) console.log(`| ${k.name} | ${fmt(k.on)} | ${fmt(k.added)} |`);
+  // Collections and compiles come in lumps that fall in one window or the next: the steadier figure leaves them out.
+  const lumpy = new Set(['garbage collection', "V8's compilers"]);
+  const steady = kinds.filter((k) => !lumpy.has(k.name)).reduce((sum, k) => ({ on: sum.on + k.on, added: sum.added + k.added }), { on: 0, added: 0 });
+  console.log(`| all but garbage collection and V8's compilers | ${fmt(steady.on)} | ${fmt(steady.added)} (${((steady.added / (steady.on - steady.added)) * 100).toFixed(2)} %) |`);
+  const helperKinds = addedBy(on, off, (kind) => kind, 'helperKinds');
+  console.log("\nHelper threads, Ir per request by kind of code, on against off (means of the windows):\n\n| kind | on | added |\n|---|---:|---:|");
+  for (const k of helperKinds) console.log(`| ${k.name} | ${fmt(k.on)} | ${fmt(k.added)} |`);
+  const functions = addedBy(on, off, (name) => name).slice(0, 25);
+  console.log('\nMain thread, the functions whose own Ir per request differ most, on against off:\n\n| function | on | added |\n|---|---:|---:|');
+  for (const f of functions) console.log(`| ${f.name.slice(0, 120).replaceAll('|', '\\|')} | ${fmt(f.on)} | ${fmt(f.added)} |`);
+  if (args.json) {
+    const file = resolve(root, args.json);
+    mkdirSync(dirname(file), { recursive: true });
+    const lean = windows.map(({ functions: _, ...w }) => w);
+    writeFileSync(file, JSON.stringify({ parts: PARTS, requests: REQUESTS, spinTurns: SPIN_TURNS, windows: lean, summary, helpers, kinds, steady, helperKinds, functions }, null, 2));
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(`api-instructions failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

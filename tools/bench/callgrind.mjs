@@ -1,0 +1,56 @@
+// Reading valgrind's callgrind output (api-instructions.mjs): the totals of a dump and each function's own cost,
+// from the file format callgrind writes (valgrind.org/docs/manual/cl-format.html), without callgrind_annotate.
+
+/**
+ * One dump file's `events` (their names, e.g. Ir, D1mr), `totals` (one number per event) and `self`: per function,
+ * the events counted in its own code (a cost line right after `calls=` is the call's inclusive cost, not counted).
+ */
+export function parseCallgrind(text) {
+  let events = [];
+  let positions = 1;
+  let totals;
+  let fn = '(none)';
+  let afterCalls = false;
+  const names = new Map();
+  const self = new Map();
+  // `(id) name` defines a compressed name, `(id)` uses it; an uncompressed name stands as it is.
+  const nameOf = (spec) => {
+    const m = /^\((\d+)\)(?: (.*))?$/.exec(spec.trim());
+    if (!m) return spec.trim();
+    if (m[2] !== undefined) names.set(m[1], m[2]);
+    return names.get(m[1]) ?? `(${m[1]})`;
+  };
+  const counts = (fields) => events.map((_, i) => Number(fields[i] ?? 0));
+  for (const line of text.split('\n')) {
+    if (line.startsWith('events:')) events = line.slice(7).trim().split(/\s+/);
+    else if (line.startsWith('positions:')) positions = line.slice(10).trim().split(/\s+/).length;
+    else if (line.startsWith('totals:')) totals = counts(line.slice(7).trim().split(/\s+/));
+    else if (line.startsWith('fn=')) fn = nameOf(line.slice(3));
+    else if (line.startsWith('cfn=')) nameOf(line.slice(4));
+    else if (line.startsWith('calls=')) afterCalls = true;
+    else if (/^[+\-*\d]/.test(line)) {
+      if (afterCalls) {
+        afterCalls = false;
+        continue;
+      }
+      const cost = counts(line.trim().split(/\s+/).slice(positions));
+      const sum = self.get(fn);
+      if (sum) for (let i = 0; i < cost.length; i++) sum[i] += cost[i];
+      else self.set(fn, cost);
+    }
+  }
+  if (!totals) throw new Error('not a callgrind dump: no totals line');
+  return { events, totals, self };
+}
+
+/** The kind of code a function of the node binary is, by its name: what the per-kind table sums. */
+export function kindOf(name) {
+  if (/^0x[0-9a-f]+$/i.test(name)) return 'JavaScript (compiled, no symbol)';
+  if (name.startsWith('Builtins_')) return "V8's builtins";
+  if (/v8::internal::(compiler|maglev|turboshaft)::|OptimizedCompilationJob|Compiler::/.test(name)) return "V8's compilers";
+  if (/v8::internal::\S*(Scaveng|MarkCompact|Marking|Sweeper|Heap::|GCTracer|Evacuat|MemoryAllocator|MinorMS)|heap::base::/.test(name)) return 'garbage collection';
+  // C++ names may start with their return type (`bool v8::internal::…`).
+  if (/(^|[\s*&])v8::|Runtime_/.test(name)) return "V8's runtime";
+  if (/(^|[\s*&])(node|simdutf|ada)::|^uv_|^llhttp/.test(name)) return "Node's native code";
+  return 'other native code (libc, OpenSSL, ...)';
+}

@@ -1,0 +1,75 @@
+// The reading of callgrind's dumps behind api-instructions.mjs (tools/bench/callgrind.mjs), on a made-up dump of the
+// shape valgrind 3.19 writes with --dump-instr=no. That valgrind and Node still write it so is checked for real by
+// api-instructions.int-spec.ts.
+import { describe, expect, it } from '@jest/globals';
+import { kindOf, parseCallgrind } from '../callgrind.mjs';
+
+const DUMP = `# callgrind format
+version: 1
+creator: callgrind-3.19.0
+pid: 4242
+part: 2
+thread: 1
+positions: line
+events: Ir Dr D1mr
+summary: 1700 400 9
+
+ob=(1) /usr/bin/node
+fl=(1) ???
+fn=(1) Builtins_StringAdd_CheckNone
+0 100 20 1
++3 50 10
+cfl=(1)
+cfn=(2) v8::internal::String::SlowFlatten(v8::internal::Isolate*)
+calls=2 0
+* 900 300 5
+fn=(2)
+0 900 300 5
+fn=(3) 0x0000000028276600
+-2 600 70 3
+cfn=(1)
+calls=1 0
+0 150 30 1
+fn=(1)
+0 50
+totals: 1700 400 9
+`;
+
+describe('callgrind: reading a dump', () => {
+  const { events, totals, self } = parseCallgrind(DUMP);
+
+  it('reads the events and their totals', () => {
+    expect(events).toEqual(['Ir', 'Dr', 'D1mr']);
+    expect(totals).toEqual([1700, 400, 9]);
+  });
+
+  it("counts each function's own cost, not what it calls, through compressed names and relative positions", () => {
+    expect(Object.fromEntries(self)).toEqual({
+      Builtins_StringAdd_CheckNone: [200, 30, 1],
+      'v8::internal::String::SlowFlatten(v8::internal::Isolate*)': [900, 300, 5],
+      '0x0000000028276600': [600, 70, 3],
+    });
+    // Own costs add up to the totals: nothing counted twice, nothing left out.
+    expect([...self.values()].reduce((sum, cost) => sum + cost[0], 0)).toBe(totals[0]);
+  });
+
+  it('refuses a file without totals', () => {
+    expect(() => parseCallgrind('events: Ir\nfn=(1) f\n0 5\n')).toThrow('no totals line');
+  });
+});
+
+describe('callgrind: kinds of code', () => {
+  it.each([
+    ['0x0000000028276600', 'JavaScript (compiled, no symbol)'],
+    ['Builtins_KeyedLoadIC_Megamorphic', "V8's builtins"],
+    ['v8::internal::compiler::GraphReducer::ReduceNode(v8::internal::compiler::Node*)', "V8's compilers"],
+    ['heap::base::SlotCallbackResult v8::internal::Scavenger::ScavengeObject<v8::internal::FullHeapObjectSlot>(x)', 'garbage collection'],
+    ['void v8::internal::BodyDescriptorBase::IteratePointers<v8::internal::ScavengeVisitor>(x)', 'garbage collection'],
+    ['bool v8::internal::JsonStringifier::SerializeString<false>(x)', "V8's runtime"],
+    ['v8::internal::Runtime_DefineKeyedOwnPropertyInLiteral(int, unsigned long*, v8::internal::Isolate*)', "V8's runtime"],
+    ['node::SpinEventLoopInternal(node::Environment*)', "Node's native code"],
+    ['__vfprintf_internal', 'other native code (libc, OpenSSL, ...)'],
+  ])('%s is %s', (name, kind) => {
+    expect(kindOf(name)).toBe(kind);
+  });
+});
