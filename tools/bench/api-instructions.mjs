@@ -76,10 +76,21 @@ async function window(api, path, state) {
   const perRequest = (values) => Object.fromEntries(main.events.map((e, i) => [e, values[i] / REQUESTS]));
   const helpers = dumps.filter((d) => d !== main).reduce((sum, d) => sum + d.totals[0], 0) / REQUESTS;
   const functions = {};
-  for (const [name, cost] of main.self) if (cost[0] > 0) functions[name] = cost[0] / REQUESTS;
+  // Per function, Ir and (with --cache-sim) the mispredicted branches and first-level instruction misses it added.
+  const at = (e) => main.events.indexOf(e);
+  const [bcm, bim, i1mr] = [at('Bcm'), at('Bim'), at('I1mr')];
+  const missesOf = (cost) => ({ mispredicts: bcm < 0 ? 0 : (cost[bcm] + cost[bim]) / REQUESTS, i1Misses: i1mr < 0 ? 0 : cost[i1mr] / REQUESTS });
+  const mispredicts = {};
+  const i1Misses = {};
+  for (const [name, cost] of main.self) {
+    if (cost[0] > 0) functions[name] = cost[0] / REQUESTS;
+    const misses = missesOf(cost);
+    if (misses.mispredicts > 0) mispredicts[name] = misses.mispredicts;
+    if (misses.i1Misses > 0) i1Misses[name] = misses.i1Misses;
+  }
   const helperKinds = {};
   for (const d of dumps) if (d !== main) for (const [name, cost] of d.self) helperKinds[kindOf(name)] = (helperKinds[kindOf(name)] ?? 0) + cost[0] / REQUESTS;
-  return { state, main: perRequest(main.totals), helpers, functions, helperKinds };
+  return { state, main: perRequest(main.totals), helpers, functions, mispredicts, i1Misses, helperKinds };
 }
 
 /** Per request, on less off, summed over `functions` (or another field) of both states' windows (their means), grouped by `key`. */
@@ -167,13 +178,21 @@ function report(windows) {
   console.log("\nHelper threads, Ir per request by kind of code, on against off (means of the windows):\n\n| kind | on | added |\n|---|---:|---:|");
   for (const k of helperKinds) console.log(`| ${k.name} | ${fmt(k.on)} | ${fmt(k.added)} |`);
   const functions = addedBy(on, off, (name) => name).slice(0, 25);
-  console.log('\nMain thread, the functions whose own Ir per request differ most, on against off:\n\n| function | on | added |\n|---|---:|---:|');
-  for (const f of functions) console.log(`| ${f.name.slice(0, 120).replaceAll('|', '\\|')} | ${fmt(f.on)} | ${fmt(f.added)} |`);
+  const table = (title, rows) => {
+    console.log(`\nMain thread, the functions whose own ${title} per request differ most, on against off:\n\n| function | on | added |\n|---|---:|---:|`);
+    for (const f of rows) console.log(`| ${f.name.slice(0, 120).replaceAll('|', '\\|')} | ${fmt(f.on)} | ${fmt(f.added)} |`);
+  };
+  table('Ir', functions);
+  const misses = CACHE_SIM ? { mispredicts: addedBy(on, off, (name) => name, 'mispredicts').slice(0, 15), i1Misses: addedBy(on, off, (name) => name, 'i1Misses').slice(0, 15) } : undefined;
+  if (misses) {
+    table('mispredicted branches (Bcm + Bim)', misses.mispredicts);
+    table('first-level instruction-cache misses (I1mr)', misses.i1Misses);
+  }
   if (args.json) {
     const file = resolve(root, args.json);
     mkdirSync(dirname(file), { recursive: true });
-    const lean = windows.map(({ functions: _, ...w }) => w);
-    writeFileSync(file, JSON.stringify({ parts: PARTS, requests: REQUESTS, spinTurns: SPIN_TURNS, windows: lean, summary, helpers, kinds, steady, helperKinds, functions }, null, 2));
+    const lean = windows.map(({ state, main, helpers, helperKinds }) => ({ state, main, helpers, helperKinds }));
+    writeFileSync(file, JSON.stringify({ parts: PARTS, requests: REQUESTS, spinTurns: SPIN_TURNS, windows: lean, summary, helpers, kinds, steady, helperKinds, functions, misses }, null, 2));
   }
 }
 
