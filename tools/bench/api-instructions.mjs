@@ -16,10 +16,11 @@
 // Needs valgrind (callgrind_control with it). The counts leave out the kernel: a system call counts its few
 // instructions in libc only.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { kindOf, parseCallgrind } from './callgrind.mjs';
+import { jitSymbols } from './perf-record.mjs';
 import { numberOption, root, semiSpaceOption, startBackends, startServer, youngGeneration } from './runner.mjs';
 import { median } from './stats.mjs';
 import { writeApiSwitchable } from './switches.mjs';
@@ -119,7 +120,7 @@ async function main() {
     await seeded.stop();
     const port = seeded.port;
     const valgrind = ['--tool=callgrind', '--separate-threads=yes', '--dump-instr=no', `--callgrind-out-file=${out}/api`, ...(CACHE_SIM ? ['--cache-sim=yes', '--branch-sim=yes'] : [])];
-    api = await startServer('api (under callgrind)', 'valgrind', [...valgrind, process.execPath, ...youngGeneration(SEMI_SPACE), entry], {
+    api = await startServer('api (under callgrind)', 'valgrind', [...valgrind, process.execPath, ...youngGeneration(SEMI_SPACE), '--perf-basic-prof-only-functions', entry], {
       env: { PORT: String(port), LOG_LEVEL: 'info', REDIS_URL: redisUrl, DATABASE_URL: seeded.databaseUrl, HOOKS_PARTS: PARTS.join(','), SPIN_TURNS: String(SPIN_TURNS) },
       readyUrl: `http://127.0.0.1:${port}/health`,
       timeoutMs: 300_000,
@@ -143,7 +144,11 @@ async function main() {
       windows.push(await window(api, path, 'off'));
       await flip();
     }
-    report(windows);
+    // V8's perf map names the compiled JavaScript that callgrind knows only by address (read once the windows ran: the
+    // code made last at an address is the one they ran).
+    const map = `/tmp/perf-${api.child.pid}.map`;
+    report(windows, jitSymbols(existsSync(map) ? readFileSync(map, 'utf8') : ''));
+    rmSync(map, { force: true });
   } finally {
     await api?.stop();
     await backends.stop();
@@ -152,7 +157,18 @@ async function main() {
   }
 }
 
-function report(windows) {
+/** `name` with an address of compiled JavaScript (callgrind's name for code without a symbol) named by V8's map. */
+function named(name, symbolOf) {
+  const m = /^0x([0-9a-f]+)('\d+)?$/i.exec(name);
+  return (m && symbolOf(parseInt(m[1], 16))) ?? name;
+}
+
+function report(windows, symbolOf) {
+  for (const w of windows) for (const field of ['functions', 'mispredicts', 'i1Misses']) {
+    const renamed = {};
+    for (const [name, value] of Object.entries(w[field])) renamed[named(name, symbolOf)] = (renamed[named(name, symbolOf)] ?? 0) + value;
+    w[field] = renamed;
+  }
   const on = windows.filter((w) => w.state === 'on');
   const off = windows.filter((w) => w.state === 'off');
   const events = Object.keys(windows[0].main);

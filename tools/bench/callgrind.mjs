@@ -45,7 +45,9 @@ export function parseCallgrind(text) {
 
 /** The kind of code a function of the node binary is, by its name: what the per-kind table sums. */
 export function kindOf(name) {
-  if (/^0x[0-9a-f]+$/i.test(name)) return 'JavaScript (compiled, no symbol)';
+  // Compiled JavaScript: an address (callgrind's name for code without a symbol, `'2` for a recursive call), or the
+  // name V8's perf map gives it (`JS:*name file:line:column`).
+  if (/^0x[0-9a-f]+('\d+)?$/i.test(name) || name.startsWith('JS:')) return 'JavaScript (compiled)';
   if (name.startsWith('Builtins_')) return "V8's builtins";
   if (/v8::internal::(compiler|maglev|turboshaft)::|OptimizedCompilationJob|Compiler::/.test(name)) return "V8's compilers";
   if (/v8::internal::\S*(Scaveng|MarkCompact|Marking|Sweeper|Heap::|GCTracer|Evacuat|MemoryAllocator|MinorMS)|heap::base::/.test(name)) return 'garbage collection';

@@ -60,7 +60,9 @@ describe('callgrind: reading a dump', () => {
 
 describe('callgrind: kinds of code', () => {
   it.each([
-    ['0x0000000028276600', 'JavaScript (compiled, no symbol)'],
+    ['0x0000000028276600', 'JavaScript (compiled)'],
+    ["0x000000002827acc0'2", 'JavaScript (compiled)'],
+    ["JS:*__spinLoop file:///app/dist/apps/api/main-instructions.js:3:10", 'JavaScript (compiled)'],
     ['Builtins_KeyedLoadIC_Megamorphic', "V8's builtins"],
     ['v8::internal::compiler::GraphReducer::ReduceNode(v8::internal::compiler::Node*)', "V8's compilers"],
     ['heap::base::SlotCallbackResult v8::internal::Scavenger::ScavengeObject<v8::internal::FullHeapObjectSlot>(x)', 'garbage collection'],
