@@ -17,11 +17,10 @@
 // instructions in libc only.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { kindOf, parseCallgrind } from './callgrind.mjs';
 import { jitSymbols } from './perf-record.mjs';
-import { numberOption, root, semiSpaceOption, startBackends, startServer, youngGeneration } from './runner.mjs';
+import { getExactly, numberOption, root, semiSpaceOption, startBackends, startServer, youngGeneration } from './runner.mjs';
 import { median } from './stats.mjs';
 import { writeApiSwitchable } from './switches.mjs';
 
@@ -40,24 +39,6 @@ const CACHE_SIM = 'cache-sim' in args;
 const CONNECTIONS = numberOption('connections', args.connections, 16, { positive: true, whole: true });
 const out = join(root, `tmp/bench/callgrind-${process.pid}`);
 
-/** Exactly `count` GETs of `path`, `CONNECTIONS` at a time; any status but 200 stops the script. */
-async function load(port, path, count) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  const get = () =>
-    new Promise((done, fail) => {
-      const req = http.get({ port, path, agent }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => (body += res.statusCode === 200 ? '' : chunk));
-        res.on('end', () => (res.statusCode === 200 ? done() : fail(new Error(`GET ${path}: ${res.statusCode} ${body.slice(0, 500)}`))));
-      });
-      req.on('error', fail);
-    });
-  let left = count;
-  await Promise.all(Array.from({ length: CONNECTIONS }, async () => { while (left-- > 0) await get(); }));
-  agent.destroy();
-}
-
 /** The dump files callgrind wrote since the last call (one per thread: `<file>.<dump>-<thread>`), parsed. */
 const seen = new Set();
 function newDumps() {
@@ -69,7 +50,7 @@ function newDumps() {
 /** One window: callgrind's counters zeroed, `REQUESTS` requests, a dump; events per request, main thread and helpers. */
 async function window(api, path, state) {
   execFileSync('callgrind_control', ['--zero', String(api.child.pid)], { stdio: 'ignore' });
-  await load(api.port, path, REQUESTS);
+  await getExactly(api.port, path, REQUESTS, CONNECTIONS);
   execFileSync('callgrind_control', ['--dump', String(api.child.pid)], { stdio: 'ignore' });
   const dumps = newDumps();
   const main = dumps.find((d) => d.thread === 1);
@@ -131,9 +112,9 @@ async function main() {
       await new Promise((r) => setTimeout(r, 300));
     };
     // Both states warmed up, as in api-hooks.mjs: on, then a quarter as many switched off.
-    await load(port, path, WARMUP_REQUESTS);
+    await getExactly(port, path, WARMUP_REQUESTS, CONNECTIONS);
     await flip();
-    await load(port, path, Math.ceil(WARMUP_REQUESTS / 4));
+    await getExactly(port, path, Math.ceil(WARMUP_REQUESTS / 4), CONNECTIONS);
     await flip();
     execFileSync('callgrind_control', ['--dump', String(api.child.pid)], { stdio: 'ignore' });
     newDumps();

@@ -2,6 +2,7 @@
 // PostgreSQL, Redis, api and worker processes of the api, comments and queue scenarios.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,6 +116,27 @@ export async function startServer(name, command, args, { env = {}, core = 0, rea
         setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
       }),
   };
+}
+
+/**
+ * Exactly `count` GETs of `path` on 127.0.0.1:`port`, `connections` at a time on kept-alive sockets (wrk loads for a
+ * time; a count is what an instruction count per request needs); any status but 200 rejects, with the body.
+ */
+export async function getExactly(port, path, count, connections) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const get = () =>
+    new Promise((done, fail) => {
+      const req = http.get({ port, path, agent }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (body += res.statusCode === 200 ? '' : chunk));
+        res.on('end', () => (res.statusCode === 200 ? done() : fail(new Error(`GET ${path}: ${res.statusCode} ${body.slice(0, 500)}`))));
+      });
+      req.on('error', fail);
+    });
+  let left = count;
+  await Promise.all(Array.from({ length: connections }, async () => { while (left-- > 0) await get(); }));
+  agent.destroy();
 }
 
 function wrkCommand(url, seconds, connections, headers) {
