@@ -37,11 +37,11 @@ import { dirname, join, resolve } from 'node:path';
 import { median } from './stats.mjs';
 import { execFile } from 'node:child_process';
 import { numberOption, root, semiSpaceOption, startBackends, warmUpInTurns, wrkAsync, wrkWithCpu } from './runner.mjs';
-import { writeApiSwitchable } from './switches.mjs';
+import { API_PARTS, writeApiSwitchable } from './switches.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
-const PARTS = ['http', 'ctx', 'metrics', 'line', 'sql', 'sub'];
+const PARTS = API_PARTS;
 const entries = String(args.parts ?? 'all;all').split(';').map((e) => (e === 'all' ? PARTS : e.split(',')));
 for (const part of entries.flat()) if (!PARTS.includes(part) && part !== 'spin' && part !== 'defer') throw new Error(`--parts: unknown part ${part} (${PARTS.join(', ')}, defer, spin, or all)`);
 const SPIN_MICROS = numberOption('spin-micros', args['spin-micros'], 10);

@@ -22,10 +22,10 @@ import { kindOf, parseCallgrind } from './callgrind.mjs';
 import { jitSymbols } from './perf-record.mjs';
 import { getExactly, numberOption, root, semiSpaceOption, startBackends, startServer, youngGeneration } from './runner.mjs';
 import { median } from './stats.mjs';
-import { writeApiSwitchable } from './switches.mjs';
+import { API_PARTS, writeApiSwitchable } from './switches.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
-const PARTS_ALL = ['http', 'ctx', 'metrics', 'line', 'sql', 'sub'];
+const PARTS_ALL = API_PARTS;
 const PARTS = !args.parts || args.parts === 'all' ? PARTS_ALL : String(args.parts).split(',');
 for (const part of PARTS) if (!PARTS_ALL.includes(part) && part !== 'spin') throw new Error(`--parts: unknown part ${part} (${PARTS_ALL.join(', ')}, spin, or all)`);
 const WARMUP_REQUESTS = numberOption('warmup-requests', args['warmup-requests'], 10_000, { positive: true, whole: true });

@@ -15,12 +15,12 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { Registry } from 'prom-client';
-import { root } from './runner.mjs';
+import { numberOption, root } from './runner.mjs';
 import { median } from './stats.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
-const ROUNDS = Number(args.rounds ?? 30);
-const CALLS = Number(args.calls ?? 20_000);
+const ROUNDS = numberOption('rounds', args.rounds, 30, { positive: true, whole: true });
+const CALLS = numberOption('calls', args.calls, 20_000, { positive: true, whole: true });
 const builds = { base: args.base, new: args.new ?? 'dist/libs/observability' };
 if (!builds.base) throw new Error('--base: the directory of the build to compare against (a copy of dist/libs/observability)');
 for (const [name, dir] of Object.entries(builds)) {

@@ -67,6 +67,9 @@ export const DATABASE_SWITCHES = [
   ['sub', 'afterQuery(event) {', `afterQuery(event) {\nif (${off('sub')}) return;`],
 ];
 
+/** The parts of the api's per-request work each switch names (api-hooks.mjs, api-instructions.mjs). */
+export const API_PARTS = ['http', 'ctx', 'metrics', 'line', 'sql', 'sub'];
+
 /** The api's per-request hooks (api-hooks.mjs, api-instructions.mjs): [part, text in the bundle, text with the switch]. */
 const API_SWITCHES = [
   ['http', 'server.prependListener("request", (req, res) => {', `server.prependListener("request", (req, res) => {\nif (${off('http')}) return;`],
