@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { Gauge } from 'prom-client';
 import { CaptureStream } from '../../../tools/testing/log-capture.js';
 import { ObservabilityModule } from '../src/index.js';
 import { startTestApp, type AdapterKind, type TestApp } from './support/test-app.js';
@@ -36,6 +37,31 @@ describe.each<AdapterKind>(['express', 'fastify'])('metrics exposure on %s', (ad
     await app.close();
     app = undefined;
     await expect(fetch(`http://127.0.0.1:${address.port}/metrics`)).rejects.toThrow();
+  });
+
+  it("answers HEAD with GET's headers and no body, collecting nothing, on the app's port and a port of its own", async () => {
+    for (const own of [false, true]) {
+      app = await startTestApp(adapter, logs, { metrics: own ? { port: 0, host: '127.0.0.1', bearerToken: 'scrape-secret-42' } : { bearerToken: 'scrape-secret-42' } });
+      let collected = 0;
+      new Gauge({ name: 'test_collections', help: 'Counts its collections.', registers: [app.registry], collect: () => void (collected += 1) });
+      const base = own ? `http://127.0.0.1:${app.app.get(ObservabilityModule).metricsAddress!.port}` : app.url;
+      const authorization = 'Bearer scrape-secret-42';
+      expect((await fetch(`${base}/metrics`, { method: 'HEAD' })).status).toBe(401);
+      for (const accept of ['application/openmetrics-text; version=1.0.0', 'text/plain']) {
+        const get = await fetch(`${base}/metrics`, { headers: { Accept: accept, Authorization: authorization } });
+        expect(await get.text()).toContain('test_collections');
+        const before = collected;
+        const head = await fetch(`${base}/metrics`, { method: 'HEAD', headers: { Accept: accept, Authorization: authorization } });
+        expect(head.status).toBe(200);
+        expect(head.headers.get('content-type')).toBe(get.headers.get('content-type'));
+        expect(head.headers.get('cache-control')).toBe('no-store');
+        expect(await head.text()).toBe('');
+        expect(collected).toBe(before);
+      }
+      expect(collected).toBe(2);
+      await app.close();
+      app = undefined;
+    }
   });
 
   it('adds the bounds the alert rules read to custom duration buckets, and warns once at start-up', async () => {

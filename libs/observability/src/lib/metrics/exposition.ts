@@ -77,7 +77,12 @@ export async function writeMetrics(
     }
   }
   sink.write(openMetrics ? '\n# EOF\n' : '\n');
-  return openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE;
+  return contentTypeOf(format);
+}
+
+/** The Content-Type of an exposition in `format`: known before anything is collected (a HEAD request needs no more). */
+export function contentTypeOf(format: ExpositionFormat): string {
+  return format === 'openmetrics' ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE;
 }
 
 /** The exposition as one string. */

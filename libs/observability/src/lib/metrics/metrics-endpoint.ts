@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { InternalErrors } from '../core/internal-errors.js';
-import { negotiateFormat, writeMetrics } from './exposition.js';
+import { contentTypeOf, negotiateFormat, writeMetrics } from './exposition.js';
 import { ExpositionBuffers } from './exposition-buffers.js';
 import { NewSeriesHold } from './new-series-hold.js';
 
@@ -50,20 +50,21 @@ export class MetricsEndpoint {
       res.end();
       return;
     }
+    const format = negotiateFormat(req.headers.accept);
+    // A HEAD request (a probe) gets GET's headers without the exposition: nothing is collected (collectors read Redis
+    // and the pools), and a scraper's new-series hold is not spent on it.
+    if (req.method === 'HEAD') {
+      this.answered(res, contentTypeOf(format));
+      res.end();
+      return;
+    }
     const holdMs = this.options.newSeriesAtZero ? NewSeriesHold.holdMs(req.headers['x-prometheus-scrape-timeout-seconds']) : 0;
     const sink = this.buffers.take();
     const scrape = holdMs > 0 ? this.hold.forScrape(Date.now(), holdMs) : undefined;
-    writeMetrics(this.registries, negotiateFormat(req.headers.accept), sink, scrape?.held)
+    writeMetrics(this.registries, format, sink, scrape?.held)
       .then((contentType) => {
         scrape?.done();
-        res.statusCode = 200;
-        res.setHeader('Content-Type', contentType);
-        res.setHeader('Cache-Control', 'no-store');
-        if (req.method === 'HEAD') {
-          this.buffers.giveBack(sink);
-          res.end();
-          return;
-        }
+        this.answered(res, contentType);
         // The socket may still be sending the bytes until the response finishes: only then is the buffer free again.
         res.once('finish', () => this.buffers.giveBack(sink));
         res.end(sink.bytes());
@@ -90,6 +91,12 @@ export class MetricsEndpoint {
       server.once('error', reject);
       server.listen(port, host, () => resolve(server));
     });
+  }
+
+  private answered(res: ServerResponse, contentType: string): void {
+    res.statusCode = 200;
+    res.setHeader('Content-Type', contentType);
+    res.setHeader('Cache-Control', 'no-store');
   }
 
   private authorized(header: string | undefined): boolean {
