@@ -3,7 +3,7 @@ import { closeSync, constants, fstatSync, mkdtempSync, openSync, readFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { StdoutDestination } from './stdout-destination.js';
+import { StdoutDestination, stdoutDestination } from './stdout-destination.js';
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -101,6 +101,19 @@ describe('StdoutDestination', () => {
     closeSync(ownReader);
     await exited;
     expect(readFileSync(drained, 'utf8')).toBe(lines.join(''));
+  });
+
+  it("reports stdout's faults to the latest app that asked for it, not the first", async () => {
+    const [first, latest]: unknown[][] = [[], []];
+    const destination = stdoutDestination((error) => first.push(error));
+    expect(stdoutDestination((error) => latest.push(error))).toBe(destination);
+    // A kept line whose format throws: a fault of the destination's, and nothing written to this process's stdout.
+    destination.writeLater(() => {
+      throw new Error('format failed');
+    }, undefined, 0, '');
+    await nextTurn();
+    expect(first).toEqual([]);
+    expect(latest).toEqual([expect.objectContaining({ message: 'format failed' })]);
   });
 
   it('writes what is buffered when the process exits', () => {

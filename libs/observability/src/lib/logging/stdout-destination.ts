@@ -33,9 +33,14 @@ export class StdoutDestination {
   constructor(
     private readonly fd: number,
     /** A write that failed for good (stdout closed), or a kept line that could not be made: dropped, reported here. */
-    private readonly onError: (error: unknown) => void = () => undefined,
+    private onError: (error: unknown) => void = () => undefined,
   ) {
     process.once('exit', () => this.flushSync());
+  }
+
+  /** Faults are reported to `onError` from now on (the latest app's, when apps of one process share stdout). */
+  reportTo(onError: (error: unknown) => void): void {
+    this.onError = onError;
   }
 
   write(chunk: string): boolean {
@@ -120,8 +125,13 @@ export class StdoutDestination {
 
 let stdout: StdoutDestination | undefined;
 
-/** The one destination of fd 1 in this process, shared by every logger of the module so their lines keep their order. */
+/**
+ * The one destination of fd 1 in this process, shared by every logger of the module so their lines keep their order.
+ * Its faults go to the latest caller's `onError` (one app per process, as for the root logger): an app made after
+ * another one closed counts them, not the closed one.
+ */
 export function stdoutDestination(onError?: (error: unknown) => void): StdoutDestination {
-  stdout ??= new StdoutDestination(1, onError);
+  stdout ??= new StdoutDestination(1);
+  if (onError) stdout.reportTo(onError);
   return stdout;
 }
