@@ -74,7 +74,7 @@ export const API_PARTS = ['http', 'ctx', 'metrics', 'line', 'sql', 'sub'];
 const API_SWITCHES = [
   ['http', 'server.prependListener("request", (req, res) => {', `server.prependListener("request", (req, res) => {\nif (${off('http')}) return;`],
   ['http', 'if (requestRecord(req)) return handle.call(this, req, res, callback);', `if (${off('http')} || requestRecord(req)) return handle.call(this, req, res, callback);`],
-  ['ctx', 'this.internal.guard("correlation", () => this.cls.enterWith(this.storeFor(opened)));', `if (!${off('ctx')}) this.internal.guard("correlation", () => this.cls.enterWith(this.storeFor(opened)));`],
+  ['ctx', 'this.cls.enterWith(this.storeFor(opened));', `if (!${off('ctx')}) this.cls.enterWith(this.storeFor(opened));`],
   ['metrics', 'if (this.metrics) this.metrics.started();', `if (this.metrics && !${off('metrics')}) this.metrics.started();`],
   ['metrics', 'if (metrics) metrics.finished(', `if (metrics && !${off('metrics')}) metrics.finished(`],
   ['line', 'const logger = this.accessLogger;', `const logger = ${off('line')} ? undefined : this.accessLogger;`],

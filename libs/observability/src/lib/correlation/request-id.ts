@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { uuidV4 } from './uuid-v4.js';
 
 export const MAX_REQUEST_ID_LENGTH = 128;
 
@@ -9,8 +9,9 @@ export function isValidRequestId(value: unknown): value is string {
   return typeof value === 'string' && VALID_REQUEST_ID.test(value);
 }
 
+/** A fresh id: a random UUID (version 4). */
 export function generateRequestId(): string {
-  return randomUUID();
+  return uuidV4();
 }
 
 export interface RequestIdResolution {

@@ -54,8 +54,13 @@ export class RequestOpener {
       const opened = this.open(req, res);
       if (!opened.record.requestId) return;
       // enterWith, not run: the context must hold in the server's other 'request' listeners, called after this one.
-      this.internal.guard('correlation', () => this.cls.enterWith(this.storeFor(opened)));
-      this.logRejection(opened.resolution);
+      // try/catch rather than guard(): no closure per request.
+      try {
+        this.cls.enterWith(this.storeFor(opened));
+      } catch (error) {
+        this.internal.record('correlation', error);
+      }
+      if (opened.resolution?.rejected) this.logRejection(opened.resolution);
     });
   }
 

@@ -103,6 +103,18 @@ describe('StdoutDestination', () => {
     expect(readFileSync(drained, 'utf8')).toBe(lines.join(''));
   });
 
+  it('writes a line too long for its kept buffer whole, between lines that fit', () => {
+    const out = target();
+    const destination = new StdoutDestination(out.fd);
+    const huge = `{"huge":"${'€x'.repeat(60_000)}"}\n`;
+    destination.write('{"before":1}\n');
+    destination.write(huge);
+    destination.write('{"after":"é"}\n');
+    destination.flushSync();
+    expect(out.text()).toBe(`{"before":1}\n${huge}{"after":"é"}\n`);
+    out.close();
+  });
+
   it("reports stdout's faults to the latest app that asked for it, not the first", async () => {
     const [first, latest]: unknown[][] = [[], []];
     const destination = stdoutDestination((error) => first.push(error));

@@ -20,6 +20,8 @@ export type LineFormat<F> = (fields: F, time: number, bindings: string) => strin
 export class StdoutDestination {
   private buffer = '';
   private scheduled = false;
+  /** The UTF-8 bytes of a flush: up to 3 bytes a character (a UTF-16 unit is at most 3 bytes of UTF-8). */
+  private readonly scratch = Buffer.allocUnsafe(3 * FLUSH_AT + 3 * 1024);
   // Kept lines, in parallel arrays (no object per line); cleared by length, so they keep their backing stores.
   private readonly formats: LineFormat<any>[] = [];
   private readonly fields: unknown[] = [];
@@ -74,19 +76,15 @@ export class StdoutDestination {
     if (!this.buffer) return;
     const text = this.buffer;
     this.buffer = '';
-    // The string goes to writeSync as it is (encoded in C++: no Buffer per flush, docs/performance.md); only a
-    // partial write (a full pipe) needs the bytes, to go on from where it stopped.
-    let rest: Buffer | undefined;
-    for (;;) {
+    // Encoded once into a buffer kept for it (a turn's text fits unless a line alone is huge), and written from
+    // there: a string handed to writeSync is measured and encoded in C++, and a short write needed it measured
+    // again (docs/performance.md, "Eighteenth look").
+    const bytes = text.length * 3 <= this.scratch.length ? this.scratch : Buffer.from(text, 'utf8');
+    const end = bytes === this.scratch ? this.scratch.write(text) : bytes.length;
+    let written = 0;
+    while (written < end) {
       try {
-        if (rest === undefined) {
-          const written = writeSync(this.fd, text);
-          if (written >= Buffer.byteLength(text)) return;
-          rest = Buffer.from(text, 'utf8').subarray(written);
-        } else {
-          rest = rest.subarray(writeSync(this.fd, rest));
-          if (rest.length === 0) return;
-        }
+        written += writeSync(this.fd, bytes, written, end - written);
       } catch (error) {
         // A non-blocking pipe that is full: wait for the reader, as pino's own destination does.
         if ((error as NodeJS.ErrnoException).code === 'EAGAIN') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, RETRY_MS);
