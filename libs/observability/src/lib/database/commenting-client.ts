@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
 import { UNMATCHED_ROUTE } from '../core/constants.js';
 import type { Client as PgClient } from 'pg';
-import { correlationOf, REQUEST_RECORD_KEY } from '../correlation/correlation-context.js';
+import { CONTEXT_SOURCE_KEY, LOG_FIELDS_KEY, REQUEST_RECORD_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
+import type { TraceContext } from '../correlation/traceparent.js';
 import type { RequestRecord } from '../http/request-record.js';
 import { recordRouteTemplate } from '../http/route-template.js';
 import { queryCommentsFlag } from '../options/resolve-options.js';
@@ -91,34 +92,41 @@ function currentComment(options: SqlCommentingClientOptions, settings: SqlCommen
       return cached.comment;
     }
   }
-  const tags = currentTags(options, settings, span, store);
+  const tags = currentTags(options, settings, span, store, requestId);
   const comment = serializeSqlComment(tags);
   if (store && tags.route !== UNMATCHED_ROUTE) store[COMMENT_KEY] = { options, settings, requestId, spanId: span?.span_id, comment };
   return comment;
 }
 
-/** The tags of the current context. */
+/**
+ * The tags of the current context, read from its store (no correlation snapshot: this runs for the first statement
+ * of every request or job). Both ways out make an object of one shape, so serializeSqlComment's reads stay
+ * monomorphic.
+ */
 function currentTags(
   options: SqlCommentingClientOptions,
   settings: SqlCommentSettings | undefined,
   span: SpanFields | undefined,
   store: Record<symbol, unknown> | undefined,
+  requestId: unknown,
 ): SqlTags {
   const application = options.application ?? settings?.application;
   // The span that sends the statement is its parent in the trace, whether or not a request context exists.
   const spanParent = span ? traceparentOf(span) : undefined;
-  const correlation = correlationOf(store);
-  if (!correlation) return { application, source: options.source, traceparent: spanParent };
-  const fields = correlation.fields as { queue?: unknown; job_name?: unknown } | undefined;
+  if (typeof requestId !== 'string' || !requestId) {
+    return { application, job: undefined, request_id: undefined, route: undefined, source: options.source, traceparent: spanParent, tracestate: undefined };
+  }
+  const trace = store![TRACE_CONTEXT_KEY] as TraceContext | undefined;
+  const fields = store![LOG_FIELDS_KEY] as { queue?: unknown; job_name?: unknown } | undefined;
   const job = typeof fields?.queue === 'string' ? `${fields.queue}:${String(fields.job_name)}` : undefined;
   return {
     application,
     job,
-    request_id: correlation.requestId,
-    route: job === undefined && correlation.source === 'http' ? recordRouteTemplate(store?.[REQUEST_RECORD_KEY] as RequestRecord | undefined) : undefined,
+    request_id: requestId,
+    route: job === undefined && store![CONTEXT_SOURCE_KEY] === 'http' ? recordRouteTemplate(store![REQUEST_RECORD_KEY] as RequestRecord | undefined) : undefined,
     source: options.source,
-    traceparent: spanParent ?? correlation.traceparent,
-    tracestate: correlation.tracestate,
+    traceparent: spanParent ?? trace?.traceparent,
+    tracestate: trace?.tracestate,
   };
 }
 

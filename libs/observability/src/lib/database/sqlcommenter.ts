@@ -17,27 +17,31 @@ const UNRESERVED = /^[A-Za-z0-9_.~-]*$/;
 /** encodeURIComponent throws on a lone UTF-16 surrogate: it becomes U+FFFD, as a UTF-8 encoder would write it. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** The keys the module writes, in sqlcommenter's (sorted) order. */
-const KEYS = ['application', 'job', 'request_id', 'route', 'source', 'traceparent', 'tracestate'] as const;
-export type SqlTags = Partial<Record<(typeof KEYS)[number], string>>;
+/** The keys the module writes (serializeSqlComment writes them in sqlcommenter's sorted order). */
+export type SqlTags = Partial<Record<'application' | 'job' | 'request_id' | 'route' | 'source' | 'traceparent' | 'tracestate', string>>;
 
-/** Each key's `key='` (keys are unreserved: their own encoding), and whether its values are few (see below). */
-const PREFIXES = KEYS.map((key) => `${key}='`);
 /** Tags with few distinct values (the application, route templates, job names, the source) keep their encoding. */
-const BOUNDED = KEYS.map((key) => key === 'application' || key === 'job' || key === 'route' || key === 'source');
 const encodeBoundedValue = boundedMemo((value) => encodeSqlCommentValue(value), 512);
 
 export function serializeSqlComment(tags: SqlTags): string {
-  // One pass over the fixed keys, already in order: this runs for the first statement of every request or job
-  // (no key list, order check or key lookup per comment: 0.27 -> 0.19 µs, docs/performance.md).
-  let body = '';
-  for (let i = 0; i < KEYS.length; i++) {
-    const value = tags[KEYS[i]];
-    if (value === undefined || value === '') continue;
-    const encoded = BOUNDED[i] ? encodeBoundedValue(value) : encodeSqlCommentValue(value);
-    body = body === '' ? `${PREFIXES[i]}${encoded}'` : `${body},${PREFIXES[i]}${encoded}'`;
-  }
+  // Each key read by its name, in sqlcommenter's (sorted) order: this runs for the first statement of every request
+  // or job, and a loop over the key names made each read a megamorphic keyed load (docs/performance.md, "Eighteenth
+  // look"). Bounded values keep their encoding.
+  let body = tag('', "application='", tags.application, true);
+  body = tag(body, "job='", tags.job, true);
+  body = tag(body, "request_id='", tags.request_id, false);
+  body = tag(body, "route='", tags.route, true);
+  body = tag(body, "source='", tags.source, true);
+  body = tag(body, "traceparent='", tags.traceparent, false);
+  body = tag(body, "tracestate='", tags.tracestate, false);
   return body === '' ? '' : `/*${body}*/`;
+}
+
+/** `body` with `key='value'` added (`prefix` is `key='`; keys are unreserved: their own encoding), or as it is without a value. */
+function tag(body: string, prefix: string, value: string | undefined, bounded: boolean): string {
+  if (value === undefined || value === '') return body;
+  const encoded = bounded ? encodeBoundedValue(value) : encodeSqlCommentValue(value);
+  return body === '' ? `${prefix}${encoded}'` : `${body},${prefix}${encoded}'`;
 }
 
 /**
