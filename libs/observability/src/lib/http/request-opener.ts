@@ -60,7 +60,7 @@ export class RequestOpener {
       } catch (error) {
         this.internal.record('correlation', error);
       }
-      if (opened.resolution?.rejected) this.logRejection(opened.resolution);
+      this.logRejection(opened.resolution);
     });
   }
 

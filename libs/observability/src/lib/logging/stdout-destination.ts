@@ -79,8 +79,9 @@ export class StdoutDestination {
     // Encoded once into a buffer kept for it (a turn's text fits unless a line alone is huge), and written from
     // there: a string handed to writeSync is measured and encoded in C++, and a short write needed it measured
     // again (docs/performance.md, "Eighteenth look").
-    const bytes = text.length * 3 <= this.scratch.length ? this.scratch : Buffer.from(text, 'utf8');
-    const end = bytes === this.scratch ? this.scratch.write(text) : bytes.length;
+    const fits = text.length * 3 <= this.scratch.length;
+    const bytes = fits ? this.scratch : Buffer.from(text, 'utf8');
+    const end = fits ? bytes.write(text) : bytes.length;
     let written = 0;
     while (written < end) {
       try {
