@@ -44,6 +44,11 @@ describe('sqlcommenter', () => {
   it('appends, keeps a trailing semicolon last, prepends on request, leaves commented statements alone', () => {
     expect(addComment('SELECT 1', serializeSqlComment({ request_id: 'a' }))).toBe("SELECT 1 /*request_id='a'*/");
     expect(addComment('SELECT 1;  ', serializeSqlComment({ request_id: 'a' }))).toBe("SELECT 1 /*request_id='a'*/;");
+    expect(addComment('SELECT 1;', serializeSqlComment({ request_id: 'a' }))).toBe("SELECT 1 /*request_id='a'*/;");
+    // White space past ASCII counts as white space too (what trimEnd trims), and any other last character does not.
+    expect(addComment('SELECT 1;\n\u3000', serializeSqlComment({ request_id: 'a' }))).toBe("SELECT 1 /*request_id='a'*/;");
+    expect(addComment('SELECT 1 AS é', serializeSqlComment({ request_id: 'a' }))).toBe("SELECT 1 AS é /*request_id='a'*/");
+    expect(addComment('SELECT 1\n', serializeSqlComment({ request_id: 'a' }))).toBe("SELECT 1\n /*request_id='a'*/");
     expect(addComment('SELECT 1', serializeSqlComment({ request_id: 'a' }), true)).toBe("/*request_id='a'*/ SELECT 1");
     expect(addComment('SELECT 1 -- mine', serializeSqlComment({ request_id: 'a' }))).toBe('SELECT 1 -- mine');
     expect(addComment('SELECT 1', serializeSqlComment({}))).toBe('SELECT 1');

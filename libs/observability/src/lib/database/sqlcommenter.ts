@@ -58,6 +58,9 @@ export function addComment(sql: string, comment: string, prepend = false): strin
     if (scan.hasSqlComment || (!prepend && !scan.endsInCode)) return sql;
   }
   if (prepend) return `${comment} ${sql}`;
+  // Most statements end in neither a semicolon nor white space: nothing to trim or look for.
+  const last = sql.charCodeAt(sql.length - 1);
+  if (last > 32 && last !== 59 && last < 128) return `${sql} ${comment}`;
   const trimmed = sql.trimEnd();
   return trimmed.endsWith(';') ? `${trimmed.slice(0, -1)} ${comment};` : `${sql} ${comment}`;
 }

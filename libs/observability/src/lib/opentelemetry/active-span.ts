@@ -32,11 +32,12 @@ interface SpanContextLike {
 }
 interface OpenTelemetryApi {
   trace: {
-    getActiveSpan(): { spanContext(): SpanContextLike } | undefined;
+    getSpan(context: unknown): { spanContext(): SpanContextLike } | undefined;
     isSpanContextValid(context: SpanContextLike): boolean;
     setSpanContext(context: unknown, spanContext: SpanContextLike): unknown;
   };
   context: { active(): unknown; with<T>(context: unknown, fn: () => T): T };
+  ROOT_CONTEXT: unknown;
 }
 
 /**
@@ -49,13 +50,17 @@ export async function loadOpenTelemetry(importApi: () => Promise<unknown> = () =
   try {
     const module = (await importApi()) as OpenTelemetryApi & { default?: OpenTelemetryApi };
     api = module.trace ? module : module.default!;
-    if (typeof api?.trace?.getActiveSpan !== 'function' || typeof api.context?.with !== 'function') return undefined;
+    if (typeof api?.trace?.getSpan !== 'function' || typeof api.context?.with !== 'function') return undefined;
   } catch {
     return undefined;
   }
+  const root = api.ROOT_CONTEXT;
   return {
     activeSpan: () => {
-      const span = api.trace.getActiveSpan();
+      const active = api.context.active();
+      // The empty context holds no span: what every call finds without an SDK (this runs per statement and line).
+      if (active === root) return undefined;
+      const span = api.trace.getSpan(active);
       if (!span) return undefined;
       const context = span.spanContext();
       if (!api.trace.isSpanContextValid(context)) return undefined;
