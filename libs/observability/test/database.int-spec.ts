@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
 import pg from 'pg';
 import { CaptureStream, waitFor } from '../../../tools/testing/log-capture.js';
-import { sqlCommentingClient } from '../src/index.js';
+import { runWithRequestId, sqlCommentingClient } from '../src/index.js';
 import { addComment, serializeSqlComment } from '../src/lib/database/sqlcommenter.js';
 import { startDatabaseApp, type DatabaseApp } from './support/database-app.js';
 
@@ -275,6 +275,12 @@ describe('the encoder against PostgreSQL itself', () => {
       expect(viaSimpleProtocol.rows).toEqual([{ n: 2 }]);
       const nested = await asRequest('abc/*', () => commenting.query('SELECT 1 AS still_works'));
       expect(nested.rows).toEqual([{ still_works: 1 }]);
+      // A context the module made (its id checked), whose id other code replaced: the new id is not taken for checked.
+      const replaced = await runWithRequestId('checked-1', () => {
+        ClsServiceManager.getClsService().set(CLS_ID, "x*/; DROP TABLE injection_probe; /*");
+        return commenting.query('SELECT count(*)::int AS n FROM injection_probe');
+      });
+      expect(replaced.rows).toEqual([{ n: 2 }]);
     } finally {
       await commenting.end();
     }

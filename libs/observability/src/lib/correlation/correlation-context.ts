@@ -13,6 +13,12 @@ export const CONTEXT_SOURCE_KEY = Symbol.for('observability:source');
 export const LOG_FIELDS_KEY = Symbol.for('observability:log-fields');
 /** CLS key of the HTTP request's record (http/request-record.ts), so work started inside it can name its route. */
 export const REQUEST_RECORD_KEY = Symbol.for('observability:request-record');
+/**
+ * CLS key of the request id as the module validated or made it (request-id.ts's rules): a reader that finds the same
+ * string under `CLS_ID` knows its characters without reading them again (the SQL comment's encoding). Kept beside
+ * the id, not as a flag, so an id set later by other code is never taken for a checked one.
+ */
+export const CHECKED_ID_KEY = Symbol.for('observability:checked-id');
 
 export interface CorrelationSnapshot {
   requestId: string;
@@ -63,6 +69,7 @@ export function runWithRequestId<T>(requestId: string | undefined, fn: () => T, 
   const id = isValidRequestId(requestId) ? requestId : generateRequestId();
   return cls.run({ ifNested: 'override' }, () => {
     cls.set(CLS_ID, id);
+    cls.set(CHECKED_ID_KEY, id);
     cls.set(CONTEXT_SOURCE_KEY, source);
     return fn();
   });

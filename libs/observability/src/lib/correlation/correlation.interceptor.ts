@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { CLS_ID, ClsService } from 'nestjs-cls';
 import { Observable } from 'rxjs';
-import { CONTEXT_SOURCE_KEY } from './correlation-context.js';
+import { CHECKED_ID_KEY, CONTEXT_SOURCE_KEY } from './correlation-context.js';
 import { generateRequestId } from './request-id.js';
 
 /**
@@ -16,7 +16,9 @@ export class CorrelationInterceptor implements NestInterceptor {
     if (context.getType() === 'http' || this.cls.isActive()) return next.handle();
     return new Observable((subscriber) =>
       this.cls.run(() => {
-        this.cls.set(CLS_ID, generateRequestId());
+        const id = generateRequestId();
+        this.cls.set(CLS_ID, id);
+        this.cls.set(CHECKED_ID_KEY, id);
         this.cls.set(CONTEXT_SOURCE_KEY, context.getType());
         return next.handle().subscribe(subscriber);
       }),

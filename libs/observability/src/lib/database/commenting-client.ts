@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
 import { UNMATCHED_ROUTE } from '../core/constants.js';
 import type { Client as PgClient } from 'pg';
-import { CONTEXT_SOURCE_KEY, LOG_FIELDS_KEY, REQUEST_RECORD_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
+import { CHECKED_ID_KEY, CONTEXT_SOURCE_KEY, LOG_FIELDS_KEY, REQUEST_RECORD_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
 import type { TraceContext } from '../correlation/traceparent.js';
 import type { RequestRecord } from '../http/request-record.js';
 import { recordRouteTemplate } from '../http/route-template.js';
@@ -93,7 +93,7 @@ function currentComment(options: SqlCommentingClientOptions, settings: SqlCommen
     }
   }
   const tags = currentTags(options, settings, span, store, requestId);
-  const comment = serializeSqlComment(tags);
+  const comment = serializeSqlComment(tags, store !== undefined && store[CHECKED_ID_KEY] === requestId);
   if (store && tags.route !== UNMATCHED_ROUTE) store[COMMENT_KEY] = { options, settings, requestId, spanId: span?.span_id, comment };
   return comment;
 }

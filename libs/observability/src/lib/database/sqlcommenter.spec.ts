@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { isValidRequestId } from '../correlation/request-id.js';
 import { addComment, encodeSqlCommentValue, serializeSqlComment, sqlOperation } from './sqlcommenter.js';
 
 describe('sqlcommenter', () => {
@@ -16,6 +17,38 @@ describe('sqlcommenter', () => {
     const keys = [...comment.matchAll(/([a-z_]+)='/g)].map((m) => m[1]);
     expect(keys).toEqual(Object.keys(tags).sort());
     expect(comment).toContain("tracestate='v%3D1'");
+  });
+
+  it('writes what a plain loop over the sorted keys writes, call after call (property, 2,000 runs)', () => {
+    // The definition: every key with a value, sorted, each value encoded; the serializer keeps pieces between calls.
+    const byLoop = (tags: Record<string, string | undefined>) => {
+      const pairs = Object.keys(tags)
+        .sort()
+        .filter((k) => tags[k])
+        .map((k) => `${k}='${encodeSqlCommentValue(tags[k]!)}'`);
+      return pairs.length ? `/*${pairs.join(',')}*/` : '';
+    };
+    const value = fc.option(fc.constantFrom('', 'api', 'worker', 'a b', 'sync:run', "it's", '/x/:id', 'é'), { nil: undefined });
+    const keys = ['application', 'job', 'request_id', 'route', 'source', 'traceparent', 'tracestate'] as const;
+    const tags = fc.record(Object.fromEntries(keys.map((k) => [k, value])) as Record<(typeof keys)[number], typeof value>);
+    fc.assert(
+      fc.property(fc.array(tags, { minLength: 1, maxLength: 6 }), (calls) => {
+        for (const t of calls) expect(serializeSqlComment(t)).toBe(byLoop(t));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('encodes a checked request id as it encodes any value, for every id the request-id rules accept (property)', () => {
+    // The rules' characters and a few they refuse: an id the rules newly accepted would have to pass here too.
+    const unit = fc.constantFrom(...'aZ09._:-', '~', '/', "'", '*', ' ', 'é', '%');
+    fc.assert(
+      fc.property(fc.string({ unit, minLength: 1, maxLength: 40 }).filter(isValidRequestId), fc.constantFrom(undefined, 'api'), (id, application) => {
+        expect(serializeSqlComment({ application, request_id: id }, true)).toBe(serializeSqlComment({ application, request_id: id }));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(serializeSqlComment({ request_id: 'a:b' }, true)).toBe("/*request_id='a%3Ab'*/");
   });
 
   it('encodes the characters encodeURIComponent leaves alone that matter here', () => {

@@ -23,18 +23,42 @@ export type SqlTags = Partial<Record<'application' | 'job' | 'request_id' | 'rou
 /** Tags with few distinct values (the application, route templates, job names, the source) keep their encoding. */
 const encodeBoundedValue = boundedMemo((value) => encodeSqlCommentValue(value), 512);
 
-export function serializeSqlComment(tags: SqlTags): string {
+/**
+ * `checkedId`: the request id is one the module validated or made (request-id.ts: `A-Z a-z 0-9 . _ : -`), whose only
+ * character the encoding changes is `:`; its characters are not read again.
+ */
+export function serializeSqlComment(tags: SqlTags, checkedId = false): string {
   // Each key read by its name, in sqlcommenter's (sorted) order: this runs for the first statement of every request
   // or job, and a loop over the key names made each read a megamorphic keyed load (docs/performance.md, "Eighteenth
   // look"). Bounded values keep their encoding.
-  let body = tag('', "application='", tags.application, true);
-  body = tag(body, "job='", tags.job, true);
-  body = tag(body, "request_id='", tags.request_id, false);
+  const id = tags.request_id;
+  let body =
+    id === undefined || id === ''
+      ? tag(tag('', "application='", tags.application, true), "job='", tags.job, true)
+      : `${idHead(tags.application, tags.job)}${checkedId ? encodeCheckedId(id) : encodeSqlCommentValue(id)}'`;
   body = tag(body, "route='", tags.route, true);
   body = tag(body, "source='", tags.source, true);
   body = tag(body, "traceparent='", tags.traceparent, false);
   body = tag(body, "tracestate='", tags.tracestate, false);
   return body === '' ? '' : `/*${body}*/`;
+}
+
+/** A checked request id's encoding: itself, but for `:` (the spec holds it to encodeSqlCommentValue for every valid id). */
+function encodeCheckedId(id: string): string {
+  return id.includes(':') ? id.replaceAll(':', '%3A') : id;
+}
+
+/**
+ * The text before an id's value (`application='…',job='…',request_id='`): the same for every context of one app and
+ * job name, so the last one is kept, compared by its two values (docs/performance.md, "Nineteenth look").
+ */
+let lastHead: { application?: string; job?: string; text: string } = { text: "request_id='" };
+function idHead(application: string | undefined, job: string | undefined): string {
+  if (application !== lastHead.application || job !== lastHead.job) {
+    const before = tag(tag('', "application='", application, true), "job='", job, true);
+    lastHead = { application, job, text: before === '' ? "request_id='" : `${before},request_id='` };
+  }
+  return lastHead.text;
 }
 
 /** `body` with `key='value'` added (`prefix` is `key='`; keys are unreserved: their own encoding), or as it is without a value. */
@@ -53,7 +77,7 @@ function tag(body: string, prefix: string, value: string | undefined, bounded: b
 export function addComment(sql: string, comment: string, prepend = false): string {
   if (sql.length === 0 || !comment) return sql;
   // Only a text with `--` or `/*` somewhere needs reading: this runs for every statement.
-  if (sql.includes('--') || sql.includes('/*')) {
+  if ((sql.includes('-') || sql.includes('/')) && (sql.includes('--') || sql.includes('/*'))) {
     const scan = scanSql(sql);
     if (scan.hasSqlComment || (!prepend && !scan.endsInCode)) return sql;
   }
