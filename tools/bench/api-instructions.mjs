@@ -18,7 +18,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { kindOf, parseCallgrind } from './callgrind.mjs';
+import { kindOf, namedByMap, parseCallgrind } from './callgrind.mjs';
 import { jitSymbols } from './perf-record.mjs';
 import { getExactly, numberOption, root, semiSpaceOption, startBackends, startServer, youngGeneration } from './runner.mjs';
 import { median } from './stats.mjs';
@@ -138,16 +138,13 @@ async function main() {
   }
 }
 
-/** `name` with an address of compiled JavaScript (callgrind's name for code without a symbol) named by V8's map. */
-function named(name, symbolOf) {
-  const m = /^0x([0-9a-f]+)('\d+)?$/i.exec(name);
-  return (m && symbolOf(parseInt(m[1], 16))) ?? name;
-}
-
 function report(windows, symbolOf) {
   for (const w of windows) for (const field of ['functions', 'mispredicts', 'i1Misses']) {
     const renamed = {};
-    for (const [name, value] of Object.entries(w[field])) renamed[named(name, symbolOf)] = (renamed[named(name, symbolOf)] ?? 0) + value;
+    for (const [name, value] of Object.entries(w[field])) {
+      const named = namedByMap(name, symbolOf);
+      renamed[named] = (renamed[named] ?? 0) + value;
+    }
     w[field] = renamed;
   }
   const on = windows.filter((w) => w.state === 'on');

@@ -43,6 +43,15 @@ export function parseCallgrind(text) {
   return { events, totals, self };
 }
 
+/**
+ * `name` with an address of compiled JavaScript (callgrind's name for code without a symbol, `'2` for a recursive
+ * call) named by `symbolOf` (perf-record.mjs's jitSymbols over V8's perf map), or as it is.
+ */
+export function namedByMap(name, symbolOf) {
+  const m = /^0x([0-9a-f]+)('\d+)?$/i.exec(name);
+  return (m && symbolOf(parseInt(m[1], 16))) ?? name;
+}
+
 /** The kind of code a function of the node binary is, by its name: what the per-kind table sums. */
 export function kindOf(name) {
   // Compiled JavaScript: an address (callgrind's name for code without a symbol, `'2` for a recursive call), or the

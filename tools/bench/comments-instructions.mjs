@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { kindOf, parseCallgrind } from './callgrind.mjs';
+import { kindOf, namedByMap, parseCallgrind } from './callgrind.mjs';
 import { jitSymbols } from './perf-record.mjs';
 import { numberOption, root } from './runner.mjs';
 import { median } from './stats.mjs';
@@ -102,8 +102,8 @@ function main() {
 function windowOf(dump, state, symbolOf) {
   const functions = {};
   for (const [name, cost] of dump.self) {
-    const m = /^0x([0-9a-f]+)('\d+)?$/i.exec(name);
-    const named = ((m && symbolOf(parseInt(m[1], 16))) ?? name.replace(/'\d+$/, '')).replace(/^JS:[*+^~]?'?/, 'JS:');
+    // One name per function, whichever tier's code ran it (V8's map marks them `*`, `+`, `^`, `~`).
+    const named = namedByMap(name, symbolOf).replace(/'\d+$/, '').replace(/^JS:[*+^~]?'?/, 'JS:');
     functions[named] = (functions[named] ?? 0) + cost[0] / STATEMENTS;
   }
   return { state, ir: dump.totals[0] / STATEMENTS, functions };

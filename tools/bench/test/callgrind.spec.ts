@@ -2,7 +2,7 @@
 // shape valgrind 3.19 writes with --dump-instr=no. That valgrind and Node still write it so is checked for real by
 // api-instructions.int-spec.ts.
 import { describe, expect, it } from '@jest/globals';
-import { kindOf, parseCallgrind } from '../callgrind.mjs';
+import { kindOf, namedByMap, parseCallgrind } from '../callgrind.mjs';
 
 const DUMP = `# callgrind format
 version: 1
@@ -73,5 +73,16 @@ describe('callgrind: kinds of code', () => {
     ['__vfprintf_internal', 'other native code (libc, OpenSSL, ...)'],
   ])('%s is %s', (name, kind) => {
     expect(kindOf(name)).toBe(kind);
+  });
+});
+
+describe('callgrind: compiled JavaScript named by V8 map', () => {
+  const symbolOf = (address: number) => (address >= 0x1000 && address < 0x1100 ? "JS:*'currentComment file:///x.js:1:1" : undefined);
+
+  it('names an address of compiled code, a recursive call to it too, and leaves other names as they are', () => {
+    expect(namedByMap('0x0000000000001040', symbolOf)).toBe("JS:*'currentComment file:///x.js:1:1");
+    expect(namedByMap("0x1040'2", symbolOf)).toBe("JS:*'currentComment file:///x.js:1:1");
+    expect(namedByMap('0x2000', symbolOf)).toBe('0x2000');
+    expect(namedByMap('Builtins_StringAdd_CheckNone', symbolOf)).toBe('Builtins_StringAdd_CheckNone');
   });
 });

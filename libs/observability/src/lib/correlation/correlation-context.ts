@@ -1,4 +1,4 @@
-import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
+import { CLS_ID, ClsServiceManager, type ClsStore } from 'nestjs-cls';
 import { generateRequestId, isValidRequestId } from './request-id.js';
 import type { TraceContext } from './traceparent.js';
 
@@ -61,16 +61,18 @@ export function getRequestId(): string | undefined {
 }
 
 /**
+ * A CLS store of the module's making, built in one piece (cheaper than entering an empty store and setting keys):
+ * `id` was validated or made by the module (request-id.ts), so it is kept as the checked id too.
+ */
+export function contextStore(id: string | undefined, source: string): ClsStore {
+  return { [CLS_ID]: id, [CHECKED_ID_KEY]: id, [CONTEXT_SOURCE_KEY]: source };
+}
+
+/**
  * Runs `fn` in a new correlation context with `requestId` (validated: an invalid one is replaced), for work that
  * starts outside a request: scripts, cron ticks, message consumers.
  */
 export function runWithRequestId<T>(requestId: string | undefined, fn: () => T, source = 'manual'): T {
-  const cls = ClsServiceManager.getClsService();
   const id = isValidRequestId(requestId) ? requestId : generateRequestId();
-  return cls.run({ ifNested: 'override' }, () => {
-    cls.set(CLS_ID, id);
-    cls.set(CHECKED_ID_KEY, id);
-    cls.set(CONTEXT_SOURCE_KEY, source);
-    return fn();
-  });
+  return ClsServiceManager.getClsService().runWith(contextStore(id, source), fn);
 }

@@ -34,13 +34,18 @@ export function serializeSqlComment(tags: SqlTags, checkedId = false): string {
   const id = tags.request_id;
   let body =
     id === undefined || id === ''
-      ? tag(tag('', "application='", tags.application, true), "job='", tags.job, true)
+      ? leadingTags(tags.application, tags.job)
       : `${idHead(tags.application, tags.job)}${checkedId ? encodeCheckedId(id) : encodeSqlCommentValue(id)}'`;
   body = tag(body, "route='", tags.route, true);
   body = tag(body, "source='", tags.source, true);
   body = tag(body, "traceparent='", tags.traceparent, false);
   body = tag(body, "tracestate='", tags.tracestate, false);
   return body === '' ? '' : `/*${body}*/`;
+}
+
+/** The keys before `request_id` in sorted order: `application='…',job='…'` (either or both may be absent). */
+function leadingTags(application: string | undefined, job: string | undefined): string {
+  return tag(tag('', "application='", application, true), "job='", job, true);
 }
 
 /** A checked request id's encoding: itself, but for `:` (the spec holds it to encodeSqlCommentValue for every valid id). */
@@ -55,7 +60,7 @@ function encodeCheckedId(id: string): string {
 let lastHead: { application?: string; job?: string; text: string } = { text: "request_id='" };
 function idHead(application: string | undefined, job: string | undefined): string {
   if (application !== lastHead.application || job !== lastHead.job) {
-    const before = tag(tag('', "application='", application, true), "job='", job, true);
+    const before = leadingTags(application, job);
     lastHead = { application, job, text: before === '' ? "request_id='" : `${before},request_id='` };
   }
   return lastHead.text;

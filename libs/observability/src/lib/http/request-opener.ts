@@ -1,10 +1,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { CLS_ID, type ClsService, type ClsStore } from 'nestjs-cls';
+import type { ClsService, ClsStore } from 'nestjs-cls';
 import type { Logger } from 'pino';
 import { monotonicMs } from '../core/clock.js';
 import type { InternalErrors } from '../core/internal-errors.js';
 import type { ActiveSpanReader } from '../opentelemetry/active-span.js';
-import { CHECKED_ID_KEY, CONTEXT_SOURCE_KEY, REQUEST_RECORD_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
+import { contextStore, REQUEST_RECORD_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
 import { resolveRequestId, type RequestIdResolution } from '../correlation/request-id.js';
 import { parseTraceparent, type TraceContext } from '../correlation/traceparent.js';
 import { parseTracestate } from '../correlation/tracestate.js';
@@ -124,9 +124,10 @@ export class RequestOpener {
     return opened;
   }
 
-  /** The request's CLS store, built in one piece (cheaper than entering an empty one and setting keys). */
+  /** The request's CLS store: the module's context store with the request's record (and trace). */
   private storeFor({ record, trace }: OpenedRequest): ClsStore {
-    const store: ClsStore = { [CLS_ID]: record.requestId, [CHECKED_ID_KEY]: record.requestId, [CONTEXT_SOURCE_KEY]: 'http', [REQUEST_RECORD_KEY]: record };
+    const store = contextStore(record.requestId, 'http');
+    store[REQUEST_RECORD_KEY] = record;
     if (trace) store[TRACE_CONTEXT_KEY] = trace;
     return store;
   }

@@ -1,6 +1,6 @@
-import { CLS_ID, ClsServiceManager, type ClsStore } from 'nestjs-cls';
+import { ClsServiceManager, type ClsStore } from 'nestjs-cls';
 import type { InternalErrors } from '../core/internal-errors.js';
-import { CHECKED_ID_KEY, CONTEXT_SOURCE_KEY, currentCorrelation, LOG_FIELDS_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
+import { contextStore, currentCorrelation, LOG_FIELDS_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
 import { generateRequestId } from '../correlation/request-id.js';
 import type { TraceContext } from '../correlation/traceparent.js';
 import type { OpenTelemetryBridge } from '../opentelemetry/active-span.js';
@@ -56,15 +56,13 @@ export class JobPropagation {
     try {
       const restored = job?.opts?.repeat ? undefined : readJobContext(job?.opts?.[JOB_CONTEXT_OPTION]);
       // Built in one piece and entered with runWith (as a request's store is): no empty store, then a lookup per key.
-      const id = restored?.requestId ?? generateRequestId();
-      store = { [CLS_ID]: id, [CHECKED_ID_KEY]: id, [CONTEXT_SOURCE_KEY]: 'job' };
+      store = contextStore(restored?.requestId ?? generateRequestId(), 'job');
       if (restored?.trace) store[TRACE_CONTEXT_KEY] = restored.trace;
       store[LOG_FIELDS_KEY] = jobFields(queue, job, (job?.attemptsMade ?? 0) + 1);
       parent = restored?.trace;
     } catch (error) {
       this.deps.internal.record('queue', error);
-      const id = generateRequestId();
-      store = { [CLS_ID]: id, [CHECKED_ID_KEY]: id, [CONTEXT_SOURCE_KEY]: 'job' };
+      store = contextStore(generateRequestId(), 'job');
     }
     const otel = this.deps.openTelemetry;
     // The processor's spans continue the trace of the span that enqueued the job (its parent, remote), unless a
