@@ -9,10 +9,11 @@ import { children, header, pin, root, youngGeneration } from '../runner.mjs';
 // the other), either with pg's own Client.query (the override bypassed) or with the commenting client's: the
 // comparison crosses neither processes nor PostgreSQL backends, which differ by more than a comment costs. The
 // comments-on process also runs pg's own query a second time: its difference to the first is the resolution of the
-// measurement. Each round runs about o.queries queries per client in chunks of 250, the clients of a process in turn
+// measurement; and a third time with the module's comment written into the statement by the bench (no module code):
+// what the longer text alone costs, so the rest of the commenting client's figure is the module's code. Each round runs about o.queries queries per client in chunks of 250, the clients of a process in turn
 // (below). The table's µs per query and client CPU are medians over the rounds of each client's mean; the added
 // figures are medians over every cycle of the difference to pg's query in the same process and cycle.
-const CLIENTS = { on: ['plain', 'plain2', 'commenting'], off: ['plain', 'commenting'] };
+const CLIENTS = { on: ['plain', 'plain2', 'commenting', 'textual'], off: ['plain', 'commenting'] };
 const MODES = Object.keys(CLIENTS);
 // The order of a process's chunks: a cyclic de Bruijn sequence of its clients, in which each client follows each
 // client (itself included) exactly once per cycle. A chunk leaves garbage that the next chunk's collections pay for;
@@ -93,12 +94,14 @@ export async function commentsScenario(o, backends, results) {
     row('pg Client again (resolution)', 'on', 'plain2'),
     row('sqlCommentingClient, comments off', 'off', 'commenting'),
     row('sqlCommentingClient, comments on', 'on', 'commenting'),
+    row("pg Client, the comment's text written in (no module code)", 'on', 'textual'),
   ];
   results.comments = {
     rows,
     statementOn: procs.on.statements.commenting,
     statementOff: procs.off.statements.commenting,
     statementPlain: procs.on.statements.plain,
+    statementTextual: procs.on.statements.textual,
     queries: o.queries,
   };
   header(
@@ -115,7 +118,8 @@ export async function commentsScenario(o, backends, results) {
   }
   process.stdout.write(
     `\nAdded: the median over every cycle of the rounds of its difference to pg's query in the same process; the row ` +
-      `"again" is what two runs of pg's own query differ by.\nStatement as PostgreSQL saw it, comments on: ${procs.on.statements.commenting}\n`,
+      `"again" is what two runs of pg's own query differ by; the row "text written in" is what the comment's text costs ` +
+      `without the module's code.\nStatement as PostgreSQL saw it, comments on: ${procs.on.statements.commenting}\n`,
   );
 }
 

@@ -3,7 +3,9 @@
 // says: on | off). The clients under comparison are two ways of sending on that one connection:
 //   plain:      pg's own Client.query (the commenting client's override bypassed),
 //   plain2:     pg's own Client.query again: how far two runs differ when nothing does (the resolution),
-//   commenting: the sqlCommentingClient's query.
+//   commenting: the sqlCommentingClient's query,
+//   textual:    pg's own Client.query with the comment the module would add written into the statement by a template
+//               literal: what the longer text alone costs (pg, the socket, PostgreSQL), without the module's code.
 // Separate processes of one build differ by more than the comment costs, and so do two connections (two PostgreSQL
 // backends) of one process (docs/performance.md, "Fifth look"): here one process, one connection and one backend
 // alternate the ways of sending chunk by chunk.
@@ -24,7 +26,7 @@ if (mode === 'off') process.env.OBSERVABILITY_QUERY_COMMENTS_ENABLED = 'false';
 const url = process.env.DATABASE_URL;
 if (!url) throw new Error('DATABASE_URL is not set');
 
-const CLIENTS = ['plain', 'plain2', 'commenting'] as const;
+const CLIENTS = ['plain', 'plain2', 'commenting', 'textual'] as const;
 type ClientName = (typeof CLIENTS)[number];
 type Query = (...args: unknown[]) => unknown;
 
@@ -60,35 +62,52 @@ function sendAs(client: ClientName): void {
   made[0].query = client === 'commenting' ? commentingQuery : pgQuery;
 }
 
-async function runBatch(source: DataSource, n: number): Promise<{ ns: string; cpuMicros: number }> {
+async function runBatch(source: DataSource, client: ClientName, n: number): Promise<{ ns: string; cpuMicros: number }> {
   const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) {
-    await runWithRequestId(`bench-${i}-0123456789abcdef`, () => source.query('SELECT $1::int AS n', [i]), 'bench');
+  if (client === 'textual') {
+    for (let i = 0; i < n; i++) {
+      const id = `bench-${i}-0123456789abcdef`;
+      await runWithRequestId(id, () => source.query(writtenIn('SELECT $1::int AS n', id), [i]), 'bench');
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      await runWithRequestId(`bench-${i}-0123456789abcdef`, () => source.query('SELECT $1::int AS n', [i]), 'bench');
+    }
   }
   const ns = String(process.hrtime.bigint() - started);
   const used = process.cpuUsage(cpu);
   return { ns, cpuMicros: used.user + used.system };
 }
 
+/** The statement with the comment the module adds here, written in by a template literal (the textual client's). */
+function writtenIn(sql: string, id: string): string {
+  return `${sql} /*application='bench',request_id='${id}'*/`;
+}
+
 /** The statement as PostgreSQL saw it: it echoes the text back through pg_stat_activity. */
 async function seenStatement(source: DataSource, client: ClientName): Promise<string> {
   sendAs(client);
-  const [row] = await runWithRequestId('bench-check', () => source.query('SELECT query FROM pg_stat_activity WHERE pid = pg_backend_pid()'));
+  const sql = 'SELECT query FROM pg_stat_activity WHERE pid = pg_backend_pid()';
+  const [row] = await runWithRequestId('bench-check', () => source.query(client === 'textual' ? writtenIn(sql, 'bench-check') : sql));
   return row.query;
 }
 
 async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(QueryBenchModule, { logger: false });
   const source = app.get<DataSource>(getDataSourceToken());
-  const statements = { plain: await seenStatement(source, 'plain'), commenting: await seenStatement(source, 'commenting') };
+  const statements = {
+    plain: await seenStatement(source, 'plain'),
+    commenting: await seenStatement(source, 'commenting'),
+    textual: await seenStatement(source, 'textual'),
+  };
   process.stdout.write(`${JSON.stringify({ ready: true, statements })}\n`);
   for await (const line of createInterface({ input: process.stdin })) {
     const [command, client, count] = line.trim().split(' ');
     if (command !== 'run') break;
     if (!(CLIENTS as readonly string[]).includes(client)) throw new Error(`unknown client ${client}`);
     sendAs(client as ClientName);
-    process.stdout.write(`${JSON.stringify(await runBatch(source, Number(count)))}\n`);
+    process.stdout.write(`${JSON.stringify(await runBatch(source, client as ClientName, Number(count)))}\n`);
   }
   await app.close();
 }

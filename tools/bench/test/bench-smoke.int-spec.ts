@@ -100,8 +100,11 @@ describe('npm run bench -- --smoke', () => {
       'pg Client again (resolution)',
       'sqlCommentingClient, comments off',
       'sqlCommentingClient, comments on',
+      "pg Client, the comment's text written in (no module code)",
     ]);
     expect(results.comments.statementOn).toContain("request_id='bench-check'");
+    // The textual client measures the comment's text without the module's code: PostgreSQL saw the same statement.
+    expect(results.comments.statementTextual).toBe(results.comments.statementOn);
     expect(results.comments.statementOff).not.toContain('/*');
     // pg's own query on the commenting client's connection, in the process with comments on: statements go as they are.
     expect(results.comments.statementPlain).not.toContain('/*');
