@@ -14,6 +14,8 @@
 //   npm run bench -- --only=api --api-processes=3                          api processes per variant (default 2, at most 4)
 //   npm run bench -- --only=api --api-warmup-requests=100000               requests per api before the rounds (default 60,000)
 //   npm run bench -- --only=api --gc                                       each api's garbage collection per request beside its CPU
+//   npm run bench -- --only=comments --no-build                           the bundles in dist/ as they are (an ad hoc edit of one; without
+//                                                                          it the bench builds first, and Nx's cache puts back what the sources make)
 //   npm run bench -- --semi-space=0                                       V8 sizes the young generations itself (default: fixed at 64 MB a semi-space)
 //   npm run bench -- --only=api --known-work=50                            the fourth api, switched off, with 50 µs of fixed work per request (default 20; 0: none)
 //
