@@ -6,12 +6,14 @@
 // callgrind; windows of --statements statements alternate, comments on and off, each statement in a fresh context
 // with a fresh id (as requests are), so each builds its comment; each window's instructions are read by function.
 //
-//   node tools/bench/comments-instructions.mjs [--statements=10000] [--rounds=3] [--warmup-windows=40]
+//   node tools/bench/comments-instructions.mjs [--statements=10000] [--rounds=3] [--warmup-windows=40] [--serialize]
 //                                              [--library=dist/libs/observability] [--json=tmp/bench/comments-instructions.json]
 //
 // --rounds: pairs of windows (on, then off). --warmup-windows: windows run, alternating, before the counted ones
 // (V8 compiles the statement's path in the first ones). --library: the build counted, a copy of
 // dist/libs/observability inside this repository, as build-ab.mjs takes it (an older build's count beside today's).
+// --serialize: pg's send writes the statement's messages with pg-protocol's serializer (parse, bind, execute, as pg
+// does for a statement with values) and drops them: the longer text's share (flattening it, its UTF-8 write) counts too.
 // Needs valgrind (callgrind_control with it) and the built library (`npx nx run observability:build`).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,14 +30,24 @@ const STATEMENTS = numberOption('statements', args.statements, 10_000, { positiv
 const ROUNDS = numberOption('rounds', args.rounds, 3, { positive: true, whole: true });
 const WARMUP_WINDOWS = numberOption('warmup-windows', args['warmup-windows'], 40, { whole: true });
 const SQL = 'SELECT $1::int AS n';
+const SERIALIZE = 'serialize' in args;
 const library = join(resolve(root, args.library || 'dist/libs/observability'), 'esm');
 
 /** Under callgrind: the statements, windows zeroed and dumped by the process itself; prints the last statement sent. */
 async function counted() {
-  const pg = createRequire(join(root, 'package.json'))('pg');
+  const require = createRequire(join(root, 'package.json'));
+  const pg = require('pg');
+  // pg's own serializer, as pg itself loads it (a dependency of pg's, not of this repository's).
+  const { serialize } = createRequire(require.resolve('pg'))('pg-protocol');
   let sent;
-  pg.Client.prototype.query = function query(config) {
+  let parsed;
+  pg.Client.prototype.query = function query(config, values) {
     sent = config;
+    if (SERIALIZE) {
+      parsed = serialize.parse({ text: config, name: '', types: [] });
+      serialize.bind({ values: values.map(String) });
+      serialize.execute({});
+    }
   };
   const load = (path) => import(pathToFileURL(join(library, path)).href);
   const { sqlCommentingClient, runWithRequestId } = await load('index.js');
@@ -65,7 +77,7 @@ async function counted() {
   }
   configureSqlComments(on);
   statements(1);
-  process.stdout.write(`${JSON.stringify({ statement: sent })}\n`);
+  process.stdout.write(`${JSON.stringify({ statement: sent, parsed: parsed?.toString('latin1') })}\n`);
 }
 
 function main() {
@@ -81,7 +93,7 @@ function main() {
       maxBuffer: 16 << 20,
     });
     if (child.status !== 0) throw new Error(`the counted process failed (${child.status ?? child.signal}): ${child.stderr.slice(-2000)}`);
-    const { statement } = JSON.parse(child.stdout.trim().split('\n').pop());
+    const { statement, parsed } = JSON.parse(child.stdout.trim().split('\n').pop());
     const map = `/tmp/perf-${child.pid}.map`;
     const symbolOf = jitSymbols(existsSync(map) ? readFileSync(map, 'utf8') : '');
     rmSync(map, { force: true });
@@ -92,7 +104,7 @@ function main() {
       .sort((a, b) => Number(a[1]) - Number(b[1]))
       .map((m) => parseCallgrind(readFileSync(join(out, m.input), 'utf8')));
     if (dumps.length !== 2 * ROUNDS) throw new Error(`expected ${2 * ROUNDS} dumps of the main thread, found ${dumps.length} in ${out}`);
-    report(dumps.map((d, i) => windowOf(d, i % 2 ? 'off' : 'on', symbolOf)), statement);
+    report(dumps.map((d, i) => windowOf(d, i % 2 ? 'off' : 'on', symbolOf)), statement, parsed);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -109,13 +121,14 @@ function windowOf(dump, state, symbolOf) {
   return { state, ir: dump.totals[0] / STATEMENTS, functions };
 }
 
-function report(windows, statement) {
+function report(windows, statement, parsed) {
   const on = windows.filter((w) => w.state === 'on');
   const off = windows.filter((w) => w.state === 'off');
   const fmt = (n) => Math.round(n).toLocaleString('en');
   const summary = { on: median(on.map((w) => w.ir)), off: median(off.map((w) => w.ir)) };
   summary.added = summary.on - summary.off;
-  console.log(`# The commenting pg client's own instructions per statement (callgrind; pg's send a no-op; ${ROUNDS} pairs of windows of ${STATEMENTS} statements)\n`);
+  const send = SERIALIZE ? "pg's send serializes and drops the messages" : "pg's send a no-op";
+  console.log(`# The commenting pg client's own instructions per statement (callgrind; ${send}; ${ROUNDS} pairs of windows of ${STATEMENTS} statements)\n`);
   console.log(`Statement sent, comments on: ${statement}\n\n| window | state | Ir per statement, main thread |\n|---|---|---:|`);
   for (const [i, w] of windows.entries()) console.log(`| ${i + 1} | ${w.state} | ${fmt(w.ir)} |`);
   console.log(`\nMedians: on ${fmt(summary.on)}, off ${fmt(summary.off)}: **${fmt(summary.added)} added per statement**`);
@@ -130,7 +143,7 @@ function report(windows, statement) {
   if (args.json) {
     const file = resolve(root, args.json);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify({ statements: STATEMENTS, statement, windows: windows.map(({ state, ir }) => ({ state, ir })), summary, functions }, null, 2));
+    writeFileSync(file, JSON.stringify({ statements: STATEMENTS, statement, parsed, windows: windows.map(({ state, ir }) => ({ state, ir })), summary, functions }, null, 2));
   }
 }
 

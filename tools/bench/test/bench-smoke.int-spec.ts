@@ -19,7 +19,13 @@ interface Results {
     gc: Array<{ process: string; requests: number; minorMicros: number; majorMicros: number; scavengesPer1000: number; youngMB: number; youngMinMB: number }>;
   };
   options: { apiWarmupRequests: number; semiSpace: number };
-  comments: { rows: Array<{ variant: string; median: number }>; statementOn: string; statementOff: string; statementPlain: string };
+  comments: {
+    rows: Array<{ variant: string; median: number }>;
+    statementOn: string;
+    statementOff: string;
+    statementPlain: string;
+    statementTextual: string;
+  };
   exporter: { msPerScrape: number; postgresCores: { without: number; with: number }; sharePercent: number };
   queue: { rows: Array<{ library: string; variant: string; median: number }> };
   scrape: { rows: Array<{ target: number; format: string; series: number; median: number }> };
