@@ -10,9 +10,10 @@ import { children, header, pin, root, youngGeneration } from '../runner.mjs';
 // comparison crosses neither processes nor PostgreSQL backends, which differ by more than a comment costs. The
 // comments-on process also runs pg's own query a second time: its difference to the first is the resolution of the
 // measurement; and a third time with the module's comment written into the statement by the bench (no module code):
-// what the longer text alone costs, so the rest of the commenting client's figure is the module's code. Each round runs about o.queries queries per client in chunks of 250, the clients of a process in turn
-// (below). The table's µs per query and client CPU are medians over the rounds of each client's mean; the added
-// figures are medians over every cycle of the difference to pg's query in the same process and cycle.
+// what the longer text alone costs, so the rest of the commenting client's figure is the module's code. Each round
+// runs about o.queries queries per client in chunks of 250, the clients of a process in turn (below). The table's
+// µs per query and client CPU are medians over the rounds of each client's mean; the added figures are medians over
+// every cycle of the difference to pg's query in the same process and cycle.
 const CLIENTS = { on: ['plain', 'plain2', 'commenting', 'textual'], off: ['plain', 'commenting'] };
 const MODES = Object.keys(CLIENTS);
 // The order of a process's chunks: a cyclic de Bruijn sequence of its clients, in which each client follows each
