@@ -35,11 +35,12 @@ const library = join(resolve(root, args.library || 'dist/libs/observability'), '
 
 /** Under callgrind: the statements, windows zeroed and dumped by the process itself; prints the last statement sent. */
 async function counted() {
-  const require = createRequire(join(root, 'package.json'));
-  const pg = require('pg');
+  const fromRoot = createRequire(join(root, 'package.json'));
+  const pg = fromRoot('pg');
   // pg's own serializer, as pg itself loads it (a dependency of pg's, not of this repository's).
-  const { serialize } = createRequire(require.resolve('pg'))('pg-protocol');
+  const { serialize } = createRequire(fromRoot.resolve('pg'))('pg-protocol');
   let sent;
+  /** @type {Buffer | undefined} */
   let parsed;
   pg.Client.prototype.query = function query(config, values) {
     sent = config;
