@@ -27,6 +27,9 @@ const url = process.env.DATABASE_URL;
 if (!url) throw new Error('DATABASE_URL is not set');
 
 const CLIENTS = ['plain', 'plain2', 'commenting', 'textual'] as const;
+const STATEMENT = 'SELECT $1::int AS n';
+/** The module's serviceName here: the comment's `application`. */
+const APPLICATION = 'bench';
 type ClientName = (typeof CLIENTS)[number];
 type Query = (...args: unknown[]) => unknown;
 
@@ -45,7 +48,7 @@ const commentingQuery = Commenting.prototype.query as Query;
 @Module({
   imports: [
     ObservabilityModule.forRoot({
-      serviceName: 'bench',
+      serviceName: APPLICATION,
       logging: { enabled: false },
       metrics: { enabled: true, defaultMetrics: false },
       queue: { enabled: false },
@@ -65,15 +68,10 @@ function sendAs(client: ClientName): void {
 async function runBatch(source: DataSource, client: ClientName, n: number): Promise<{ ns: string; cpuMicros: number }> {
   const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
-  if (client === 'textual') {
-    for (let i = 0; i < n; i++) {
-      const id = `bench-${i}-0123456789abcdef`;
-      await runWithRequestId(id, () => source.query(writtenIn('SELECT $1::int AS n', id), [i]), 'bench');
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      await runWithRequestId(`bench-${i}-0123456789abcdef`, () => source.query('SELECT $1::int AS n', [i]), 'bench');
-    }
+  const textual = client === 'textual';
+  for (let i = 0; i < n; i++) {
+    const id = `bench-${i}-0123456789abcdef`;
+    await runWithRequestId(id, () => source.query(textual ? writtenIn(STATEMENT, id) : STATEMENT, [i]), 'bench');
   }
   const ns = String(process.hrtime.bigint() - started);
   const used = process.cpuUsage(cpu);
@@ -82,7 +80,7 @@ async function runBatch(source: DataSource, client: ClientName, n: number): Prom
 
 /** The statement with the comment the module adds here, written in by a template literal (the textual client's). */
 function writtenIn(sql: string, id: string): string {
-  return `${sql} /*application='bench',request_id='${id}'*/`;
+  return `${sql} /*application='${APPLICATION}',request_id='${id}'*/`;
 }
 
 /** The statement as PostgreSQL saw it: it echoes the text back through pg_stat_activity. */
