@@ -30,22 +30,29 @@ const encodeBoundedValue = boundedMemo((value) => encodeSqlCommentValue(value), 
 export function serializeSqlComment(tags: SqlTags, checkedId = false): string {
   // Each key read by its name, in sqlcommenter's (sorted) order: this runs for the first statement of every request
   // or job, and a loop over the key names made each read a megamorphic keyed load (docs/performance.md, "Eighteenth
-  // look"). Bounded values keep their encoding.
+  // look"). Bounded values keep their encoding. With an id and nothing after it (the common case), the comment is
+  // the kept head, the id and `'*/`: two concatenations (docs/performance.md, "Twenty-first look").
   const id = tags.request_id;
-  let body =
-    id === undefined || id === ''
-      ? leadingTags(tags.application, tags.job)
-      : `${idHead(tags.application, tags.job)}${checkedId ? encodeCheckedId(id) : encodeSqlCommentValue(id)}'`;
-  body = tag(body, "route='", tags.route, true);
-  body = tag(body, "source='", tags.source, true);
-  body = tag(body, "traceparent='", tags.traceparent, false);
-  body = tag(body, "tracestate='", tags.tracestate, false);
-  return body === '' ? '' : `/*${body}*/`;
+  const tail = trailingTags(tags.route, tags.source, tags.traceparent, tags.tracestate);
+  if (id === undefined || id === '') {
+    const leading = leadingTags(tags.application, tags.job);
+    // Without leading tags, the tail's first comma goes.
+    if (leading === '') return tail === '' ? '' : `/*${tail.slice(1)}*/`;
+    return `/*${leading}${tail}*/`;
+  }
+  const value = `${idHead(tags.application, tags.job)}${checkedId ? encodeCheckedId(id) : encodeSqlCommentValue(id)}`;
+  return tail === '' ? `${value}'*/` : `${value}'${tail}*/`;
 }
 
 /** The keys before `request_id` in sorted order: `application='…',job='…'` (either or both may be absent). */
 function leadingTags(application: string | undefined, job: string | undefined): string {
   return tag(tag('', "application='", application, true), "job='", job, true);
+}
+
+/** The keys after `request_id` in sorted order, each as `,key='…'`; '' when none has a value. */
+function trailingTags(route: string | undefined, source: string | undefined, traceparent: string | undefined, tracestate: string | undefined): string {
+  if (!route && !source && !traceparent && !tracestate) return '';
+  return `,${tag(tag(tag(tag('', "route='", route, true), "source='", source, true), "traceparent='", traceparent, false), "tracestate='", tracestate, false)}`;
 }
 
 /** A checked request id's encoding: itself, but for `:` (the spec holds it to encodeSqlCommentValue for every valid id). */
@@ -54,14 +61,15 @@ function encodeCheckedId(id: string): string {
 }
 
 /**
- * The text before an id's value (`application='…',job='…',request_id='`): the same for every context of one app and
- * job name, so the last one is kept, compared by its two values (docs/performance.md, "Nineteenth look").
+ * The comment's opening up to an id's value (`/*application='…',job='…',request_id='`): the same for every context
+ * of one app and job name, so the last one is kept, compared by its two values (docs/performance.md, "Nineteenth
+ * look").
  */
-let lastHead: { application?: string; job?: string; text: string } = { text: "request_id='" };
+let lastHead: { application?: string; job?: string; text: string } = { text: "/*request_id='" };
 function idHead(application: string | undefined, job: string | undefined): string {
   if (application !== lastHead.application || job !== lastHead.job) {
     const before = leadingTags(application, job);
-    lastHead = { application, job, text: before === '' ? "request_id='" : `${before},request_id='` };
+    lastHead = { application, job, text: before === '' ? "/*request_id='" : `/*${before},request_id='` };
   }
   return lastHead.text;
 }
