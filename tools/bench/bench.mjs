@@ -16,6 +16,7 @@
 //   npm run bench -- --only=api --gc                                       each api's garbage collection per request beside its CPU
 //   npm run bench -- --only=comments --no-build                           the bundles in dist/ as they are (an ad hoc edit of one; without
 //                                                                          it the bench builds first, and Nx's cache puts back what the sources make)
+//   npm run bench -- --only=comments --comments-runs=10                   the comments measured ten times (new workers each), judged on the median
 //   npm run bench -- --semi-space=0                                       V8 sizes the young generations itself (default: fixed at 64 MB a semi-space)
 //   npm run bench -- --only=api --known-work=50                            the fourth api, switched off, with 50 µs of fixed work per request (default 20; 0: none)
 //
@@ -80,6 +81,7 @@ function parseArgs(argv) {
     // MB per semi-space of V8's young generation in every measured Node process, fixed (runner.mjs youngGeneration).
     semiSpace: semiSpaceOption(args['semi-space']),
     queries: num('queries', 10_000, 200),
+    commentsRuns: num('comments-runs', 1, 2, true),
     jobs: num('jobs', 1_000, 40),
     // V8 moves a worker's job path to TurboFan at about 11,000 jobs, all at once (docs/performance.md, "Eleventh
     // look"): the rounds measure workers past it, as they run for days.

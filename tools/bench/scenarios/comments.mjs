@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { median } from '../stats.mjs';
@@ -42,7 +43,36 @@ function deBruijn(symbols) {
 const ORDERS = Object.fromEntries(MODES.map((mode) => [mode, deBruijn(CLIENTS[mode])]));
 const CHUNK = 250;
 
+/**
+ * One run's figures move by 1 to 2 % from the next's with nothing changed (docs/performance.md, "Twentieth look"), so
+ * `--comments-runs=N` measures N times, each with new worker processes, and judges the median over the runs.
+ */
 export async function commentsScenario(o, backends, results) {
+  const runs = [];
+  for (let run = 1; run <= o.commentsRuns; run++) runs.push(await measureOnce(o, backends, o.commentsRuns > 1 ? ` (run ${run} of ${o.commentsRuns})` : ''));
+  const [first] = runs;
+  if (runs.length === 1) {
+    results.comments = first;
+    return;
+  }
+  const over = (i, f) => runs.map((r) => f(r.rows[i]));
+  const rows = first.rows.map((r, i) => ({
+    variant: r.variant,
+    median: median(over(i, (x) => x.median)),
+    min: Math.min(...over(i, (x) => x.min)),
+    max: Math.max(...over(i, (x) => x.max)),
+    addedPercent: median(over(i, (x) => x.addedPercent)),
+    addedPercentRange: [Math.min(...over(i, (x) => x.addedPercent)), Math.max(...over(i, (x) => x.addedPercent))],
+    cpuMicrosPerQuery: median(over(i, (x) => x.cpuMicrosPerQuery)),
+    addedCpuMicros: median(over(i, (x) => x.addedCpuMicros)),
+  }));
+  results.comments = { ...first, rows, runs: runs.map((r) => r.rows) };
+  header(`Query comments, the median of ${runs.length} runs (each run's figures above)`);
+  printRows(rows, (r) => `${signed(r.addedPercentRange[0])}–${signed(r.addedPercentRange[1])} %`);
+  process.stdout.write('\nAdded: the median over the runs of each run\'s figure, with their range; µs per query: the median of the runs\' medians.\n');
+}
+
+async function measureOnce(o, backends, title) {
   const procs = {};
   for (const mode of MODES) procs[mode] = await startWorker(mode, backends.db.on, youngGeneration(o.semiSpace));
   const chunk = Math.min(CHUNK, o.queries);
@@ -76,7 +106,15 @@ export async function commentsScenario(o, backends, results) {
     }
     for (const mode of MODES) rounds[mode].push(figures(sums[mode]));
   }
-  for (const { child } of Object.values(procs)) child.stdin.end();
+  // The next run's workers start once these have gone.
+  await Promise.all(
+    Object.values(procs).map(async ({ child }) => {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.stdin.end();
+      await exited;
+    }),
+  );
   const row = (variant, mode, client) => {
     const of = (f) => rounds[mode].map(f);
     const ofCycles = (f) => cycleFigures[mode].map(f);
@@ -97,7 +135,7 @@ export async function commentsScenario(o, backends, results) {
     row('sqlCommentingClient, comments on', 'on', 'commenting'),
     row("pg Client, the comment's text written in (no module code)", 'on', 'textual'),
   ];
-  results.comments = {
+  const measured = {
     rows,
     statementOn: procs.on.statements.commenting,
     statementOff: procs.off.statements.commenting,
@@ -106,22 +144,31 @@ export async function commentsScenario(o, backends, results) {
     queries: o.queries,
   };
   header(
-    `Query comments (about ${o.queries} × SELECT $1::int through TypeORM per client and round, one connection, ` +
+    `Query comments${title} (about ${o.queries} × SELECT $1::int through TypeORM per client and round, one connection, ` +
       `the clients compared on it inside one process, ${o.rounds} rounds, chunks of ${chunk} in turn)`,
   );
-  process.stdout.write('| client | µs/query median | min–max | added vs pg Client | client CPU µs/query | added client CPU µs |\n|---|---:|---:|---:|---:|---:|\n');
-  const sign = (x) => (x >= 0 ? '+' : '');
-  for (const r of rows) {
-    process.stdout.write(
-      `| ${r.variant} | ${r.median.toFixed(1)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${sign(r.addedPercent)}${r.addedPercent.toFixed(2)} % | ` +
-        `${r.cpuMicrosPerQuery.toFixed(2)} | ${sign(r.addedCpuMicros)}${r.addedCpuMicros.toFixed(2)} |\n`,
-    );
-  }
+  printRows(rows);
   process.stdout.write(
     `\nAdded: the median over every cycle of the rounds of its difference to pg's query in the same process; the row ` +
       `"again" is what two runs of pg's own query differ by; the row "text written in" is what the comment's text costs ` +
       `without the module's code.\nStatement as PostgreSQL saw it, comments on: ${procs.on.statements.commenting}\n`,
   );
+  return measured;
+}
+
+const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+
+/** The table of the clients; `range`, when given, adds a column (the added latency's range over runs). */
+function printRows(rows, range) {
+  const extra = range ? ' range over runs |' : '';
+  process.stdout.write(`| client | µs/query median | min–max | added vs pg Client |${extra} client CPU µs/query | added client CPU µs |\n`);
+  process.stdout.write(`|---|---:|---:|---:|${range ? '---:|' : ''}---:|---:|\n`);
+  for (const r of rows) {
+    process.stdout.write(
+      `| ${r.variant} | ${r.median.toFixed(1)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${signed(r.addedPercent)} % |${range ? ` ${range(r)} |` : ''} ` +
+        `${r.cpuMicrosPerQuery.toFixed(2)} | ${signed(r.addedCpuMicros)} |\n`,
+    );
+  }
 }
 
 /** A process's empty sums, one per client. */

@@ -20,7 +20,8 @@ interface Results {
   };
   options: { apiWarmupRequests: number; semiSpace: number };
   comments: {
-    rows: Array<{ variant: string; median: number }>;
+    rows: Array<{ variant: string; median: number; addedPercent: number; addedCpuMicros: number }>;
+    runs: Array<Array<{ variant: string; addedPercent: number; addedCpuMicros: number }>>;
     statementOn: string;
     statementOff: string;
     statementPlain: string;
@@ -114,6 +115,18 @@ describe('npm run bench -- --smoke', () => {
     expect(results.comments.statementOff).not.toContain('/*');
     // pg's own query on the commenting client's connection, in the process with comments on: statements go as they are.
     expect(results.comments.statementPlain).not.toContain('/*');
+  });
+
+  it('measured the comments twice at smoke size (--comments-runs), the rows being the medians of the runs', () => {
+    expect(results.comments.runs).toHaveLength(2);
+    expect(stdout).toContain('## Query comments, the median of 2 runs');
+    for (const [i, row] of results.comments.rows.entries()) {
+      const [a, b] = results.comments.runs.map((run) => run[i]);
+      expect([a.variant, b.variant]).toEqual([row.variant, row.variant]);
+      // The median of two is their mean.
+      expect(row.addedPercent).toBeCloseTo((a.addedPercent + b.addedPercent) / 2, 9);
+      expect(row.addedCpuMicros).toBeCloseTo((a.addedCpuMicros + b.addedCpuMicros) / 2, 9);
+    }
   });
 
   it('moved jobs through api, queue and worker both ways, on Bull and on BullMQ', () => {

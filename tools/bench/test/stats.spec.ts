@@ -100,6 +100,15 @@ describe('bench stats', () => {
       [false, '2.50 %'],
       [false, '3.50 µs'],
     ]);
+    // Measured over several runs (--comments-runs): the rows are the medians, and the detail says so.
+    const rows = [client('pg Client (commenting bypassed)', 0, 0), client('sqlCommentingClient, comments on', 1.9, 1.2)];
+    const overRuns = evaluateTargets({ comments: { rows, runs: [rows, rows, rows] } })
+      .filter((t: { name: string }) => t.name.startsWith('Query comments'))
+      .map((t: { met?: boolean; detail: string }) => [t.met, t.detail]);
+    expect(overRuns).toEqual([
+      [true, '1.90 %, the median of 3 runs'],
+      [true, '1.20 µs, the median of 3 runs'],
+    ]);
   });
 
   it('judges the queue target for each library that ran', () => {
