@@ -10,6 +10,7 @@
 //   npm run bench -- --only=http --adapters=express --variants=bare,all   a subset of the HTTP variants
 //   npm run bench -- --only=queue --queue-libraries=bullmq                 the queue scenario on one library
 //   npm run bench -- --only=queue --queue-warmup=12000                     jobs per worker before the rounds (default 12,000)
+//   npm run bench -- --only=queue --queue-runs=5                          the queue measured five times (new processes each), judged on the median
 //   npm run bench -- --only=api --pg-log-statements                       PostgreSQL logging every statement (to its log file)
 //   npm run bench -- --only=api --api-processes=3                          api processes per variant (default 2, at most 4)
 //   npm run bench -- --only=api --api-warmup-requests=100000               requests per api before the rounds (default 60,000)
@@ -86,6 +87,7 @@ function parseArgs(argv) {
     // V8 moves a worker's job path to TurboFan at about 11,000 jobs, all at once (docs/performance.md, "Eleventh
     // look"): the rounds measure workers past it, as they run for days.
     queueWarmup: num('queue-warmup', 12_000, 40),
+    queueRuns: num('queue-runs', 1, 1, true),
     scrapes: num('scrapes', 40, 3),
     exporterSeconds: num('exporter-seconds', 60, 3),
     exporterInterval: num('exporter-interval', 15, 1),

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { median } from '../stats.mjs';
+import { median, medianRows } from '../stats.mjs';
 import { children, header, pin, root, youngGeneration } from '../runner.mjs';
 
 // 3. Query comments
@@ -55,20 +55,14 @@ export async function commentsScenario(o, backends, results) {
     results.comments = first;
     return;
   }
-  const over = (i, f) => runs.map((r) => f(r.rows[i]));
-  const rows = first.rows.map((r, i) => ({
-    variant: r.variant,
-    median: median(over(i, (x) => x.median)),
-    min: Math.min(...over(i, (x) => x.min)),
-    max: Math.max(...over(i, (x) => x.max)),
-    addedPercent: median(over(i, (x) => x.addedPercent)),
-    addedPercentRange: [Math.min(...over(i, (x) => x.addedPercent)), Math.max(...over(i, (x) => x.addedPercent))],
-    cpuMicrosPerQuery: median(over(i, (x) => x.cpuMicrosPerQuery)),
-    addedCpuMicros: median(over(i, (x) => x.addedCpuMicros)),
-  }));
+  const rows = medianRows(
+    runs.map((r) => r.rows),
+    ['median', 'addedPercent', 'cpuMicrosPerQuery', 'addedCpuMicros'],
+    'addedPercent',
+  );
   results.comments = { ...first, rows, runs: runs.map((r) => r.rows) };
   header(`Query comments, the median of ${runs.length} runs (each run's figures above)`);
-  printRows(rows, (r) => `${signed(r.addedPercentRange[0])}–${signed(r.addedPercentRange[1])} %`);
+  printRows(rows, (r) => `${signed(r.range[0])} to ${signed(r.range[1])} %`);
   process.stdout.write('\nAdded: the median over the runs of each run\'s figure, with their range; µs per query: the median of the runs\' medians.\n');
 }
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { freePort } from '../../testing/services.js';
-import { median } from '../stats.mjs';
+import { median, medianRows } from '../stats.mjs';
 import pg from 'pg';
 import { startServer, cpuSeconds, alternate, header, root, sendSyncJobs, youngGeneration } from '../runner.mjs';
 
@@ -13,15 +13,38 @@ function redisUrlFor(library, redisUrl) {
 }
 
 // 4. Queue throughput: api -> Bull, then BullMQ -> worker (QUEUE_LIBRARY), each on and off
+/**
+ * A run's figures move by several % from the next's, its processes with them (docs/performance.md, "Twentieth
+ * look"), so `--queue-runs=N` measures N times, with new processes each, and judges the median over the runs.
+ */
 export async function queueScenario(o, backends, results) {
-  const rows = [];
-  for (const library of o.queueLibraries) rows.push(...(await measureLibrary(o, backends, library)));
-  results.queue = { rows, jobs: o.jobs };
-  header(`Queue throughput (${o.jobs} sync jobs per round: POST /sync -> queue -> worker, concurrency 2, no simulated work; logging and SQL comments on in both)`);
-  process.stdout.write('| library | variant | jobs/s median | min–max | change vs off | worker CPU µs/job |\n|---|---|---:|---:|---:|---:|\n');
+  const runs = [];
+  for (let run = 1; run <= o.queueRuns; run++) {
+    const rows = [];
+    for (const library of o.queueLibraries) rows.push(...(await measureLibrary(o, backends, library)));
+    runs.push(rows);
+    printRows(o.queueRuns > 1 ? ` (run ${run} of ${o.queueRuns})` : '', o.jobs, rows);
+  }
+  if (runs.length === 1) {
+    results.queue = { rows: runs[0], jobs: o.jobs };
+    return;
+  }
+  const rows = medianRows(runs, ['median', 'changePercent', 'workerCpuMicrosPerJob'], 'changePercent');
+  results.queue = { rows, jobs: o.jobs, runs };
+  printRows(`, the median of ${runs.length} runs`, o.jobs, rows);
+  process.stdout.write('\nChange: the median over the runs of each run\'s figure (their range: "runs"); jobs/s and CPU: medians of the runs\' medians.\n');
+}
+
+function printRows(title, jobs, rows) {
+  const ranged = rows.some((r) => r.range);
+  header(`Queue throughput${title} (${jobs} sync jobs per round: POST /sync -> queue -> worker, concurrency 2, no simulated work; logging and SQL comments on in both)`);
+  process.stdout.write(`| library | variant | jobs/s median | min–max | change vs off |${ranged ? ' runs |' : ''} worker CPU µs/job |\n`);
+  process.stdout.write(`|---|---|---:|---:|---:|${ranged ? '---:|' : ''}---:|\n`);
+  const pct = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
   for (const r of rows) {
     const cpu = r.workerCpuMicrosPerJob === undefined ? 'n/a' : r.workerCpuMicrosPerJob.toFixed(0);
-    process.stdout.write(`| ${r.library} | ${r.variant} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)}–${r.max.toFixed(0)} | ${r.changePercent >= 0 ? '+' : ''}${r.changePercent.toFixed(1)} % | ${cpu} |\n`);
+    const range = r.range ? ` ${pct(r.range[0])} to ${pct(r.range[1])} |` : '';
+    process.stdout.write(`| ${r.library} | ${r.variant} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)}–${r.max.toFixed(0)} | ${pct(r.changePercent)} |${range} ${cpu} |\n`);
   }
 }
 

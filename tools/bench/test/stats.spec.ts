@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { addedMicros, evaluateTargets, median, parseDuration, parseWrk } from '../stats.mjs';
+import { addedMicros, evaluateTargets, median, medianRows, parseDuration, parseWrk } from '../stats.mjs';
 
 const WRK = `Running 3s test @ http://127.0.0.1:4000/items/42
   1 threads and 32 connections
@@ -109,6 +109,24 @@ describe('bench stats', () => {
       [true, '1.90 %, the median of 3 runs'],
       [true, '1.20 µs, the median of 3 runs'],
     ]);
+  });
+
+  it('makes one row of each variant from several runs: the medians, the extremes and the range of one figure', () => {
+    const row = (variant: string, median: number, min: number, max: number, changePercent: number, cpu?: number) => ({ variant, median, min, max, changePercent, cpu });
+    const runs = [
+      [row('off', 100, 90, 110, 0, 500), row('on', 95, 80, 99, -5, 520)],
+      [row('off', 120, 100, 130, 0, undefined), row('on', 117, 110, 121, -2.5, 530)],
+      [row('off', 110, 95, 115, 0, 480), row('on', 110, 100, 140, 0, 510)],
+    ];
+    expect(medianRows(runs, ['median', 'changePercent', 'cpu'], 'changePercent')).toEqual([
+      // A run that could not measure a figure (the CPU, undefined) is left out of its median.
+      { variant: 'off', median: 110, min: 90, max: 130, changePercent: 0, cpu: 490, range: [0, 0] },
+      { variant: 'on', median: 110, min: 80, max: 140, changePercent: -2.5, cpu: 520, range: [-5, 0] },
+    ]);
+    const queueRow = (v: string, changePercent: number) => ({ library: 'bull', variant: `propagation and metrics ${v}`, changePercent, median: 1 });
+    const rows = [queueRow('off', 0), queueRow('on', -2.5)];
+    const queue = evaluateTargets({ queue: { rows, runs: [rows, rows, rows] } }).find((t: { name: string }) => t.name.startsWith('Queue'));
+    expect([queue.met, queue.detail]).toEqual([true, '-2.5 %, the median of 3 runs']);
   });
 
   it('judges the queue target for each library that ran', () => {
