@@ -62,7 +62,7 @@ export async function commentsScenario(o, backends, results) {
   );
   results.comments = { ...first, rows, runs: runs.map((r) => r.rows) };
   header(`Query comments, the median of ${runs.length} runs (each run's figures above)`);
-  printRows(rows, (r) => `${signed(r.range[0])} to ${signed(r.range[1])} %`);
+  printRows(rows);
   process.stdout.write('\nAdded: the median over the runs of each run\'s figure, with their range; µs per query: the median of the runs\' medians.\n');
 }
 
@@ -152,14 +152,15 @@ async function measureOnce(o, backends, title) {
 
 const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
 
-/** The table of the clients; `range`, when given, adds a column (the added latency's range over runs). */
-function printRows(rows, range) {
-  const extra = range ? ' range over runs |' : '';
-  process.stdout.write(`| client | µs/query median | min–max | added vs pg Client |${extra} client CPU µs/query | added client CPU µs |\n`);
-  process.stdout.write(`|---|---:|---:|---:|${range ? '---:|' : ''}---:|---:|\n`);
+/** The table of the clients; rows of several runs (medianRows) add a column: the added latency's range over them. */
+function printRows(rows) {
+  const ranged = rows.some((r) => r.range);
+  process.stdout.write(`| client | µs/query median | min–max | added vs pg Client |${ranged ? ' range over runs |' : ''} client CPU µs/query | added client CPU µs |\n`);
+  process.stdout.write(`|---|---:|---:|---:|${ranged ? '---:|' : ''}---:|---:|\n`);
   for (const r of rows) {
+    const range = r.range ? ` ${signed(r.range[0])} to ${signed(r.range[1])} % |` : '';
     process.stdout.write(
-      `| ${r.variant} | ${r.median.toFixed(1)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${signed(r.addedPercent)} % |${range ? ` ${range(r)} |` : ''} ` +
+      `| ${r.variant} | ${r.median.toFixed(1)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${signed(r.addedPercent)} % |${range} ` +
         `${r.cpuMicrosPerQuery.toFixed(2)} | ${signed(r.addedCpuMicros)} |\n`,
     );
   }
