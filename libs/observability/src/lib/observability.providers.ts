@@ -18,24 +18,16 @@ import { DataSourceWatcher } from './database/data-source-watcher.js';
 import { SqlCommentSettingsScope } from './database/sql-comment-settings.js';
 import { NestLoggerOverride } from './logging/nest-logger-override.js';
 import { MetricsExposure } from './metrics/metrics-exposure.js';
-import { QueueDiscovery } from './queue/queue-discovery.js';
-import { APP_PORT_METRICS, OPENTELEMETRY, PINO_LOGGER, QUEUE_LIBRARIES, RESOLVED_OPTIONS, TRACKED_POOLS, USER_OPTIONS } from './core/tokens.js';
+import { APP_PORT_METRICS, OPENTELEMETRY, PINO_LOGGER, RESOLVED_OPTIONS, TRACKED_POOLS, USER_OPTIONS } from './core/tokens.js';
 import { METRICS_REGISTRY } from './core/constants.js';
-import { currentRouteTemplate } from './http/route-template.js';
 import { createPinoLogger } from './logging/pino-logger.js';
 import { loadOpenTelemetry, type OpenTelemetryBridge } from './opentelemetry/active-span.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 import { MetricsEndpoint } from './metrics/metrics-endpoint.js';
 import type { ObservabilityAsyncOptions } from './options/observability.options.js';
-import { BullInstrumentation } from './queue/bull-instrumentation.js';
-import { BullJobEvents } from './queue/bull-job-events.js';
-import { BullMqInstrumentation } from './queue/bullmq-instrumentation.js';
-import { BullMqJobEvents } from './queue/bullmq-job-events.js';
-import { JobEvents } from './queue/job-events.js';
-import { loadQueueLibraries, type QueueLibraries } from './queue/load-queue-libraries.js';
-import { QueueMetrics } from './queue/queue-metrics.js';
-import { QueueSizes } from './queue/queue-sizes.js';
 import { resolveOptions, type ResolvedOptions } from './options/resolve-options.js';
+import { queueProviders } from './queue/queue.providers.js';
+import { currentRouteTemplate } from './http/route-template.js';
 
 /**
  * Every provider of the module, built from the (possibly async) user options. This is the one place where options
@@ -79,49 +71,7 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
         new HttpObserver(o, internal, metrics, o.logging.enabled && o.logging.accessLog ? logger : undefined),
       inject: [RESOLVED_OPTIONS, InternalErrors, HttpMetrics, PINO_LOGGER],
     },
-    {
-      provide: QUEUE_LIBRARIES,
-      useFactory: async (o: ResolvedOptions): Promise<QueueLibraries> => (o.queue.enabled ? loadQueueLibraries(o.queue.required) : {}),
-      inject: [RESOLVED_OPTIONS],
-    },
-    {
-      provide: JobEvents,
-      useFactory: (o: ResolvedOptions, libs: QueueLibraries, internal: InternalErrors, logger: Logger, registry: Registry) =>
-        libs.bull || libs.bullmq ? new JobEvents(logger, internal, o.metrics.enabled ? new QueueMetrics(registry) : undefined) : undefined,
-      inject: [RESOLVED_OPTIONS, QUEUE_LIBRARIES, InternalErrors, PINO_LOGGER, METRICS_REGISTRY],
-    },
-    {
-      provide: QueueSizes,
-      useFactory: (o: ResolvedOptions, libs: QueueLibraries, registry: Registry) =>
-        (libs.bull || libs.bullmq) && o.metrics.enabled
-          ? new QueueSizes(registry, { mode: o.queue.sizes, timeoutMs: o.queue.scrapeTimeoutMs, leaseMs: o.queue.sizesLeaseMs })
-          : undefined,
-      inject: [RESOLVED_OPTIONS, QUEUE_LIBRARIES, METRICS_REGISTRY],
-    },
-    {
-      provide: BullInstrumentation,
-      useFactory: (o: ResolvedOptions, libs: QueueLibraries, internal: InternalErrors, events?: JobEvents, sizes?: QueueSizes, otel?: OpenTelemetryBridge) => {
-        if (!libs.bull || !events) return undefined;
-        const deps = { serviceName: o.serviceName, internal, currentRoute: currentRouteTemplate, openTelemetry: otel, sizes };
-        const instrumentation = new BullInstrumentation(libs.bull, { ...deps, events: new BullJobEvents(events, internal) });
-        instrumentation.install();
-        return instrumentation;
-      },
-      inject: [RESOLVED_OPTIONS, QUEUE_LIBRARIES, InternalErrors, JobEvents, QueueSizes, OPENTELEMETRY],
-    },
-    {
-      provide: BullMqInstrumentation,
-      useFactory: (o: ResolvedOptions, libs: QueueLibraries, internal: InternalErrors, events?: JobEvents, sizes?: QueueSizes, otel?: OpenTelemetryBridge) => {
-        const classes = libs.bullmq;
-        if (!classes || !events) return undefined;
-        const fetchJob = classes.Job ? (worker: unknown, id: string) => classes.Job!.fromId(worker, id) : undefined;
-        const deps = { serviceName: o.serviceName, internal, currentRoute: currentRouteTemplate, openTelemetry: otel, sizes };
-        const instrumentation = new BullMqInstrumentation(classes, { ...deps, events: new BullMqJobEvents(events, internal, fetchJob) });
-        instrumentation.install();
-        return instrumentation;
-      },
-      inject: [RESOLVED_OPTIONS, QUEUE_LIBRARIES, InternalErrors, JobEvents, QueueSizes, OPENTELEMETRY],
-    },
+    ...queueProviders(currentRouteTemplate),
     { provide: TRACKED_POOLS, useValue: new Set<PoolLike>() },
     {
       provide: QueryObservabilitySubscriber,
@@ -176,14 +126,6 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
       useFactory: (o: ResolvedOptions, internal: InternalErrors, openTelemetry?: OpenTelemetryBridge) =>
         new SqlCommentSettingsScope({ enabled: o.database.queryComments, application: o.serviceName, prepend: o.database.prependComments, internal, openTelemetry }),
       inject: [RESOLVED_OPTIONS, InternalErrors, OPENTELEMETRY],
-    },
-    {
-      provide: QueueDiscovery,
-      useFactory: (discovery: DiscoveryService, internal: InternalErrors, bull?: BullInstrumentation, bullmq?: BullMqInstrumentation, sizes?: QueueSizes) => {
-        const libraries = [bull, bullmq].filter((l) => l !== undefined);
-        return libraries.length > 0 ? new QueueDiscovery(discovery, libraries, internal, sizes) : undefined;
-      },
-      inject: [DiscoveryService, InternalErrors, BullInstrumentation, BullMqInstrumentation, QueueSizes],
     },
     {
       provide: DataSourceWatcher,
