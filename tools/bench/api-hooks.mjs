@@ -36,7 +36,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { median } from './stats.mjs';
 import { execFile } from 'node:child_process';
-import { numberOption, root, semiSpaceOption, startBackends, warmUpInTurns, wrkAsync, wrkWithCpu } from './runner.mjs';
+import { startBackends } from './backends.mjs';
+import { numberOption, root, semiSpaceOption, warmUpInTurns, wrkAsync, wrkWithCpu } from './runner.mjs';
 import { API_PARTS, writeApiSwitchable } from './switches.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 

@@ -20,7 +20,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join, resolve } from 'node:path';
 import { kindOf, namedByMap, parseCallgrind } from './callgrind.mjs';
 import { jitSymbols } from './perf-record.mjs';
-import { getExactly, numberOption, root, semiSpaceOption, startBackends, startServer, youngGeneration } from './runner.mjs';
+import { startBackends } from './backends.mjs';
+import { getExactly, numberOption, root, semiSpaceOption, startServer, youngGeneration } from './runner.mjs';
 import { median } from './stats.mjs';
 import { API_PARTS, writeApiSwitchable } from './switches.mjs';
 

@@ -32,7 +32,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../testing/services.js';
-import { numberOption, root, semiSpaceOption, sendSyncJobs, startBackends, startServer, youngGeneration } from './runner.mjs';
+import { startBackends } from './backends.mjs';
+import { numberOption, root, semiSpaceOption, sendSyncJobs, startServer, youngGeneration } from './runner.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 import { median } from './stats.mjs';
 import { DATABASE_SWITCHES, off, spinPrelude, writeSwitchable } from './switches.mjs';

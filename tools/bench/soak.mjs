@@ -22,7 +22,8 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePort, startPostgres, startRedis } from '../testing/services.js';
-import { numberOption, OFF_FLAGS } from './runner.mjs';
+import { OFF_FLAGS } from './backends.mjs';
+import { numberOption } from './runner.mjs';
 import { median } from './stats.mjs';
 
 const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));

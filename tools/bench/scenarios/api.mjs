@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { formatTable, knownWorkLabel, median, summarize } from '../stats.mjs';
-import { warmUpInTurns, wrkWithCpu, alternate, header, OFF_FLAGS, root } from '../runner.mjs';
+import { OFF_FLAGS } from '../backends.mjs';
+import { warmUpInTurns, wrkWithCpu, alternate, header, root } from '../runner.mjs';
 import { gcPerRequest } from '../gc-probe.mjs';
 import { requestSpinPrelude, writeSwitchable } from '../switches.mjs';
 
