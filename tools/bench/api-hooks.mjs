@@ -37,7 +37,8 @@ import { dirname, join, resolve } from 'node:path';
 import { median } from './stats.mjs';
 import { execFile } from 'node:child_process';
 import { startBackends } from './backends.mjs';
-import { numberOption, root, semiSpaceOption, warmUpInTurns, wrkAsync, wrkWithCpu } from './runner.mjs';
+import { warmUpInTurns, wrkAsync, wrkWithCpu } from './load.mjs';
+import { numberOption, root, semiSpaceOption } from './runner.mjs';
 import { API_PARTS, writeApiSwitchable } from './switches.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 

@@ -21,7 +21,8 @@ import { dirname, join, resolve } from 'node:path';
 import { kindOf, namedByMap, parseCallgrind } from './callgrind.mjs';
 import { jitSymbols } from './perf-record.mjs';
 import { startBackends } from './backends.mjs';
-import { getExactly, numberOption, root, semiSpaceOption, startServer, youngGeneration } from './runner.mjs';
+import { getExactly } from './load.mjs';
+import { numberOption, root, semiSpaceOption, startServer, youngGeneration } from './runner.mjs';
 import { median } from './stats.mjs';
 import { API_PARTS, writeApiSwitchable } from './switches.mjs';
 

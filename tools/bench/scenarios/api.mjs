@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { formatTable, knownWorkLabel, median, summarize } from '../stats.mjs';
 import { OFF_FLAGS } from '../backends.mjs';
-import { warmUpInTurns, wrkWithCpu, alternate, header, root } from '../runner.mjs';
+import { warmUpInTurns, wrkWithCpu } from '../load.mjs';
+import { alternate, header, root } from '../runner.mjs';
 import { gcPerRequest } from '../gc-probe.mjs';
 import { requestSpinPrelude, writeSwitchable } from '../switches.mjs';
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../testing/services.js';
 import { median } from '../stats.mjs';
-import { alternate, children, header, root, which, wrkAsync } from '../runner.mjs';
+import { wrkAsync } from '../load.mjs';
+import { alternate, children, header, root, which } from '../runner.mjs';
 
 const EXPORTER_ROLE = 'postgres_exporter';
 const INTERVAL_SECONDS = 15;
