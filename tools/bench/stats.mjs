@@ -124,6 +124,11 @@ function apiTarget(api) {
   return { met, detail };
 }
 
+/** What a target's detail adds when its figures are medians over several runs (`--comments-runs`, `--queue-runs`). */
+function medianOfRuns(scenario) {
+  return scenario?.runs ? `, the median of ${scenario.runs.length} runs` : '';
+}
+
 /**
  * The targets of docs/performance.md against what ran; `met` is undefined when the scenario did not run, or (the
  * api's) when the run's known work says it cannot resolve the difference.
@@ -152,7 +157,7 @@ export function evaluateTargets(results) {
   const api = apiTarget(results.api);
   add('Real api keeps ≥ 92 % of its throughput by CPU time per request, process by process (measured throughput beside it)', api.met, api.detail);
   const comments = row(results.comments?.rows, 'sqlCommentingClient, comments on');
-  const overRuns = results.comments?.runs ? `, the median of ${results.comments.runs.length} runs` : '';
+  const overRuns = medianOfRuns(results.comments);
   add('Query comments add ≤ 2 % latency', comments && comments.addedPercent <= 2, comments ? `${comments.addedPercent.toFixed(2)} %${overRuns}` : 'not run');
   const addedCpu = comments?.addedCpuMicros;
   add('Query comments add ≤ 3 µs client CPU per statement', addedCpu === undefined ? undefined : addedCpu <= 3, addedCpu === undefined ? 'not run' : `${addedCpu.toFixed(2)} µs${overRuns}`);
@@ -161,7 +166,7 @@ export function evaluateTargets(results) {
     const queueOn = queueRows.find((r) => r.variant.endsWith(' on'));
     const queueOff = queueRows.find((r) => r.variant.endsWith(' off'));
     const workerCpu = queueOn?.workerCpuMicrosPerJob && queueOff?.workerCpuMicrosPerJob ? ` (worker CPU per job ${((queueOn.workerCpuMicrosPerJob / queueOff.workerCpuMicrosPerJob - 1) * 100).toFixed(1)} %)` : '';
-    const queueRuns = results.queue.runs ? `, the median of ${results.queue.runs.length} runs` : '';
+    const queueRuns = medianOfRuns(results.queue);
     add(`Queue propagation and metrics cost < 5 % of jobs/s (${library})`, queueOn && queueOn.changePercent > -5, queueOn ? `${queueOn.changePercent.toFixed(1)} %${queueRuns}${workerCpu}` : 'not run');
   }
   if (!results.queue) add('Queue propagation and metrics cost < 5 % of jobs/s', undefined, 'not run');

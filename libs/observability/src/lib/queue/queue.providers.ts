@@ -24,6 +24,14 @@ import { QueueSizes } from './queue-sizes.js';
  * added from (handed in: queue/ does not import http/).
  */
 export function queueProviders(currentRoute: () => string | undefined): Provider[] {
+  // What both libraries' instrumentations take, but for their own job events.
+  const depsOf = (o: ResolvedOptions, internal: InternalErrors, openTelemetry?: OpenTelemetryBridge, sizes?: QueueSizes) => ({
+    serviceName: o.serviceName,
+    internal,
+    currentRoute,
+    openTelemetry,
+    sizes,
+  });
   return [
     {
       provide: QUEUE_LIBRARIES,
@@ -48,8 +56,7 @@ export function queueProviders(currentRoute: () => string | undefined): Provider
       provide: BullInstrumentation,
       useFactory: (o: ResolvedOptions, libs: QueueLibraries, internal: InternalErrors, events?: JobEvents, sizes?: QueueSizes, otel?: OpenTelemetryBridge) => {
         if (!libs.bull || !events) return undefined;
-        const deps = { serviceName: o.serviceName, internal, currentRoute, openTelemetry: otel, sizes };
-        const instrumentation = new BullInstrumentation(libs.bull, { ...deps, events: new BullJobEvents(events, internal) });
+        const instrumentation = new BullInstrumentation(libs.bull, { ...depsOf(o, internal, otel, sizes), events: new BullJobEvents(events, internal) });
         instrumentation.install();
         return instrumentation;
       },
@@ -61,8 +68,7 @@ export function queueProviders(currentRoute: () => string | undefined): Provider
         const classes = libs.bullmq;
         if (!classes || !events) return undefined;
         const fetchJob = classes.Job ? (worker: unknown, id: string) => classes.Job!.fromId(worker, id) : undefined;
-        const deps = { serviceName: o.serviceName, internal, currentRoute, openTelemetry: otel, sizes };
-        const instrumentation = new BullMqInstrumentation(classes, { ...deps, events: new BullMqJobEvents(events, internal, fetchJob) });
+        const instrumentation = new BullMqInstrumentation(classes, { ...depsOf(o, internal, otel, sizes), events: new BullMqJobEvents(events, internal, fetchJob) });
         instrumentation.install();
         return instrumentation;
       },
