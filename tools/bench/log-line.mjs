@@ -3,8 +3,10 @@
 // module did before: pino's wildcard path runs its redactor once per field of every line) and pino with no
 // redaction, on a line with the fields a job's lines carry; a job's line inside its context and outside any; then the
 // access line (`request completed`) as the module writes it for every request (writeAccessLine), as its generic
-// fixed-field writer would (writeInfoLine) and as pino's own `info()` on the module's logger would. Needs the built
-// library (npx nx run observability:build).
+// fixed-field writer would (writeInfoLine) and as pino's own `info()` on the module's logger would; last, a line of
+// Nest's `Logger` (`new Logger('SyncProcessor').log(message)`, the worker's own lines) through the module's NestLines
+// and through nestjs-pino's Logger, inside a job's context and outside any. Needs the built library (npx nx run
+// observability:build).
 //
 //   node tools/bench/log-line.mjs [--lines=200000]
 import pino from 'pino';
@@ -21,6 +23,7 @@ const { InternalErrors } = await import(join(lib, 'core/internal-errors.js'));
 const { writeAccessLine, writeInfoLine } = await import(join(lib, 'logging/fixed-line.js'));
 const { JobPropagation } = await import(join(lib, 'queue/job-propagation.js'));
 const { JOB_CONTEXT_OPTION } = await import(join(lib, 'queue/job-context.js'));
+const { NestLines } = await import(join(lib, 'logging/nest-lines.js'));
 
 const LINES = Number(process.argv.find((a) => a.startsWith('--lines='))?.split('=')[1] ?? 200_000);
 const sink = { write: () => true };
@@ -88,3 +91,22 @@ table('CPU per access line (`request completed`), the module\'s logger', {
   writeInfoLine: () => writeInfoLine(moduleLogger, access(), 'request completed'),
   'pino info()': () => moduleLogger.info(access(), 'request completed'),
 });
+
+// Nest's Logger, as the apps' services write (a message under the logger's context): nestjs-pino's Logger on the
+// module's logger (pino-http's child of it, as the module sets nestjs-pino up), and the module's NestLines over it.
+const { Logger: NestLogger } = await import('@nestjs/common');
+const { Logger: NestjsPinoLogger, PinoLogger } = await import('nestjs-pino');
+const params = { pinoHttp: { logger: moduleLogger, autoLogging: false }, forRoutes: [], renameContext: 'context' };
+const nestjsPino = new NestjsPinoLogger(new PinoLogger(params), params);
+const nestLines = new NestLines(nestjsPino, moduleLogger);
+const service = new NestLogger('SyncProcessor');
+const nestLine = (through) => () => {
+  NestLogger.overrideLogger(through);
+  for (let i = 0; i < 10; i++) service.log('sync of repository x started');
+};
+table("CPU per line of Nest's Logger, the module's logger (ten lines per call; in a job's context, ten lines per context)", {
+  'NestLines, in a job\'s context': () => propagation.run({ name: 'repository-sync' }, job, nestLine(nestLines)),
+  'nestjs-pino, in a job\'s context': () => propagation.run({ name: 'repository-sync' }, job, nestLine(nestjsPino)),
+  'NestLines, outside any context': nestLine(nestLines),
+  'nestjs-pino, outside any context': nestLine(nestjsPino),
+}, 10);

@@ -57,7 +57,7 @@ const FIXED_COMMENT = "/*application='worker',job='repository-sync:sync',request
 const RUN_BULL = 'return instrumentation.propagation.run(queue, args[0], () => handler.apply(this, args));';
 const RUN_BULLMQ = 'return active2.propagation.run(this, job, () => originals.callProcessJob.call(this, job, token, signal));';
 const COMPLETED = 'completed(queue, job, attempt) {';
-const JOB_LINE = 'if (!writeInfoLine(this.logger, line, "job completed"))';
+const JOB_LINE = 'if (!writeJobLine(this.logger, line))';
 const COMMENT = 'config = commentQuery(config, currentComment(options, settings2), options.prepend ?? settings2?.prepend ?? false);';
 /** [part, text in the bundle, text with the switch]: each text must occur exactly once. */
 const SWITCHES = [

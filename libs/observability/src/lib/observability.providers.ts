@@ -16,6 +16,7 @@ import { AdapterHooks } from './http/adapter-hooks.js';
 import { RequestOpener } from './http/request-opener.js';
 import { DataSourceWatcher } from './database/data-source-watcher.js';
 import { SqlCommentSettingsScope } from './database/sql-comment-settings.js';
+import { NestLines } from './logging/nest-lines.js';
 import { NestLoggerOverride } from './logging/nest-logger-override.js';
 import { MetricsExposure } from './metrics/metrics-exposure.js';
 import { APP_PORT_METRICS, OPENTELEMETRY, PINO_LOGGER, RESOLVED_OPTIONS, TRACKED_POOLS, USER_OPTIONS } from './core/tokens.js';
@@ -117,8 +118,11 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
     },
     {
       provide: NestLoggerOverride,
-      useFactory: (o: ResolvedOptions, pino: PinoNestLogger) => (o.logging.enabled ? new NestLoggerOverride(pino) : undefined),
-      inject: [RESOLVED_OPTIONS, PinoNestLogger],
+      useFactory: (o: ResolvedOptions, nestPino: PinoNestLogger, logger: Logger, otel?: OpenTelemetryBridge) =>
+        o.logging.enabled
+          ? new NestLoggerOverride(o.logging.redact.length === 0 ? new NestLines(nestPino, logger, otel?.activeSpan) : nestPino)
+          : undefined,
+      inject: [RESOLVED_OPTIONS, PinoNestLogger, PINO_LOGGER, OPENTELEMETRY],
     },
     {
       // Made with the providers, before TypeORM's first statement; the pg pool's clients read it on every statement.

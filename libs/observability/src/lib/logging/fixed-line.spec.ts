@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import pino from 'pino';
 import { StdoutDestination } from './stdout-destination.js';
 import { resolveOptions } from '../options/resolve-options.js';
-import { writeAccessLine, writeInfoLine, type AccessLine, type FixedFields } from './fixed-line.js';
+import { writeAccessLine, writeInfoLine, writeJobLine, type AccessLine, type FixedFields, type JobLine } from './fixed-line.js';
 import { Registry } from 'prom-client';
 import { InternalErrors } from '../core/internal-errors.js';
 import { createPinoLogger } from './pino-logger.js';
@@ -78,27 +79,49 @@ describe('writeInfoLine', () => {
     );
   });
 
-  it('writes byte for byte what logger.info() writes: job lines, any message', () => {
+  it('writes byte for byte what logger.info() writes: job lines, as writeInfoLine with any message and as writeJobLine', () => {
     fc.assert(
       fc.property(
         fc.record({
           request_id: fc.option(fc.string({ maxLength: 40 }), { nil: undefined }),
           job_id: fc.string({ maxLength: 12 }),
           queue: fc.string({ maxLength: 20 }),
-          job_name: fc.string({ maxLength: 20 }),
+          job_name: fc.string({ unit: 'binary', maxLength: 20 }),
           attempt: fc.integer({ min: 1, max: 10 }),
-          duration_ms: fc.oneof(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.constant(Number.NaN)),
+          duration_ms: fc.option(fc.oneof(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.integer({ min: 0, max: 1e9 }), fc.constant(Number.NaN)), { nil: undefined }),
+          wait_ms: fc.option(fc.integer({ min: 0, max: 1e9 }), { nil: undefined }),
         }),
         fc.string({ unit: 'binary', maxLength: 30 }),
-        (fields: FixedFields, msg) => {
+        (line: JobLine, msg) => {
           const { direct, viaPino, directLogger, pinoLogger } = loggers();
-          writeInfoLine(directLogger, fields, msg);
-          pinoLogger.info(fields, msg);
+          writeInfoLine(directLogger, { ...line }, msg);
+          pinoLogger.info({ ...line }, msg);
+          expect(writeJobLine(directLogger, line)).toBe(true);
+          pinoLogger.info(line, 'job completed');
           expect(direct.raw.map(withoutTime)).toEqual(viaPino.raw.map(withoutTime));
         },
       ),
       { numRuns: 200 },
     );
+  });
+
+  it("writes at the level it is given as that level's method does, and nothing below the logger's level", () => {
+    const { direct, viaPino, directLogger, pinoLogger } = loggers('warn');
+    for (const level of ['trace', 'debug', 'info', 'warn', 'error'] as const) {
+      expect(writeInfoLine(directLogger, { context: 'Ctx', attempt: 1 }, `at ${level}`, level)).toBe(true);
+      pinoLogger[level]({ context: 'Ctx', attempt: 1 }, `at ${level}`);
+    }
+    expect(direct.raw.map(withoutTime)).toEqual(viaPino.raw.map(withoutTime));
+    expect(direct.raw.map((raw) => JSON.parse(raw).level)).toEqual([40, 50]);
+  });
+
+  it("leaves a pino.multistream destination, which routes by the level pino sets before each write, to pino's path", () => {
+    const [low, high] = [new RawStream(), new RawStream()];
+    const streams = pino.multistream([{ level: 'info', stream: low }, { level: 'warn', stream: high }]);
+    const logger = createPinoLogger(resolveOptions({ serviceName: 'svc', logging: { destination: streams } }, {}), new InternalErrors(new Registry()));
+    expect(writeInfoLine(logger, { attempt: 1 }, 'm', 'warn')).toBe(false);
+    expect(writeJobLine(logger, { job_id: '1', queue: 'q', job_name: 'n', attempt: 1 })).toBe(false);
+    expect(writeAccessLine(logger, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 })).toBe(false);
   });
 
   it("writes each line's time as pino would at that moment, across many milliseconds", () => {

@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { boundedMemo } from '../core/bounded-memo.js';
-import { StdoutDestination } from './stdout-destination.js';
+import { type LineFormat, StdoutDestination } from './stdout-destination.js';
 
 /** Fields of a line the module writes itself: flat, in order, none secret. */
 export type FixedFields = Record<string, string | number | undefined>;
@@ -16,6 +16,8 @@ function streamOf(logger: Logger): Stream | undefined {
   const internals = logger as unknown as PinoInternals;
   const stream = internals[pino.symbols.streamSym] as Stream | undefined;
   if (!stream || typeof stream.write !== 'function' || typeof internals[pino.symbols.chindingsSym] !== 'string') return undefined;
+  // pino.multistream routes a line by the level pino sets on it before each write: such a stream takes pino's path.
+  if ((stream as unknown as PinoInternals)[pino.symbols.needsMetadataGsym]) return undefined;
   return stream;
 }
 
@@ -34,27 +36,44 @@ function timeText(millis: number): string {
 }
 
 /**
- * Writes an info line of the module's own (`job completed`) straight to the logger's destination, in exactly the
- * shape `logger.info(fields, msg)` gives it (`{"level":30,"time":…,"service":…,"pid":…,"hostname":…,<fields>,
- * "msg":…}`, undefined fields left out), at a fraction of the cost: with flat fields that hold nothing secret,
- * pino's mixin, redaction and serializer passes have nothing to do (docs/performance.md).
- * Returns false when the logger is not a plain pino logger; the caller then uses `logger.info()`.
+ * Writes a line straight to the logger's destination, in exactly the shape `logger[level](fields, msg)` gives it
+ * (`{"level":…,"time":…,"service":…,"pid":…,"hostname":…,<fields>,"msg":…}`, undefined fields left out), at a
+ * fraction of the cost: with flat fields that hold nothing secret, pino's mixin, redaction and serializer passes have
+ * nothing to do (docs/performance.md). `level` is pino's name for it (`info`, `warn`, ...).
+ * Returns false when the logger is not a plain pino logger; the caller then uses the logger itself.
  */
-export function writeInfoLine(logger: Logger, fields: FixedFields, msg: string): boolean {
+export function writeInfoLine(logger: Logger, fields: FixedFields, msg: string, level = 'info'): boolean {
   const stream = streamOf(logger);
   if (!stream) return false;
-  if (logger.isLevelEnabled('info')) stream.write(infoLineText(fields, msg, Date.now(), bindingsOf(logger)));
+  if (logger.isLevelEnabled(level)) stream.write(infoLineText(fields, msg, Date.now(), bindingsOf(logger), logger.levels.values[level]!));
   return true;
 }
 
-function infoLineText(fields: FixedFields, msg: string, time: number, bindings: string): string {
-  let out = `{"level":30,"time":${timeText(time)}${bindings}`;
+function infoLineText(fields: FixedFields, msg: string, time: number, bindings: string, level: number): string {
+  let out = `{"level":${level},"time":${timeText(time)}${bindings}`;
   for (const key in fields) {
     const value = fields[key];
     if (value === undefined) continue;
     out += `${keyPrefix(key)}${jsonValue(value)}`;
   }
   return `${out},"msg":${jsonString(msg)}}\n`;
+}
+
+/**
+ * Writes a fixed line of the module's (`request completed`, `job completed`), made by `format` in one template: on
+ * the module's own destination it is kept, and made with the turn's other kept lines when they are written (`line`
+ * is read then): one loop over a turn's lines costs less than each line between the app's work (docs/performance.md,
+ * "Fourteenth look"). Elsewhere it is made and written at once. False when the logger is not a plain pino logger.
+ */
+function writeFixedLine<F>(logger: Logger, format: LineFormat<F>, line: F): boolean {
+  const stream = streamOf(logger);
+  if (!stream) return false;
+  if (!logger.isLevelEnabled('info')) return true;
+  const time = Date.now();
+  const bindings = bindingsOf(logger);
+  if (stream instanceof StdoutDestination) stream.writeLater(format, line, time, bindings);
+  else stream.write(format(line, time, bindings));
+  return true;
 }
 
 /** The access line's fields, in the order they are written. */
@@ -74,17 +93,7 @@ export interface AccessLine {
  * docs/performance.md, "Fifth look").
  */
 export function writeAccessLine(logger: Logger, line: AccessLine): boolean {
-  const stream = streamOf(logger);
-  if (!stream) return false;
-  if (!logger.isLevelEnabled('info')) return true;
-  const time = Date.now();
-  const bindings = bindingsOf(logger);
-  // On the module's own destination the line is kept, and made with the turn's other access lines when they are
-  // written (`line` is read then): one loop over a turn's lines costs less than each line between the app's work
-  // (docs/performance.md, "Fourteenth look"). Elsewhere it is made and written at once.
-  if (stream instanceof StdoutDestination) stream.writeLater(accessLineText, line, time, bindings);
-  else stream.write(accessLineText(line, time, bindings));
-  return true;
+  return writeFixedLine(logger, accessLineText, line);
 }
 
 function accessLineText(line: AccessLine, time: number, bindings: string): string {
@@ -96,7 +105,32 @@ function accessLineText(line: AccessLine, time: number, bindings: string): strin
   );
 }
 
-/** Methods and route templates are a few strings, each quoted once (a lookup instead of a check per line). */
+/** The `job completed` line's fields, in the order they are written. */
+export interface JobLine {
+  request_id?: string;
+  job_id: string;
+  queue: string;
+  job_name: string;
+  attempt: number;
+  duration_ms?: number;
+  wait_ms?: number;
+}
+
+/** The `job completed` line, as `writeInfoLine` would write it, in one template as the access line is. */
+export function writeJobLine(logger: Logger, line: JobLine): boolean {
+  return writeFixedLine(logger, jobLineText, line);
+}
+
+function jobLineText(line: JobLine, time: number, bindings: string): string {
+  const { request_id, duration_ms, wait_ms } = line;
+  return (
+    `{"level":30,"time":${timeText(time)}${bindings}${request_id === undefined ? '' : `,"request_id":${jsonString(request_id)}`}` +
+    `,"job_id":${jsonString(line.job_id)},"queue":${quotedLabel(line.queue)},"job_name":${quotedLabel(line.job_name)},"attempt":${jsonValue(line.attempt)}` +
+    `${duration_ms === undefined ? '' : `,"duration_ms":${jsonValue(duration_ms)}`}${wait_ms === undefined ? '' : `,"wait_ms":${jsonValue(wait_ms)}`},"msg":"job completed"}\n`
+  );
+}
+
+/** Methods, route templates, queues and job names are a few strings, each quoted once (a lookup instead of a check per line). */
 const quotedLabel = boundedMemo((value) => jsonString(value), 512);
 
 /** `.001` to `.999` without trailing zeros, and '' for none. */

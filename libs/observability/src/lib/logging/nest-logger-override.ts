@@ -1,11 +1,10 @@
-import { Logger as NestLogger, type OnModuleInit } from '@nestjs/common';
-import type { Logger as PinoNestLogger } from 'nestjs-pino';
+import { Logger as NestLogger, type LoggerService, type OnModuleInit } from '@nestjs/common';
 
-/** Nest's static `Logger` (every `new Logger(context)` in the app) writes through the module's pino logger. */
+/** Nest's static `Logger` (every `new Logger(context)` in the app) writes through the module's pino logger (nest-lines.ts). */
 export class NestLoggerOverride implements OnModuleInit {
-  constructor(private readonly pinoNestLogger: PinoNestLogger) {}
+  constructor(private readonly logger: LoggerService) {}
 
   onModuleInit(): void {
-    NestLogger.overrideLogger(this.pinoNestLogger);
+    NestLogger.overrideLogger(this.logger);
   }
 }

@@ -68,7 +68,7 @@ export function createPinoLogger(options: ResolvedOptions, internal: InternalErr
  * the incoming header's. Read from the store itself, once per line: no snapshot object or entry arrays (this runs
  * for every line written inside a request or job).
  */
-function contextFields(store: Record<symbol, unknown> | undefined, span: SpanFields | undefined, line: object): Record<string, unknown> {
+export function contextFields(store: Record<symbol, unknown> | undefined, span: SpanFields | undefined, line: object): Record<string, unknown> {
   const requestId = store?.[CLS_ID] as string | undefined;
   const fields: Record<string, unknown> = {};
   if (!requestId && !span) return fields;

@@ -1,6 +1,9 @@
 /** A stack trace: a line, then lines starting with `at`. */
 const STACK = /\n\s*at /;
 
+/** Whether `text` holds a stack trace (a line, then lines starting with `at`). */
+export const hasStack = (text: string) => STACK.test(text);
+
 /**
  * Nest writes errors as `Logger.error(err, err.stack)` (its shutdown hooks, among others) and nestjs-pino takes the
  * last argument for the context, so the stack landed in `context`; with a context after it, the stack became the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { createJobContext, jobRequestId, readJobContext } from './job-context.js';
+import { createJobContext, JOB_CONTEXT_OPTION, jobRequestId, readJobContext, restoredRequestId, restoreJobContext } from './job-context.js';
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
@@ -56,5 +56,19 @@ describe('job context', () => {
     );
     expect(jobRequestId({ request_id: 'req-9', traceparent: 'nope' })).toBe('req-9');
     expect(jobRequestId({ request_id: 'x*/ DROP TABLE t; /*' })).toBeUndefined();
+  });
+
+  it("names a job's event lines by the id restored around its processor, and checks any other job's", () => {
+    const job = { opts: { [JOB_CONTEXT_OPTION]: { v: 1, request_id: 'req-4' } } };
+    expect(restoreJobContext(job)?.requestId).toBe('req-4');
+    // What Redis holds may change afterwards: the line names the id the job ran under.
+    job.opts[JOB_CONTEXT_OPTION].request_id = 'req-5';
+    expect(restoredRequestId(job)).toBe('req-4');
+    // A job whose context was not restored here (another process ran it, or none was valid) is checked.
+    expect(restoredRequestId({ opts: { [JOB_CONTEXT_OPTION]: { v: 1, request_id: 'req-6' } } })).toBe('req-6');
+    const invalid = { opts: { [JOB_CONTEXT_OPTION]: { v: 1, request_id: 'x*/ DROP TABLE t; /*' } } };
+    expect(restoreJobContext(invalid)).toBeUndefined();
+    expect(restoredRequestId(invalid)).toBeUndefined();
+    expect(restoredRequestId({})).toBeUndefined();
   });
 });

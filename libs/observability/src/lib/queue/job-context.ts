@@ -64,6 +64,21 @@ export function jobRequestId(value: unknown): string | undefined {
   return isValidRequestId(id) ? id : undefined;
 }
 
+/** Jobs whose context this process restored, with its checked id: their event lines need not check it again. */
+const restoredIds = new WeakMap<object, string>();
+
+/** Reads a job's context back (readJobContext), and keeps its id for the job's event lines (restoredRequestId). */
+export function restoreJobContext(job: { opts?: Record<string, unknown> }): RestoredJobContext | undefined {
+  const restored = readJobContext(job.opts?.[JOB_CONTEXT_OPTION]);
+  if (restored) restoredIds.set(job, restored.requestId);
+  return restored;
+}
+
+/** The request id a job's event line names: the one restored around its processor, else its context's, checked. */
+export function restoredRequestId(job: { opts?: Record<string, unknown> }): string | undefined {
+  return restoredIds.get(job) ?? jobRequestId(job.opts?.[JOB_CONTEXT_OPTION]);
+}
+
 /** The fields every log line of a job carries (and the job event lines too). */
 export interface JobFields {
   job_id: string;

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { InternalErrors } from '../core/internal-errors.js';
 import { errorFingerprint, errorType } from '../errors/fingerprint.js';
-import { writeInfoLine } from '../logging/fixed-line.js';
-import { JOB_CONTEXT_OPTION, jobFields, jobRequestId } from './job-context.js';
+import { type JobLine, writeJobLine } from '../logging/fixed-line.js';
+import { jobFields, restoredRequestId } from './job-context.js';
 import type { JobTiming, QueueMetrics } from './queue-metrics.js';
 
 /** What Bull's and BullMQ's jobs both hold once an attempt has ended. */
@@ -45,17 +45,25 @@ export class JobEvents {
   }
 
   completed(queue: string, job: EndedJob, attempt: number): void {
-    const requestId = requestIdOf(job);
+    const requestId = restoredRequestId(job);
     const timing = timingOf(queue, job, requestId);
     this.metrics?.jobCompleted(timing);
-    const line = { request_id: requestId, ...jobFields({ name: queue }, job, attempt), duration_ms: msOf(timing.durationSeconds), wait_ms: msOf(timing.waitSeconds) };
+    const line: JobLine = {
+      request_id: requestId,
+      job_id: String(job.id),
+      queue,
+      job_name: job.name ?? '',
+      attempt,
+      duration_ms: msOf(timing.durationSeconds),
+      wait_ms: msOf(timing.waitSeconds),
+    };
     // Flat fields, none secret: written straight to the destination, as pino would write them (docs/performance.md).
-    if (!writeInfoLine(this.logger, line, 'job completed')) this.logger.info(line, 'job completed');
+    if (!writeJobLine(this.logger, line)) this.logger.info(line, 'job completed');
   }
 
   /** `final`: the library has used up the job's attempts (or was told not to retry). */
   failed(queue: string, job: EndedJob, error: unknown, attempt: number, final: boolean): void {
-    const requestId = requestIdOf(job);
+    const requestId = restoredRequestId(job);
     const type = errorType(error);
     if (final) this.metrics?.jobFailed(timingOf(queue, job, requestId), type);
     this.logger.error(
@@ -73,7 +81,7 @@ export class JobEvents {
 
   stalled(queue: string, job: EndedJob, attempt: number): void {
     this.metrics?.jobStalled(queue, job.name ?? '');
-    this.logger.warn({ request_id: requestIdOf(job), ...jobFields({ name: queue }, job, attempt) }, 'job stalled');
+    this.logger.warn({ request_id: restoredRequestId(job), ...jobFields({ name: queue }, job, attempt) }, 'job stalled');
   }
 
   /** Redis trouble repeats every reconnect attempt: one line per queue per 10 s is enough to see it. */
@@ -83,10 +91,6 @@ export class JobEvents {
     this.lastErrorLog.set(queue, now);
     this.logger.error({ err: error, queue }, 'queue error');
   }
-}
-
-function requestIdOf(job: EndedJob): string | undefined {
-  return jobRequestId(job.opts?.[JOB_CONTEXT_OPTION]);
 }
 
 function timingOf(queue: string, job: EndedJob, requestId: string | undefined): JobTiming {

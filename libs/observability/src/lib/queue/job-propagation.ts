@@ -5,7 +5,7 @@ import { generateRequestId } from '../correlation/request-id.js';
 import type { TraceContext } from '../correlation/traceparent.js';
 import type { OpenTelemetryBridge } from '../opentelemetry/active-span.js';
 import { traceparentOf } from '../opentelemetry/active-span.js';
-import { createJobContext, JOB_CONTEXT_OPTION, jobFields, readJobContext } from './job-context.js';
+import { createJobContext, JOB_CONTEXT_OPTION, jobFields, restoreJobContext } from './job-context.js';
 
 export interface JobPropagationDeps {
   serviceName: string;
@@ -54,7 +54,7 @@ export class JobPropagation {
     let store: ClsStore;
     let parent: TraceContext | undefined;
     try {
-      const restored = job?.opts?.repeat ? undefined : readJobContext(job?.opts?.[JOB_CONTEXT_OPTION]);
+      const restored = !job || job.opts?.repeat ? undefined : restoreJobContext(job);
       // Built in one piece and entered with runWith (as a request's store is): no empty store, then a lookup per key.
       store = contextStore(restored?.requestId ?? generateRequestId(), 'job');
       if (restored?.trace) store[TRACE_CONTEXT_KEY] = restored.trace;
