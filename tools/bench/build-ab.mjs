@@ -4,7 +4,9 @@
 // on each build, the order swapped every round; the table gives each build's median and the median of the paired
 // differences. Steps: a job's context opened as the worker opens it around a processor, with the job's two log lines
 // inside it; the context alone; five statements commented inside it (pg's own query stubbed to return its text); the
-// job's metrics as its `completed` event records them (counter, duration and wait histograms).
+// job's metrics as its `completed` event records them (counter, duration and wait histograms); the context with two
+// lines of Nest's Logger inside it (through the build's NestLines where it has them, else nestjs-pino's Logger); the
+// job's `completed` event whole (its metrics and its line, after its processor ran in that build).
 //
 //   node tools/bench/build-ab.mjs --base=tmp/ab/base [--new=dist/libs/observability] [--rounds=30] [--calls=20000] [--json=FILE]
 //
@@ -13,6 +15,8 @@
 //   git checkout HEAD -- libs/observability/src && npx nx run observability:build
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { Logger as NestLogger } from '@nestjs/common';
+import { Logger as NestjsPinoLogger, PinoLogger } from 'nestjs-pino';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import { numberOption, root } from './runner.mjs';
@@ -42,6 +46,8 @@ async function load(dir) {
   const [{ createPinoLogger }, { resolveOptions }, { InternalErrors }, { JobPropagation }, { sqlCommentingClient }, { configureSqlComments }, { loadOpenTelemetry }] =
     await Promise.all(['logging/pino-logger.js', 'options/resolve-options.js', 'core/internal-errors.js', 'queue/job-propagation.js', 'database/commenting-client.js', 'database/sql-comment-settings.js', 'opentelemetry/active-span.js'].map(imp));
   const { QueueMetrics } = await imp('queue/queue-metrics.js');
+  const { JobEvents } = await imp('queue/job-events.js');
+  const { NestLines } = existsSync(join(lib, 'logging/nest-lines.js')) ? await imp('logging/nest-lines.js') : {};
   const metrics = new QueueMetrics(new Registry());
   const timing = { queue: 'repository-sync', jobName: 'sync', durationSeconds: 0.02, waitSeconds: 0.003, requestId: job.opts.observabilityContext.request_id };
   const internal = new InternalErrors(new Registry());
@@ -57,13 +63,34 @@ async function load(dir) {
   const statements = () => {
     for (let i = 0; i < 5; i++) client.query(SQL, [1]);
   };
+  // nestjs-pino keeps one root logger per process (the first build's): each build's PinoLogger reads its own logger
+  // instead, a child of it as pino-http makes one for nestjs-pino.
+  const params = { pinoHttp: { logger, autoLogging: false }, forRoutes: [], renameContext: 'context' };
+  const pinoLogger = new PinoLogger(params);
+  const child = logger.child({}, { serializers: {} });
+  Object.defineProperty(pinoLogger, 'logger', { get: () => child });
+  const nestjsPino = new NestjsPinoLogger(pinoLogger, params);
+  const nestTarget = NestLines ? new NestLines(nestjsPino, logger) : nestjsPino;
+  const service = new NestLogger('SyncProcessor');
+  const nestLines = () => {
+    service.log('sync of repository x started');
+    service.log('repository x synced in 3 ms');
+  };
+  const events = new JobEvents(logger, internal, metrics);
+  const ended = { ...job, timestamp: 1_700_000_000_000, processedOn: 1_700_000_000_003, finishedOn: 1_700_000_000_023 };
+  propagation.run(queue, ended, () => undefined);
   return {
-    select: () => configureSqlComments(settings),
+    select: () => {
+      configureSqlComments(settings);
+      NestLogger.overrideLogger(nestTarget);
+    },
     steps: {
       'a job: its context and two lines inside it': () => propagation.run(queue, job, lines),
       "a job's context alone": () => propagation.run(queue, job, () => undefined),
       'five statements commented inside a job': () => propagation.run(queue, job, statements),
       "a job's metrics (completed, duration, wait)": () => metrics.jobCompleted(timing),
+      "a job: its context and two lines of Nest's Logger inside it": () => propagation.run(queue, job, nestLines),
+      "a job's completed event (its metrics and line)": () => events.completed(queue.name, ended, 1),
     },
   };
 }

@@ -14,7 +14,7 @@ describe('build-ab, two builds of the library in one process', () => {
   it('measures every step on both builds', async () => {
     const args = ['--base=dist/libs/observability', '--rounds=2', '--calls=3000'];
     const { json, stdout } = await runJsonScript<{ rows: Row[] }>('build-ab.mjs', 'build-ab-test', args, 120_000);
-    expect(json.rows.map((r) => r.step)).toEqual(["a job: its context and two lines inside it", "a job's context alone", 'five statements commented inside a job', "a job's metrics (completed, duration, wait)"]);
+    expect(json.rows.map((r) => r.step)).toEqual(["a job: its context and two lines inside it", "a job's context alone", 'five statements commented inside a job', "a job's metrics (completed, duration, wait)", "a job: its context and two lines of Nest's Logger inside it", "a job's completed event (its metrics and line)"]);
     for (const row of json.rows) {
       expect(row.base).toBeGreaterThan(0);
       expect(row.new).toBeGreaterThan(0);
