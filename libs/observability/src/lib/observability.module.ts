@@ -45,8 +45,10 @@ export class ObservabilityModule implements NestModule {
         LoggerModule.forRootAsync({
           inject: [PINO_LOGGER],
           // The request context comes from CLS (one source of truth for the id), not from pino-http's per-request
-          // child logger, so pino-http only supplies the root logger and mounts no middleware.
-          useFactory: (logger: Logger) => ({ pinoHttp: { logger, autoLogging: false }, forRoutes: [], renameContext: 'context' }),
+          // child logger, so pino-http only supplies the root logger and mounts no middleware. Its child of that
+          // logger keeps the module's serializers (wrapSerializers: false): pino-http's own `err` serializer would
+          // print an error's headers unredacted on Nest's Logger.error() lines.
+          useFactory: (logger: Logger) => ({ pinoHttp: { logger, autoLogging: false, wrapSerializers: false }, forRoutes: [], renameContext: 'context' }),
         }),
       ],
       // nestjs-cls's singleton ClsService, without ClsModule.forRoot: that mounts a global guard and interceptor

@@ -112,6 +112,15 @@ describe("Nest's Logger lines through the module (NestLines)", () => {
     for (const write of others) expect(written(write).throughNestjsPino).toBe(true);
   });
 
+  it("keeps the module's error serializer on Nest's error lines: an error's secret headers are censored", () => {
+    const err = Object.assign(new Error('boom'), { headers: { authorization: 'Bearer secret', accept: 'text/plain' } });
+    const { lines } = written(() => new NestLogger('Ctx').error(err));
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]);
+    expect(line).toMatchObject({ level: 50, context: 'Ctx', err: { type: 'Error', message: 'boom', headers: { authorization: '[Redacted]', accept: 'text/plain' } } });
+    expect(lines[0]).not.toContain('Bearer secret');
+  });
+
   it('writes nothing below the level, as pino would', () => {
     const root = (inner as unknown as { logger: { logger: { level: string } } }).logger.logger;
     const before = root.level;
