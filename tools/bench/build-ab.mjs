@@ -64,10 +64,10 @@ async function load(dir) {
     for (let i = 0; i < 5; i++) client.query(SQL, [1]);
   };
   // nestjs-pino keeps one root logger per process (the first build's): each build's PinoLogger reads its own logger
-  // instead, a child of it as pino-http makes one for nestjs-pino.
-  const params = { pinoHttp: { logger, autoLogging: false }, forRoutes: [], renameContext: 'context' };
+  // instead, a child of it as pino-http makes one for nestjs-pino (with options, none of them serializers).
+  const params = { pinoHttp: { logger, autoLogging: false, wrapSerializers: false }, forRoutes: [], renameContext: 'context' };
   const pinoLogger = new PinoLogger(params);
-  const child = logger.child({}, { serializers: {} });
+  const child = logger.child({}, {});
   Object.defineProperty(pinoLogger, 'logger', { get: () => child });
   const nestjsPino = new NestjsPinoLogger(pinoLogger, params);
   const nestTarget = NestLines ? new NestLines(nestjsPino, logger) : nestjsPino;

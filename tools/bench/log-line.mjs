@@ -96,7 +96,7 @@ table('CPU per access line (`request completed`), the module\'s logger', {
 // module's logger (pino-http's child of it, as the module sets nestjs-pino up), and the module's NestLines over it.
 const { Logger: NestLogger } = await import('@nestjs/common');
 const { Logger: NestjsPinoLogger, PinoLogger } = await import('nestjs-pino');
-const params = { pinoHttp: { logger: moduleLogger, autoLogging: false }, forRoutes: [], renameContext: 'context' };
+const params = { pinoHttp: { logger: moduleLogger, autoLogging: false, wrapSerializers: false }, forRoutes: [], renameContext: 'context' };
 const nestjsPino = new NestjsPinoLogger(new PinoLogger(params), params);
 const nestLines = new NestLines(nestjsPino, moduleLogger);
 const service = new NestLogger('SyncProcessor');

@@ -10,13 +10,13 @@ import { hasStack } from './stack-in-context.js';
 /** What a line of Nest's Logger is checked against: the line nestjs-pino hands pino (`{ context }`). */
 const CONTEXT_LINE = Object.freeze({ context: '' });
 
-const { formattersSym, serializersSym } = pino.symbols;
+const { formattersSym } = pino.symbols;
 /**
  * pino's per-logger settings that change how a line is written: a child logger (nestjs-pino's root is one, made by
- * pino-http) must share the root's. Its formatters object is new in every child, so their functions are compared;
- * its serializers may add `req`, `res` and `err`, so each field written is checked instead.
+ * pino-http without serializers of its own) must share the root's. Its formatters object is new in every child, so
+ * their functions are compared.
  */
-const SETTINGS = (['mixinSym', 'mixinMergeStrategySym', 'stringifiersSym', 'hooksSym', 'msgPrefixSym', 'messageKeySym'] as const)
+const SETTINGS = (['serializersSym', 'mixinSym', 'mixinMergeStrategySym', 'stringifiersSym', 'hooksSym', 'msgPrefixSym', 'messageKeySym'] as const)
   // Two of them are missing from pino's types, not from pino.
   .map((name) => (pino.symbols as unknown as Record<string, symbol | undefined>)[name])
   .filter((symbol): symbol is symbol => symbol !== undefined);
@@ -84,15 +84,12 @@ export class NestLines implements LoggerService {
     } catch {
       return false; // pino's mixin meets the same fault, and counts it
     }
-    const serializers = (logger as unknown as Record<symbol, Record<string, unknown>>)[serializersSym];
+    // The root's serializers (`err` only) name none of these fields.
     for (const key in fields) {
       const type = typeof fields[key];
-      if ((type !== 'string' && type !== 'number') || serializers[key]) return false;
+      if (type !== 'string' && type !== 'number') return false;
     }
-    if (context !== undefined) {
-      if (serializers.context) return false;
-      fields.context = context;
-    }
+    if (context !== undefined) fields.context = context;
     return writeInfoLine(logger, fields as FixedFields, message, level);
   }
 
