@@ -3,7 +3,8 @@
 // module did before: pino's wildcard path runs its redactor once per field of every line) and pino with no
 // redaction, on a line with the fields a job's lines carry; a job's line inside its context and outside any; then the
 // access line (`request completed`) as the module writes it for every request (writeAccessLine), as its generic
-// fixed-field writer would (writeInfoLine) and as pino's own `info()` on the module's logger would; last, a line of
+// fixed-field writer would (writeInfoLine), as pino's own `info()` on the module's logger would, and with a
+// `logging.redact` path set (pino's path, where the paths apply); last, a line of
 // Nest's `Logger` (`new Logger('SyncProcessor').log(message)`, the worker's own lines) through the module's NestLines
 // and through nestjs-pino's Logger, inside a job's context and outside any. Needs the built library (npx nx run
 // observability:build).
@@ -86,10 +87,14 @@ const access = () => ({
   duration_ms: Math.round(((n++ % 1000) / 7) * 1e3) / 1e3,
 });
 if (!writeAccessLine(moduleLogger, access())) throw new Error("the module's logger is not a plain pino logger: writeAccessLine wrote nothing");
+// With `logging.redact` paths the module leaves the line to pino, where they apply: what the observer then does.
+const redacting = createPinoLogger(resolveOptions({ serviceName: 'worker', logging: { destination: sink, redact: ['path'] } }, {}), new InternalErrors(new Registry()));
+if (writeAccessLine(redacting, access())) throw new Error('writeAccessLine wrote a line of a logger with redaction paths');
 table('CPU per access line (`request completed`), the module\'s logger', {
   writeAccessLine: () => writeAccessLine(moduleLogger, access()),
   writeInfoLine: () => writeInfoLine(moduleLogger, access(), 'request completed'),
   'pino info()': () => moduleLogger.info(access(), 'request completed'),
+  "logging.redact: ['path'] (pino's path)": () => writeAccessLine(redacting, access()) || redacting.info(access(), 'request completed'),
 });
 
 // Nest's Logger, as the apps' services write (a message under the logger's context): nestjs-pino's Logger on the

@@ -119,9 +119,7 @@ export function createObservabilityProviders(async: ObservabilityAsyncOptions): 
     {
       provide: NestLoggerOverride,
       useFactory: (o: ResolvedOptions, nestPino: PinoNestLogger, logger: Logger, otel?: OpenTelemetryBridge) =>
-        o.logging.enabled
-          ? new NestLoggerOverride(o.logging.redact.length === 0 ? new NestLines(nestPino, logger, otel?.activeSpan) : nestPino)
-          : undefined,
+        o.logging.enabled ? new NestLoggerOverride(new NestLines(nestPino, logger, otel?.activeSpan)) : undefined,
       inject: [RESOLVED_OPTIONS, PinoNestLogger, PINO_LOGGER, OPENTELEMETRY],
     },
     {

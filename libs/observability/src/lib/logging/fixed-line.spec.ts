@@ -124,6 +124,26 @@ describe('writeInfoLine', () => {
     expect(writeAccessLine(logger, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 })).toBe(false);
   });
 
+  it("leaves a logger with redaction paths to pino's path, so they apply to the fields these lines write", () => {
+    const out = new RawStream();
+    const logger = createPinoLogger(
+      resolveOptions({ serviceName: 'svc', logging: { destination: out, redact: ['path', 'request_id', 'job_id'] } }, {}),
+      new InternalErrors(new Registry()),
+    );
+    const access: AccessLine = { request_id: 'r-1', method: 'GET', route: '/reset/:token', path: '/reset/SECRET', status_code: 200, duration_ms: 1 };
+    const job: JobLine = { request_id: 'r-1', job_id: '1', queue: 'q', job_name: 'n', attempt: 1 };
+    expect(writeAccessLine(logger, access)).toBe(false);
+    expect(writeJobLine(logger, job)).toBe(false);
+    expect(writeInfoLine(logger, { path: '/reset/SECRET' }, 'm')).toBe(false);
+    // What the callers do then.
+    logger.info(access, 'request completed');
+    logger.info(job, 'job completed');
+    expect(out.raw.join('')).not.toMatch(/SECRET|r-1|"job_id":"1"/);
+    expect(JSON.parse(out.raw[0])).toMatchObject({ path: '[Redacted]', request_id: '[Redacted]', route: '/reset/:token' });
+    // Without paths the same logger writes directly.
+    expect(writeAccessLine(loggers().directLogger, access)).toBe(true);
+  });
+
   it("writes each line's time as pino would at that moment, across many milliseconds", () => {
     const { direct, directLogger } = loggers();
     const bounds: [number, number][] = [];

@@ -11,15 +11,24 @@ interface PinoInternals {
 
 type Stream = { write(chunk: string): unknown };
 
-/** The logger's destination when it is a plain pino logger (a stream, and bindings pino serialised); else undefined. */
+/**
+ * The logger's destination when it is a plain pino logger (a stream, and bindings pino serialised) without redaction
+ * paths; else undefined, and the line takes pino's path.
+ */
 function streamOf(logger: Logger): Stream | undefined {
   const internals = logger as unknown as PinoInternals;
   const stream = internals[pino.symbols.streamSym] as Stream | undefined;
   if (!stream || typeof stream.write !== 'function' || typeof internals[pino.symbols.chindingsSym] !== 'string') return undefined;
   // pino.multistream routes a line by the level pino sets on it before each write: such a stream takes pino's path.
   if ((stream as unknown as PinoInternals)[pino.symbols.needsMetadataGsym]) return undefined;
+  // A user's redaction path (`logging.redact`) can name any field these lines write (`path`, `request_id`, ...).
+  // pino keeps the paths' redactor under redactFmtSym whenever it has any.
+  if ((internals[pino.symbols.stringifiersSym] as PinoInternals)[pino.symbols.redactFmtSym] !== undefined) return undefined;
   return stream;
 }
+
+/** Whether the writers here write the logger's lines themselves (else they return false, and pino writes them). */
+export const writesDirectly = (logger: Logger): boolean => streamOf(logger) !== undefined;
 
 /** The logger's serialised bindings (`,"service":…,"pid":…,"hostname":…`): read per line (setBindings can change them). */
 const bindingsOf = (logger: Logger) => (logger as unknown as PinoInternals)[pino.symbols.chindingsSym] as string;

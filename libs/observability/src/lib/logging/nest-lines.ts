@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 import type { Logger as PinoNestLogger } from 'nestjs-pino';
 import { currentStore } from '../correlation/correlation-context.js';
 import type { ActiveSpanReader } from '../opentelemetry/active-span.js';
-import { type FixedFields, writeInfoLine } from './fixed-line.js';
+import { type FixedFields, writeInfoLine, writesDirectly } from './fixed-line.js';
 import { contextFields } from './pino-logger.js';
 import { hasStack } from './stack-in-context.js';
 
@@ -33,18 +33,22 @@ interface NestPinoInternals {
  * to pino's destination in the shape nestjs-pino and pino give it (the context's fields, then `context`, then
  * `msg`). That skips nestjs-pino's argument handling and pino's hooks, mixin merge, formatter and serializer passes,
  * which have nothing to do on such a line (docs/performance.md). Anything else (errors, objects, extra arguments,
- * a context holding a stack, a child logger with options of its own) goes to nestjs-pino as before.
- * Built only without user redaction paths, which could name any field.
+ * a context holding a stack, a child logger with options of its own) goes to nestjs-pino as before, and so does
+ * every line when the module's logger is not written to directly (`logging.redact` paths, a multistream).
  */
 export class NestLines implements LoggerService {
   /** The last logger found to share the root's settings: nestjs-pino's root, on nearly every line. */
   private shared?: Logger;
+  /** Read once: the module's logger and its destination are set up before the app logs. */
+  private readonly rootDirect: boolean;
 
   constructor(
     private readonly inner: PinoNestLogger,
     private readonly root: Logger,
     private readonly activeSpan?: ActiveSpanReader,
-  ) {}
+  ) {
+    this.rootDirect = writesDirectly(root);
+  }
 
   log(message: unknown, ...params: unknown[]): void {
     if (!this.direct('info', message, params)) this.inner.log(message, ...params);
@@ -72,7 +76,7 @@ export class NestLines implements LoggerService {
 
   /** Writes the line itself when it is of the common shape; false to leave it to nestjs-pino. */
   private direct(level: string, message: unknown, params: unknown[]): boolean {
-    if (typeof message !== 'string' || params.length > 1) return false;
+    if (!this.rootDirect || typeof message !== 'string' || params.length > 1) return false;
     const context = params[0];
     if (context !== undefined && (typeof context !== 'string' || hasStack(context))) return false;
     const pinoLogger = (this.inner as unknown as NestPinoInternals).logger;
