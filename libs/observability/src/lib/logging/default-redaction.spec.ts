@@ -60,6 +60,27 @@ describe('default redaction', () => {
     expect(out.lines[0]).not.toContain('t0ken');
   });
 
+  it('censors secret headers in any letter case, as HTTP clients keep them (Authorization, COOKIE, Set-Cookie)', () => {
+    const out = capture();
+    const error = Object.assign(new Error('Request failed with status code 401'), { headers: { Authorization: 'Bearer t0ken-1', Accept: 'json' } });
+    const fields = {
+      err: error,
+      Authorization: 'Basic t0ken-2',
+      headers: { COOKIE: 'sid=t0ken-3', 'Set-Cookie': ['sid=t0ken-4'], 'X-Authorization-Hint': 'kept' },
+      upstream: { headers: { 'set-Cookie': 't0ken-5', authorization: 't0ken-6', Cookies: 'kept too' } },
+    };
+    createPinoLogger(resolveOptions({ logging: { destination: out.stream } }, {}), new InternalErrors(new Registry())).warn(fields, 'upstream refused %j', fields.upstream);
+    expect(out.lines[0]).not.toMatch(/t0ken/);
+    const line = JSON.parse(out.lines[0]);
+    expect(line).toMatchObject({
+      err: { message: 'Request failed with status code 401', headers: { Authorization: '[Redacted]', Accept: 'json' } },
+      Authorization: '[Redacted]',
+      headers: { COOKIE: '[Redacted]', 'Set-Cookie': '[Redacted]', 'X-Authorization-Hint': 'kept' },
+      upstream: { headers: { 'set-Cookie': '[Redacted]', authorization: '[Redacted]', Cookies: 'kept too' } },
+    });
+    expect(fields.headers.COOKIE).toBe('sid=t0ken-3');
+  });
+
   it("never changes the caller's object, and returns it as it is when nothing is secret", () => {
     const plain = { a: 1, req: { headers: { accept: 'json' } } };
     expect(redactDefaultPaths(plain)).toBe(plain);
