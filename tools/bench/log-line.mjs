@@ -3,7 +3,7 @@
 // module did before: pino's wildcard path runs its redactor once per field of every line) and pino with no
 // redaction, on a line with the fields a job's lines carry; a job's line inside its context and outside any; then the
 // access line (`request completed`) as the module writes it for every request (writeAccessLine), as its generic
-// fixed-field writer would (writeInfoLine), as pino's own `info()` on the module's logger would, and with a
+// fixed-field writer would (writeLine), as pino's own `info()` on the module's logger would, and with a
 // `logging.redact` path set (pino's path, where the paths apply); last, a line of
 // Nest's `Logger` (`new Logger('SyncProcessor').log(message)`, the worker's own lines) through the module's NestLines
 // and through nestjs-pino's Logger, inside a job's context and outside any. Needs the built library (npx nx run
@@ -21,7 +21,7 @@ const lib = join(root, 'dist/libs/observability/esm/lib');
 const { createPinoLogger } = await import(join(lib, 'logging/pino-logger.js'));
 const { resolveOptions } = await import(join(lib, 'options/resolve-options.js'));
 const { InternalErrors } = await import(join(lib, 'core/internal-errors.js'));
-const { writeAccessLine, writeInfoLine } = await import(join(lib, 'logging/fixed-line.js'));
+const { writeAccessLine, writeLine } = await import(join(lib, 'logging/fixed-line.js'));
 const { JobPropagation } = await import(join(lib, 'queue/job-propagation.js'));
 const { JOB_CONTEXT_OPTION } = await import(join(lib, 'queue/job-context.js'));
 const { NestLines } = await import(join(lib, 'logging/nest-lines.js'));
@@ -92,7 +92,7 @@ const redacting = createPinoLogger(resolveOptions({ serviceName: 'worker', loggi
 if (writeAccessLine(redacting, access())) throw new Error('writeAccessLine wrote a line of a logger with redaction paths');
 table('CPU per access line (`request completed`), the module\'s logger', {
   writeAccessLine: () => writeAccessLine(moduleLogger, access()),
-  writeInfoLine: () => writeInfoLine(moduleLogger, access(), 'request completed'),
+  writeLine: () => writeLine(moduleLogger, access(), 'request completed'),
   'pino info()': () => moduleLogger.info(access(), 'request completed'),
   "logging.redact: ['path'] (pino's path)": () => writeAccessLine(redacting, access()) || redacting.info(access(), 'request completed'),
 });

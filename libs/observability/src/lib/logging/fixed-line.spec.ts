@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { StdoutDestination } from './stdout-destination.js';
 import { resolveOptions } from '../options/resolve-options.js';
-import { writeAccessLine, writeInfoLine, writeJobLine, type AccessLine, type FixedFields, type JobLine } from './fixed-line.js';
+import { writeAccessLine, writeLine, writeJobLine, type AccessLine, type FixedFields, type JobLine } from './fixed-line.js';
 import { Registry } from 'prom-client';
 import { InternalErrors } from '../core/internal-errors.js';
 import { createPinoLogger } from './pino-logger.js';
@@ -47,14 +47,14 @@ const accessLines = fc.record({
   ),
 });
 
-describe('writeInfoLine', () => {
+describe('writeLine', () => {
   it('writes byte for byte what logger.info() writes: access lines with any path, route and ids', () => {
     fc.assert(
       fc.property(
         accessLines,
         (line: FixedFields) => {
           const { direct, viaPino, directLogger, pinoLogger } = loggers();
-          expect(writeInfoLine(directLogger, line, 'request completed')).toBe(true);
+          expect(writeLine(directLogger, line, 'request completed')).toBe(true);
           pinoLogger.info(line, 'request completed');
           expect(direct.raw.map(withoutTime)).toEqual(viaPino.raw.map(withoutTime));
         },
@@ -63,14 +63,14 @@ describe('writeInfoLine', () => {
     );
   });
 
-  it('writes access lines as writeInfoLine and logger.info() do, byte for byte', () => {
+  it('writes access lines as writeLine and logger.info() do, byte for byte', () => {
     fc.assert(
       fc.property(
         accessLines,
         (line: AccessLine) => {
           const { direct, viaPino, directLogger, pinoLogger } = loggers();
           expect(writeAccessLine(directLogger, line)).toBe(true);
-          writeInfoLine(directLogger, { ...line }, 'request completed');
+          writeLine(directLogger, { ...line }, 'request completed');
           pinoLogger.info(line, 'request completed');
           expect(direct.raw.map(withoutTime)).toEqual([...viaPino.raw, ...viaPino.raw].map(withoutTime));
         },
@@ -79,7 +79,7 @@ describe('writeInfoLine', () => {
     );
   });
 
-  it('writes byte for byte what logger.info() writes: job lines, as writeInfoLine with any message and as writeJobLine', () => {
+  it('writes byte for byte what logger.info() writes: job lines, as writeLine with any message and as writeJobLine', () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -94,7 +94,7 @@ describe('writeInfoLine', () => {
         fc.string({ unit: 'binary', maxLength: 30 }),
         (line: JobLine, msg) => {
           const { direct, viaPino, directLogger, pinoLogger } = loggers();
-          writeInfoLine(directLogger, { ...line }, msg);
+          writeLine(directLogger, { ...line }, msg);
           pinoLogger.info({ ...line }, msg);
           expect(writeJobLine(directLogger, line)).toBe(true);
           pinoLogger.info(line, 'job completed');
@@ -108,7 +108,7 @@ describe('writeInfoLine', () => {
   it("writes at the level it is given as that level's method does, and nothing below the logger's level", () => {
     const { direct, viaPino, directLogger, pinoLogger } = loggers('warn');
     for (const level of ['trace', 'debug', 'info', 'warn', 'error'] as const) {
-      expect(writeInfoLine(directLogger, { context: 'Ctx', attempt: 1 }, `at ${level}`, level)).toBe(true);
+      expect(writeLine(directLogger, { context: 'Ctx', attempt: 1 }, `at ${level}`, level)).toBe(true);
       pinoLogger[level]({ context: 'Ctx', attempt: 1 }, `at ${level}`);
     }
     expect(direct.raw.map(withoutTime)).toEqual(viaPino.raw.map(withoutTime));
@@ -119,7 +119,7 @@ describe('writeInfoLine', () => {
     const [low, high] = [new RawStream(), new RawStream()];
     const streams = pino.multistream([{ level: 'info', stream: low }, { level: 'warn', stream: high }]);
     const logger = createPinoLogger(resolveOptions({ serviceName: 'svc', logging: { destination: streams } }, {}), new InternalErrors(new Registry()));
-    expect(writeInfoLine(logger, { attempt: 1 }, 'm', 'warn')).toBe(false);
+    expect(writeLine(logger, { attempt: 1 }, 'm', 'warn')).toBe(false);
     expect(writeJobLine(logger, { job_id: '1', queue: 'q', job_name: 'n', attempt: 1 })).toBe(false);
     expect(writeAccessLine(logger, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 })).toBe(false);
   });
@@ -134,7 +134,7 @@ describe('writeInfoLine', () => {
     const job: JobLine = { request_id: 'r-1', job_id: '1', queue: 'q', job_name: 'n', attempt: 1 };
     expect(writeAccessLine(logger, access)).toBe(false);
     expect(writeJobLine(logger, job)).toBe(false);
-    expect(writeInfoLine(logger, { path: '/reset/SECRET' }, 'm')).toBe(false);
+    expect(writeLine(logger, { path: '/reset/SECRET' }, 'm')).toBe(false);
     // What the callers do then.
     logger.info(access, 'request completed');
     logger.info(job, 'job completed');
@@ -181,7 +181,7 @@ describe('writeInfoLine', () => {
           const before = Date.now();
           expect(writeAccessLine(deferred, line)).toBe(true);
           times.push([before, Date.now()]);
-          writeInfoLine(direct, { ...line }, 'request completed');
+          writeLine(direct, { ...line }, 'request completed');
           // pino's own lines between the module's kept ones.
           if (i % 3 === 0) {
             deferred.info({ n: i }, 'between');
@@ -206,14 +206,14 @@ describe('writeInfoLine', () => {
   });
 
   it('leaves a logger that is not a plain pino logger to logger.info() (returns false)', () => {
-    const notPino = { isLevelEnabled: () => true } as unknown as Parameters<typeof writeInfoLine>[0];
-    expect(writeInfoLine(notPino, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 }, 'request completed')).toBe(false);
+    const notPino = { isLevelEnabled: () => true } as unknown as Parameters<typeof writeLine>[0];
+    expect(writeLine(notPino, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 }, 'request completed')).toBe(false);
     expect(writeAccessLine(notPino, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 })).toBe(false);
   });
 
   it('writes nothing when info is below the level', () => {
     const { direct, directLogger } = loggers('warn');
-    expect(writeInfoLine(directLogger, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 }, 'request completed')).toBe(true);
+    expect(writeLine(directLogger, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 }, 'request completed')).toBe(true);
     expect(writeAccessLine(directLogger, { method: 'GET', route: '/', path: '/', status_code: 200, duration_ms: 1 })).toBe(true);
     expect(direct.raw).toEqual([]);
   });

@@ -51,14 +51,14 @@ function timeText(millis: number): string {
  * nothing to do (docs/performance.md). `level` is pino's name for it (`info`, `warn`, ...).
  * Returns false when the logger is not a plain pino logger; the caller then uses the logger itself.
  */
-export function writeInfoLine(logger: Logger, fields: FixedFields, msg: string, level = 'info'): boolean {
+export function writeLine(logger: Logger, fields: FixedFields, msg: string, level = 'info'): boolean {
   const stream = streamOf(logger);
   if (!stream) return false;
-  if (logger.isLevelEnabled(level)) stream.write(infoLineText(fields, msg, Date.now(), bindingsOf(logger), logger.levels.values[level]!));
+  if (logger.isLevelEnabled(level)) stream.write(lineText(fields, msg, Date.now(), bindingsOf(logger), logger.levels.values[level]!));
   return true;
 }
 
-function infoLineText(fields: FixedFields, msg: string, time: number, bindings: string, level: number): string {
+function lineText(fields: FixedFields, msg: string, time: number, bindings: string, level: number): string {
   let out = `{"level":${level},"time":${timeText(time)}${bindings}`;
   for (const key in fields) {
     const value = fields[key];
@@ -97,7 +97,7 @@ export interface AccessLine {
 }
 
 /**
- * The access line (`request completed`), as `writeInfoLine` would write it, in one template: it runs for every
+ * The access line (`request completed`), as `writeLine` would write it, in one template: it runs for every
  * request, and its fixed keys need no loop or key lookup (961 -> 742 ns per line in one micro-benchmark run,
  * docs/performance.md, "Fifth look").
  */
@@ -125,7 +125,7 @@ export interface JobLine {
   wait_ms?: number;
 }
 
-/** The `job completed` line, as `writeInfoLine` would write it, in one template as the access line is. */
+/** The `job completed` line, as `writeLine` would write it, in one template as the access line is. */
 export function writeJobLine(logger: Logger, line: JobLine): boolean {
   return writeFixedLine(logger, jobLineText, line);
 }

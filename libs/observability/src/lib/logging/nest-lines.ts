@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 import type { Logger as PinoNestLogger } from 'nestjs-pino';
 import { currentStore } from '../correlation/correlation-context.js';
 import type { ActiveSpanReader } from '../opentelemetry/active-span.js';
-import { type FixedFields, writeInfoLine, writesDirectly } from './fixed-line.js';
+import { type FixedFields, writeLine, writesDirectly } from './fixed-line.js';
 import { contextFields } from './pino-logger.js';
 import { hasStack } from './stack-in-context.js';
 
@@ -94,7 +94,7 @@ export class NestLines implements LoggerService {
       if (type !== 'string' && type !== 'number') return false;
     }
     if (context !== undefined) fields.context = context;
-    return writeInfoLine(logger, fields as FixedFields, message, level);
+    return writeLine(logger, fields as FixedFields, message, level);
   }
 
   private sharesSettings(logger: Logger): boolean {
