@@ -21,8 +21,9 @@ function isSecretHeader(name: string): boolean {
 
 /**
  * The default redaction, as pino's paths would say it: `authorization`, `cookie`, `["set-cookie"]`, the same under
- * `headers.` and under `*.headers.`, each name in any letter case. Applied in one pass over the line's fields (pino's wildcard path redacts by
- * calling its redactor once per field of every line: 4 µs per line with seven fields, docs/performance.md).
+ * `headers.` and under `*.headers.`, each name in any letter case. Applied in one pass over the line's fields
+ * (pino's wildcard path redacts by calling its redactor once per field of every line: 4 µs per line with seven
+ * fields, docs/performance.md).
  * Returns `fields` itself when nothing is secret, else a copy: the caller's objects are never changed.
  * `skip` is left to its serializer (pino's `err`: an Error copied here would lose its message and stack).
  */
