@@ -96,6 +96,15 @@ describe('default redaction', () => {
     expect(JSON.parse(out.lines[0])).toMatchObject({ body: { password: '[Redacted]' }, authorization: '[Redacted]' });
   });
 
+  it("reaches a deeper copy of a secret header with a user path, as the README says (an HTTP client error's config)", () => {
+    const out = capture();
+    const options = resolveOptions({ logging: { destination: out.stream, redact: ['err.config.headers.Authorization'] } }, {});
+    const error = Object.assign(new Error('Request failed with status code 401'), { config: { url: 'https://api.example', headers: { Authorization: 'Bearer t0ken' } } });
+    createPinoLogger(options, new InternalErrors(new Registry())).error({ err: error }, 'call failed');
+    expect(out.lines[0]).not.toContain('t0ken');
+    expect(JSON.parse(out.lines[0]).err).toMatchObject({ message: 'Request failed with status code 401', config: { headers: { Authorization: '[Redacted]' } } });
+  });
+
   it('a field that cannot be read drops the fields, not the line, and counts a fault', async () => {
     const out = capture();
     const registry = new Registry();
