@@ -17,6 +17,19 @@ export class CaptureStream {
   }
 }
 
+/** A pino destination that keeps the lines as written, for specs that compare their exact text: one entry per line,
+ *  newline included (a write of two lines gives two). */
+export class RawCaptureStream {
+  readonly raw: string[] = [];
+
+  write(chunk: string): void {
+    this.raw.push(...chunk.split(/(?<=\n)/));
+  }
+}
+
+/** A line without its time, which differs by a millisecond or two between two writers of the same line. */
+export const withoutTime = (line: string) => line.replace(/"time":\d+,/, '');
+
 /**
  * Polls until `fn` gives a value (log lines are written when responses finish, a moment after the client sees them).
  * `fn` may be async (a query, a fetch): its promise is awaited, never taken for the value.

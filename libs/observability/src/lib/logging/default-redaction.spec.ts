@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import pino from 'pino';
 import { Registry } from 'prom-client';
+import { RawCaptureStream, withoutTime } from '../../../../../tools/testing/log-capture.js';
 import { InternalErrors } from '../core/internal-errors.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import { redactDefaultPaths } from './default-redaction.js';
@@ -20,14 +21,6 @@ const PINO_PATHS = [
   '*.headers["set-cookie"]',
 ];
 
-function capture() {
-  const lines: string[] = [];
-  return { lines, stream: { write: (s: string) => lines.push(s) } };
-}
-
-/** A line without its time: the two loggers write in different milliseconds. */
-const untimed = (line: string) => line.replace(/"time":\d+,/, '');
-
 const key = fc.constantFrom('authorization', 'cookie', 'set-cookie', 'headers', 'req', 'res', 'accept', 'x', 'err');
 const leaf = fc.oneof(fc.string({ maxLength: 5 }), fc.integer(), fc.constant(null), fc.boolean());
 const value = fc.letrec((tie) => ({
@@ -40,28 +33,28 @@ describe('default redaction', () => {
     const errors = new InternalErrors(new Registry());
     fc.assert(
       fc.property(fc.dictionary(key, value, { maxKeys: 5 }), (fields) => {
-        const ours = capture();
-        const theirs = capture();
-        createPinoLogger(resolveOptions({ serviceName: 's', logging: { destination: ours.stream } }, {}), errors).info(fields, 'm %j', fields);
-        pino({ base: { service: 's' }, redact: { paths: PINO_PATHS, censor: '[Redacted]' } }, theirs.stream).info(fields, 'm %j', fields);
-        expect(untimed(ours.lines[0]).replace(/,"pid":\d+,"hostname":"[^"]*"/, '')).toBe(untimed(theirs.lines[0]));
+        const ours = new RawCaptureStream();
+        const theirs = new RawCaptureStream();
+        createPinoLogger(resolveOptions({ serviceName: 's', logging: { destination: ours } }, {}), errors).info(fields, 'm %j', fields);
+        pino({ base: { service: 's' }, redact: { paths: PINO_PATHS, censor: '[Redacted]' } }, theirs).info(fields, 'm %j', fields);
+        expect(withoutTime(ours.raw[0]).replace(/,"pid":\d+,"hostname":"[^"]*"/, '')).toBe(withoutTime(theirs.raw[0]));
       }),
       { numRuns: 300 },
     );
   });
 
   it('redacts an Error logged as err (its headers) without losing its message and stack', () => {
-    const out = capture();
+    const out = new RawCaptureStream();
     const error = Object.assign(new Error('upstream said no'), { headers: { authorization: 'Bearer t0ken', accept: 'json' } });
-    createPinoLogger(resolveOptions({ logging: { destination: out.stream } }, {}), new InternalErrors(new Registry())).error({ err: error }, 'failed');
-    const line = JSON.parse(out.lines[0]);
+    createPinoLogger(resolveOptions({ logging: { destination: out } }, {}), new InternalErrors(new Registry())).error({ err: error }, 'failed');
+    const line = JSON.parse(out.raw[0]);
     expect(line.err).toMatchObject({ message: 'upstream said no', headers: { authorization: '[Redacted]', accept: 'json' } });
     expect(line.err.stack).toContain('upstream said no');
-    expect(out.lines[0]).not.toContain('t0ken');
+    expect(out.raw[0]).not.toContain('t0ken');
   });
 
   it('censors secret headers in any letter case, as HTTP clients keep them (Authorization, COOKIE, Set-Cookie)', () => {
-    const out = capture();
+    const out = new RawCaptureStream();
     const error = Object.assign(new Error('Request failed with status code 401'), { headers: { Authorization: 'Bearer t0ken-1', Accept: 'json' } });
     const fields = {
       err: error,
@@ -69,9 +62,9 @@ describe('default redaction', () => {
       headers: { COOKIE: 'sid=t0ken-3', 'Set-Cookie': ['sid=t0ken-4'], 'X-Authorization-Hint': 'kept' },
       upstream: { headers: { 'set-Cookie': 't0ken-5', authorization: 't0ken-6', Cookies: 'kept too' } },
     };
-    createPinoLogger(resolveOptions({ logging: { destination: out.stream } }, {}), new InternalErrors(new Registry())).warn(fields, 'upstream refused %j', fields.upstream);
-    expect(out.lines[0]).not.toMatch(/t0ken/);
-    const line = JSON.parse(out.lines[0]);
+    createPinoLogger(resolveOptions({ logging: { destination: out } }, {}), new InternalErrors(new Registry())).warn(fields, 'upstream refused %j', fields.upstream);
+    expect(out.raw[0]).not.toMatch(/t0ken/);
+    const line = JSON.parse(out.raw[0]);
     expect(line).toMatchObject({
       err: { message: 'Request failed with status code 401', headers: { Authorization: '[Redacted]', Accept: 'json' } },
       Authorization: '[Redacted]',
@@ -90,27 +83,27 @@ describe('default redaction', () => {
   });
 
   it('keeps redacting the user paths with pino as well', () => {
-    const out = capture();
-    const options = resolveOptions({ logging: { destination: out.stream, redact: ['body.password'] } }, {});
+    const out = new RawCaptureStream();
+    const options = resolveOptions({ logging: { destination: out, redact: ['body.password'] } }, {});
     createPinoLogger(options, new InternalErrors(new Registry())).info({ body: { password: 'hunter2' }, authorization: 'Basic x' }, 'in');
-    expect(JSON.parse(out.lines[0])).toMatchObject({ body: { password: '[Redacted]' }, authorization: '[Redacted]' });
+    expect(JSON.parse(out.raw[0])).toMatchObject({ body: { password: '[Redacted]' }, authorization: '[Redacted]' });
   });
 
   it("reaches a deeper copy of a secret header with a user path, as the README says (an HTTP client error's config)", () => {
-    const out = capture();
-    const options = resolveOptions({ logging: { destination: out.stream, redact: ['err.config.headers.Authorization'] } }, {});
+    const out = new RawCaptureStream();
+    const options = resolveOptions({ logging: { destination: out, redact: ['err.config.headers.Authorization'] } }, {});
     const error = Object.assign(new Error('Request failed with status code 401'), { config: { url: 'https://api.example', headers: { Authorization: 'Bearer t0ken' } } });
     createPinoLogger(options, new InternalErrors(new Registry())).error({ err: error }, 'call failed');
-    expect(out.lines[0]).not.toContain('t0ken');
-    expect(JSON.parse(out.lines[0]).err).toMatchObject({ message: 'Request failed with status code 401', config: { headers: { Authorization: '[Redacted]' } } });
+    expect(out.raw[0]).not.toContain('t0ken');
+    expect(JSON.parse(out.raw[0]).err).toMatchObject({ message: 'Request failed with status code 401', config: { headers: { Authorization: '[Redacted]' } } });
   });
 
   it('a field that cannot be read drops the fields, not the line, and counts a fault', async () => {
-    const out = capture();
+    const out = new RawCaptureStream();
     const registry = new Registry();
     const fields = { headers: new Proxy({}, { has: () => { throw new Error('unreadable'); } }) };
-    createPinoLogger(resolveOptions({ logging: { destination: out.stream } }, {}), new InternalErrors(registry)).info(fields, 'still here');
-    expect(JSON.parse(out.lines[0]).msg).toBe('still here');
+    createPinoLogger(resolveOptions({ logging: { destination: out } }, {}), new InternalErrors(registry)).info(fields, 'still here');
+    expect(JSON.parse(out.raw[0]).msg).toBe('still here');
     const faults = (await registry.getSingleMetric('observability_internal_errors_total')!.get()).values.find((v) => v.labels.component === 'logging');
     expect(faults?.value).toBe(1);
   });

@@ -8,27 +8,17 @@ import { StdoutDestination } from './stdout-destination.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import { writeAccessLine, writeLine, writeJobLine, type AccessLine, type FixedFields, type JobLine } from './fixed-line.js';
 import { Registry } from 'prom-client';
+import { RawCaptureStream, withoutTime } from '../../../../../tools/testing/log-capture.js';
 import { InternalErrors } from '../core/internal-errors.js';
 import { createPinoLogger } from './pino-logger.js';
 
-/** Keeps what was written, as written. */
-class RawStream {
-  readonly raw: string[] = [];
-  write(chunk: string): void {
-    this.raw.push(chunk);
-  }
-}
-
 function loggers(level: 'info' | 'warn' = 'info') {
-  const direct = new RawStream();
-  const viaPino = new RawStream();
-  const make = (destination: RawStream) =>
+  const direct = new RawCaptureStream();
+  const viaPino = new RawCaptureStream();
+  const make = (destination: RawCaptureStream) =>
     createPinoLogger(resolveOptions({ serviceName: 'svc', logging: { destination, level } }, {}), new InternalErrors(new Registry()));
   return { direct, viaPino, directLogger: make(direct), pinoLogger: make(viaPino) };
 }
-
-/** A raw line without its time, which differs by a millisecond or two between the two writes. */
-const withoutTime = (raw: string) => raw.replace(/"time":\d+,/, '');
 
 /** Access lines with any path, route and ids; durations include a non-finite one (written as null). */
 const accessLines = fc.record({
@@ -116,7 +106,7 @@ describe('writeLine', () => {
   });
 
   it("leaves a pino.multistream destination, which routes by the level pino sets before each write, to pino's path", () => {
-    const [low, high] = [new RawStream(), new RawStream()];
+    const [low, high] = [new RawCaptureStream(), new RawCaptureStream()];
     const streams = pino.multistream([{ level: 'info', stream: low }, { level: 'warn', stream: high }]);
     const logger = createPinoLogger(resolveOptions({ serviceName: 'svc', logging: { destination: streams } }, {}), new InternalErrors(new Registry()));
     expect(writeLine(logger, { attempt: 1 }, 'm', 'warn')).toBe(false);
@@ -125,7 +115,7 @@ describe('writeLine', () => {
   });
 
   it("leaves a logger with redaction paths to pino's path, so they apply to the fields these lines write", () => {
-    const out = new RawStream();
+    const out = new RawCaptureStream();
     const logger = createPinoLogger(
       resolveOptions({ serviceName: 'svc', logging: { destination: out, redact: ['path', 'request_id', 'job_id'] } }, {}),
       new InternalErrors(new Registry()),
@@ -168,9 +158,9 @@ describe('writeLine', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'access-')), 'out.log');
     const fd = openSync(path, 'a');
     const destination = new StdoutDestination(fd);
-    const options = (to: unknown) => resolveOptions({ serviceName: 'svc', logging: { destination: to as RawStream } }, {});
+    const options = (to: unknown) => resolveOptions({ serviceName: 'svc', logging: { destination: to as RawCaptureStream } }, {});
     const deferred = createPinoLogger(options(destination), new InternalErrors(new Registry()));
-    const reference = new RawStream();
+    const reference = new RawCaptureStream();
     const direct = createPinoLogger(options(reference), new InternalErrors(new Registry()));
     fc.assert(
       fc.property(fc.array(accessLines, { maxLength: 300 }), (lines: AccessLine[]) => {

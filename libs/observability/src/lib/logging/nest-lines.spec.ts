@@ -5,21 +5,11 @@ import { NestFactory } from '@nestjs/core';
 import fc from 'fast-check';
 import { Logger } from 'nestjs-pino';
 import { Registry } from 'prom-client';
+import { RawCaptureStream, withoutTime } from '../../../../../tools/testing/log-capture.js';
 import { InternalErrors } from '../core/internal-errors.js';
 import { ObservabilityModule } from '../observability.module.js';
 import { JOB_CONTEXT_OPTION } from '../queue/job-context.js';
 import { JobPropagation } from '../queue/job-propagation.js';
-
-/** Keeps what was written, as written. */
-class RawStream {
-  readonly raw: string[] = [];
-  write(chunk: string): void {
-    this.raw.push(...chunk.split(/(?<=\n)/));
-  }
-}
-
-/** A raw line without its time, which differs by a millisecond or two between the two writes. */
-const withoutTime = (raw: string) => raw.replace(/"time":\d+,/, '');
 
 const LEVELS = [
   ['log', 30],
@@ -30,7 +20,7 @@ const LEVELS = [
 
 // One app per file: nestjs-pino keeps one root logger per process, the first app's.
 describe("Nest's Logger lines through the module (NestLines)", () => {
-  const out = new RawStream();
+  const out = new RawCaptureStream();
   let app: INestApplication;
   let inner: Logger;
   const propagation = new JobPropagation({ serviceName: 'svc', internal: new InternalErrors(new Registry()), currentRoute: () => undefined });

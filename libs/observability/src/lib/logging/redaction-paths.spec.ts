@@ -6,20 +6,13 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { Registry } from 'prom-client';
+import { RawCaptureStream } from '../../../../../tools/testing/log-capture.js';
 import { InternalErrors } from '../core/internal-errors.js';
 import { PINO_LOGGER } from '../core/tokens.js';
 import { ObservabilityModule } from '../observability.module.js';
 import { JobEvents } from '../queue/job-events.js';
 import { JOB_CONTEXT_OPTION } from '../queue/job-context.js';
 import { JobPropagation } from '../queue/job-propagation.js';
-
-/** Keeps the lines written. */
-class LineStream {
-  readonly lines: string[] = [];
-  write(chunk: string): void {
-    this.lines.push(...chunk.split('\n').filter(Boolean));
-  }
-}
 
 @Controller()
 class ResetController {
@@ -32,7 +25,7 @@ class ResetController {
 
 // One app per file: nestjs-pino keeps one root logger per process, the first app's.
 describe('logging.redact paths on the lines the module writes itself (access line, job completed, Nest lines)', () => {
-  const out = new LineStream();
+  const out = new RawCaptureStream();
   const SECRET = 'SECRET-TOKEN-1234';
   let app: INestApplication;
   let base: string;
@@ -59,14 +52,14 @@ describe('logging.redact paths on the lines the module writes itself (access lin
     await app.close();
   });
 
-  const linesWith = (msg: string) => out.lines.map((line) => JSON.parse(line)).filter((line) => line.msg === msg);
+  const linesWith = (msg: string) => out.raw.map((line) => JSON.parse(line)).filter((line) => line.msg === msg);
 
   it('censors them on the access line and on the Nest Logger lines of the request', async () => {
     const inner = jest.spyOn(app.get(Logger), 'log');
     const response = await fetch(`${base}/reset/${SECRET}`, { headers: { 'x-request-id': 'req-secret-1' } });
     expect(response.status).toBe(200);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(out.lines.join('\n')).not.toMatch(/SECRET-TOKEN|req-secret-1|PasswordReset/);
+    expect(out.raw.join('\n')).not.toMatch(/SECRET-TOKEN|req-secret-1|PasswordReset/);
     expect(linesWith('request completed')).toEqual([
       expect.objectContaining({ path: '[Redacted]', request_id: '[Redacted]', route: '/reset/:token', status_code: 200 }),
     ]);
@@ -84,7 +77,7 @@ describe('logging.redact paths on the lines the module writes itself (access lin
     propagation.run({ name: 'repository-sync' }, job, () => new NestLogger('SyncProcessor').log('sync started'));
     events.completed('repository-sync', job, 1);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(out.lines.join('\n')).not.toMatch(/req-secret-2|SyncProcessor/);
+    expect(out.raw.join('\n')).not.toMatch(/req-secret-2|SyncProcessor/);
     expect(linesWith('sync started')).toEqual([expect.objectContaining({ context: '[Redacted]', request_id: '[Redacted]', job_id: '7' })]);
     expect(linesWith('job completed')).toEqual([expect.objectContaining({ request_id: '[Redacted]', job_id: '7', queue: 'repository-sync' })]);
   });
