@@ -27,6 +27,35 @@ function postgresCpuSeconds(postmaster) {
   return seconds;
 }
 
+/** Nanoseconds a process has run on a CPU (schedstat: the scheduler's own count, finer than /proc's 10 ms ticks). */
+function runNanos(pid) {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The CPU PostgreSQL spends serving the exporter: its backends' run time, read at the start, after every scrape and at
+ * the end; a backend first seen during the phase counts from its fork, one gone counts to its last reading.
+ */
+function exporterBackends(admin) {
+  const first = new Map();
+  const last = new Map();
+  const read = async (isStart) => {
+    const { rows } = await admin.query('SELECT pid FROM pg_stat_activity WHERE usename = $1', [EXPORTER_ROLE]);
+    for (const { pid } of rows) {
+      const nanos = runNanos(pid);
+      if (nanos === undefined) continue;
+      if (!first.has(pid)) first.set(pid, isStart ? nanos : 0);
+      last.set(pid, nanos);
+    }
+  };
+  const cpuMillis = () => [...last].reduce((sum, [pid, nanos]) => sum + (nanos - first.get(pid)) / 1e6, 0);
+  return { read, cpuMillis, count: () => first.size };
+}
+
 // 4. postgres_exporter's cost to PostgreSQL under the api's load
 export async function exporterScenario(o, backends, results) {
   const admin = new pg.Client({ connectionString: backends.db.on });
@@ -67,6 +96,8 @@ export async function exporterScenario(o, backends, results) {
       await admin.query('SELECT pg_stat_statements_reset()');
       let scrapes = 0;
       let stop = false;
+      const served = exporterBackends(admin);
+      await served.read(true);
       const before = postgresCpuSeconds(postmaster);
       const load = wrkAsync(url, seconds, o.connections);
       // Scrapes during the load, the first half an interval in, as Prometheus would at any phase.
@@ -74,6 +105,7 @@ export async function exporterScenario(o, backends, results) {
         await new Promise((r) => setTimeout(r, (o.exporterInterval * 1000) / 2));
         while (phase === 'with' && !stop) {
           await scrape();
+          await served.read(false);
           scrapes++;
           await new Promise((r) => setTimeout(r, o.exporterInterval * 1000));
         }
@@ -82,26 +114,31 @@ export async function exporterScenario(o, backends, results) {
       const cpu = postgresCpuSeconds(postmaster) - before;
       stop = true;
       await scraper;
-      return { ...sample, postgresCores: cpu / seconds, scrapes, exporterMs: phase === 'with' ? await exporterMillis() : 0 };
+      await served.read(false);
+      if (phase === 'with' && served.count() === 0) throw new Error(`no backend of the ${EXPORTER_ROLE} role seen in pg_stat_activity`);
+      return { ...sample, postgresCores: cpu / seconds, scrapes, exporterCpuMs: served.cpuMillis(), exporterMs: phase === 'with' ? await exporterMillis() : 0 };
     });
     exporter.kill('SIGTERM');
     const withRows = samples.with;
-    const msPerScrape = median(withRows.map((s) => s.exporterMs / Math.max(1, s.scrapes)));
+    const perScrape = (key) => median(withRows.map((s) => s[key] / Math.max(1, s.scrapes)));
+    const cpuMsPerScrape = perScrape('exporterCpuMs');
+    const msPerScrape = perScrape('exporterMs');
     const postgresCores = { without: median(samples.without.map((s) => s.postgresCores)), with: median(samples.with.map((s) => s.postgresCores)) };
     // Per api request too: the two phases do not serve exactly as many requests.
     const perRequest = (phase) => median(samples[phase].map((s) => (s.postgresCores * 1e6) / s.rps));
     const postgresMicrosPerRequest = { without: perRequest('without'), with: perRequest('with') };
-    // At a 15 s scrape interval: the exporter's PostgreSQL time per second against PostgreSQL's CPU under the load.
-    const sharePercent = (msPerScrape / 1000 / INTERVAL_SECONDS / postgresCores.without) * 100;
-    results.exporter = { seconds, scrapeInterval: o.exporterInterval, msPerScrape, postgresCores, postgresMicrosPerRequest, sharePercent, rps: { without: median(samples.without.map((s) => s.rps)), with: median(samples.with.map((s) => s.rps)) } };
+    // At a 15 s scrape interval: the CPU PostgreSQL spends on the exporter per second against its CPU under the load.
+    const sharePercent = (cpuMsPerScrape / 1000 / INTERVAL_SECONDS / postgresCores.without) * 100;
+    results.exporter = { seconds, scrapeInterval: o.exporterInterval, cpuMsPerScrape, msPerScrape, postgresCores, postgresMicrosPerRequest, sharePercent, rps: { without: median(samples.without.map((s) => s.rps)), with: median(samples.with.map((s) => s.rps)) } };
     header(`postgres_exporter under the api's load (GET /api/v1/repositories?limit=20, ${o.connections} connections, ${samples.with.length} × ${seconds} s with and without scrapes)`);
-    process.stdout.write('| phase | api req/s median | PostgreSQL CPU (cores) | PostgreSQL CPU µs per api request | scrapes per phase |\n|---|---:|---:|---:|---:|\n');
+    process.stdout.write("| phase | api req/s median | PostgreSQL CPU (cores) | PostgreSQL CPU µs per api request | scrapes per phase | CPU ms in the exporter's backends per phase |\n|---|---:|---:|---:|---:|---:|\n");
     for (const phase of ['without', 'with']) {
-      process.stdout.write(`| ${phase === 'with' ? `scraped every ${o.exporterInterval} s` : 'not scraped'} | ${results.exporter.rps[phase].toFixed(0)} | ${postgresCores[phase].toFixed(3)} | ${postgresMicrosPerRequest[phase].toFixed(1)} | ${median(samples[phase].map((s) => s.scrapes))} |\n`);
+      process.stdout.write(`| ${phase === 'with' ? `scraped every ${o.exporterInterval} s` : 'not scraped'} | ${results.exporter.rps[phase].toFixed(0)} | ${postgresCores[phase].toFixed(3)} | ${postgresMicrosPerRequest[phase].toFixed(1)} | ${median(samples[phase].map((s) => s.scrapes))} | ${median(samples[phase].map((s) => s.exporterCpuMs)).toFixed(1)} |\n`);
     }
     process.stdout.write(
-      `\nThe exporter's statements take PostgreSQL ${msPerScrape.toFixed(1)} ms per scrape (pg_stat_statements): at one scrape every ${INTERVAL_SECONDS} s, ` +
-        `${sharePercent.toFixed(3)} % of PostgreSQL's CPU under this load (${postgresCores.without.toFixed(3)} cores without scrapes)\n`,
+      `\nPostgreSQL spends ${cpuMsPerScrape.toFixed(1)} ms of CPU per scrape in the exporter's backends: at one scrape every ${INTERVAL_SECONDS} s, ` +
+        `${sharePercent.toFixed(3)} % of its CPU under this load (${postgresCores.without.toFixed(3)} cores without scrapes). ` +
+        `The exporter's statements take ${msPerScrape.toFixed(1)} ms per scrape by pg_stat_statements, which counts time waiting for a core too.\n`,
     );
   } finally {
     await admin.end();
