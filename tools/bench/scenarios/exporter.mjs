@@ -115,7 +115,7 @@ export async function exporterScenario(o, backends, results) {
       stop = true;
       await scraper;
       await served.read(false);
-      if (phase === 'with' && served.count() === 0) throw new Error(`no backend of the ${EXPORTER_ROLE} role seen in pg_stat_activity`);
+      if (phase === 'with' && served.count() === 0) throw new Error(`no backend of the ${EXPORTER_ROLE} role read: none in pg_stat_activity, or no /proc/<pid>/schedstat on this kernel`);
       return { ...sample, postgresCores: cpu / seconds, scrapes, exporterCpuMs: served.cpuMillis(), exporterMs: phase === 'with' ? await exporterMillis() : 0 };
     });
     exporter.kill('SIGTERM');
