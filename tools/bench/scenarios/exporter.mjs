@@ -38,19 +38,24 @@ function runNanos(pid) {
 
 /**
  * The CPU PostgreSQL spends serving the exporter: its backends' run time, read at the start, after every scrape and at
- * the end; a backend first seen during the phase counts from its fork, one gone counts to its last reading.
+ * the end; a backend first seen during the phase counts from its fork. A backend that ends during the phase took
+ * work with it that no reading saw (an exporter that connects per scrape): that throws rather than reading low.
  */
 function exporterBackends(admin) {
   const first = new Map();
   const last = new Map();
   const read = async (isStart) => {
     const { rows } = await admin.query('SELECT pid FROM pg_stat_activity WHERE usename = $1', [EXPORTER_ROLE]);
+    const alive = new Set();
     for (const { pid } of rows) {
       const nanos = runNanos(pid);
       if (nanos === undefined) continue;
+      alive.add(pid);
       if (!first.has(pid)) first.set(pid, isStart ? nanos : 0);
       last.set(pid, nanos);
     }
+    const gone = [...first.keys()].filter((pid) => !alive.has(pid));
+    if (gone.length) throw new Error(`backend ${gone.join(', ')} of the ${EXPORTER_ROLE} role ended during the phase: its CPU cannot be read whole`);
   };
   const cpuMillis = () => [...last].reduce((sum, [pid, nanos]) => sum + (nanos - first.get(pid)) / 1e6, 0);
   return { read, cpuMillis, count: () => first.size };
