@@ -6,7 +6,7 @@
 // Each process switches the parts named for it; each round measures it as it is, flips it, and measures again.
 //
 //   node tools/bench/api-hooks.mjs [--parts="all;sql;line;all"] [--rounds=10] [--seconds=3] [--warmup-requests=60000] [--spin-micros=10]
-//                                  [--perf[=events]] [--perf-record] [--v8-log] [--semi-space=64] [--json=tmp/bench/api-hooks.json]
+//                                  [--perf[=events]] [--perf-record] [--v8-log] [--semi-space=64] [--base=FILE] [--json=tmp/bench/api-hooks.json]
 //
 // --parts: one process per `;`-separated entry; an entry is `all` or a `,`-list of
 //   http   the request opener (id, response header, context, RED metrics, access line; Express's entry point too)
@@ -31,8 +31,11 @@
 //   printed by kind of code, by innermost JS function and by innermost frame, on against off, over all rounds.
 // --v8-log: each process writes V8's log (v8-log.mjs), and its optimised compiles and deoptimisations during the
 //   measured rounds are printed per 1,000 requests, on against off, by kind and by function.
+// --base: another build of the api (a copy of its dist/apps/api/main.js, e.g. tmp/ab/api-base.js) beside this one:
+//   each entry of --parts runs in one process of each build, the builds' processes in turns, and the table ends with
+//   each build's mean of its processes' added µs (a change to the library, judged in the api inside one run).
 // The switches are text replacements in the bundle; one that no longer matches exactly once stops the script.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { median } from './stats.mjs';
 import { execFile } from 'node:child_process';
@@ -52,17 +55,21 @@ const SEMI_SPACE = semiSpaceOption(args['semi-space']);
 const SECONDS = numberOption('seconds', args.seconds, 3, { positive: true });
 if (args.warmup !== undefined) throw new Error('--warmup (seconds) is now --warmup-requests (a count of requests: V8 optimises by how often code ran)');
 const WARMUP_REQUESTS = numberOption('warmup-requests', args['warmup-requests'], 60_000, { positive: true, whole: true });
+const BASE = args.base === undefined ? undefined : resolve(root, args.base);
+if (BASE !== undefined && !existsSync(BASE)) throw new Error(`--base=${args.base}: no such file (a copy of another build's dist/apps/api/main.js)`);
 const RECORD = { perfRecord: args['perf-record'] !== undefined, v8Log: args['v8-log'] !== undefined };
 const PERF_EVENTS = args.perf === undefined ? undefined : ['task-clock', ...(args.perf || 'context-switches,page-faults,raw_syscalls:sys_enter,syscalls:sys_enter_write').split(',').filter((e) => e && e !== 'task-clock')];
 
 async function main() {
-  const entry = writeApiSwitchable('main-hooks.js');
+  const built = { this: writeApiSwitchable('main-hooks.js'), ...(BASE ? { base: writeApiSwitchable('main-hooks-base.js', BASE) } : {}) };
+  // One process per entry of --parts and build, the builds' processes next to each other.
+  const processes = entries.flatMap((parts) => Object.entries(built).map(([build, entry]) => ({ parts, build, entry })));
   const backends = await startBackends({ semiSpace: SEMI_SPACE });
   const apis = [];
-  const recordings = entries.map((_, i) => new RoundRecordings(RECORD, entry, `api-hooks-${process.pid}-${i}`));
+  const recordings = processes.map(({ entry }, i) => new RoundRecordings(RECORD, entry, `api-hooks-${process.pid}-${i}`));
   try {
     await backends.stopApis();
-    for (const [i, parts] of entries.entries()) {
+    for (const [i, { parts, entry }] of processes.entries()) {
       const env = { REDIS_URL: backends.redisUrl.db(5 + i), HOOKS_PARTS: parts.join(','), SPIN_MICROS: String(SPIN_MICROS), ...recordings[i].env() };
       const api = await backends.startSeededApi(`bench_hooks_${i}`, `hooks ${i}`, env, entry, recordings[i].nodeArgs());
       recordings[i].started(api.child.pid, api.spawnedAt);
@@ -102,7 +109,8 @@ async function main() {
     }
     const eventMedians = (samples) => Object.fromEntries((PERF_EVENTS ?? []).slice(1).map((e) => [e, median(samples.map((s) => s[e]))]));
     const rows = figures.map((f, i) => ({
-      parts: entries[i],
+      parts: processes[i].parts,
+      build: processes[i].build,
       on: median(f.on),
       off: median(f.off),
       added: median(f.paired),
@@ -117,10 +125,18 @@ async function main() {
       recordings[i].exited();
     }
     console.log(`# The module's per-request hooks in the api, switched inside each process (${ROUNDS} rounds of ${SECONDS} s on and off)\n`);
-    console.log('| process | switched | CPU µs/request, on | switched off | added (median of paired rounds) | keeps (the same) |\n|---|---|---:|---:|---:|---:|');
+    const buildColumn = BASE ? ['| build ', '|---'] : ['', ''];
+    console.log(`| process ${buildColumn[0]}| switched | CPU µs/request, on | switched off | added (median of paired rounds) | keeps (the same) |\n|---${buildColumn[1]}|---|---:|---:|---:|---:|`);
     for (const [i, row] of rows.entries()) {
       const switched = row.parts.map((p) => (p === 'spin' ? `spin (${SPIN_MICROS} µs)` : p)).join(', ');
-      console.log(`| ${i + 1} | ${switched} | ${row.on.toFixed(0)} | ${row.off.toFixed(0)} | ${row.added.toFixed(1)} | ${(row.keeps * 100).toFixed(1)} % |`);
+      console.log(`| ${i + 1} ${BASE ? `| ${row.build} ` : ''}| ${switched} | ${row.on.toFixed(0)} | ${row.off.toFixed(0)} | ${row.added.toFixed(1)} | ${(row.keeps * 100).toFixed(1)} % |`);
+    }
+    if (BASE) {
+      const mean = (build) => {
+        const added = rows.filter((r) => r.build === build).map((r) => r.added);
+        return added.reduce((a, b) => a + b, 0) / added.length;
+      };
+      console.log(`\nAdded µs per request, mean of each build's processes: this build ${mean('this').toFixed(1)}, base ${mean('base').toFixed(1)} (${BASE}).`);
     }
     if (PERF_EVENTS) {
       console.log(`\nCPU from perf's task-clock. Per request (medians of the rounds), on / switched off:\n\n| process | ${PERF_EVENTS.slice(1).join(' | ')} |\n|---|${PERF_EVENTS.slice(1).map(() => '---:').join('|')}|`);
@@ -130,13 +146,13 @@ async function main() {
     if (args.json) {
       const path = resolve(root, args.json);
       mkdirSync(dirname(path), { recursive: true });
-      const processes = rows.map((row, i) => ({ ...row, ...recordings[i].json() }));
-      writeFileSync(path, JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, spinMicros: SPIN_MICROS, processes }, null, 2));
+      const perProcess = rows.map((row, i) => ({ ...row, ...recordings[i].json() }));
+      writeFileSync(path, JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, spinMicros: SPIN_MICROS, processes: perProcess }, null, 2));
     }
   } finally {
     for (const api of apis) await api.stop();
     await backends.stop();
-    rmSync(entry, { force: true });
+    for (const entry of Object.values(built)) rmSync(entry, { force: true });
   }
 }
 

@@ -173,7 +173,8 @@ function report(windows, symbolOf) {
   const helperKinds = addedBy(on, off, (kind) => kind, 'helperKinds');
   console.log("\nHelper threads, Ir per request by kind of code, on against off (means of the windows):\n\n| kind | on | added |\n|---|---:|---:|");
   for (const k of helperKinds) console.log(`| ${k.name} | ${fmt(k.on)} | ${fmt(k.added)} |`);
-  const functions = addedBy(on, off, (name) => name).slice(0, 25);
+  const allFunctions = addedBy(on, off, (name) => name);
+  const functions = allFunctions.slice(0, 25);
   const table = (title, rows) => {
     console.log(`\nMain thread, the functions whose own ${title} per request differ most, on against off:\n\n| function | on | added |\n|---|---:|---:|`);
     for (const f of rows) console.log(`| ${f.name.slice(0, 120).replaceAll('|', '\\|')} | ${fmt(f.on)} | ${fmt(f.added)} |`);
@@ -188,7 +189,7 @@ function report(windows, symbolOf) {
     const file = resolve(root, args.json);
     mkdirSync(dirname(file), { recursive: true });
     const lean = windows.map(({ state, main, helpers, helperKinds }) => ({ state, main, helpers, helperKinds }));
-    writeFileSync(file, JSON.stringify({ parts: PARTS, requests: REQUESTS, spinTurns: SPIN_TURNS, windows: lean, summary, helpers, kinds, steady, helperKinds, functions, misses }, null, 2));
+    writeFileSync(file, JSON.stringify({ parts: PARTS, requests: REQUESTS, spinTurns: SPIN_TURNS, windows: lean, summary, helpers, kinds, steady, helperKinds, functions: allFunctions.slice(0, 400).map((f) => ({ ...f, kind: kindOf(f.name) })), misses }, null, 2));
   }
 }
 

@@ -60,12 +60,34 @@ export function getRequestId(): string | undefined {
   return cls.isActive() ? cls.getId() : undefined;
 }
 
+/** CLS key of the context's SQL comment, made by its first statement and kept for the rest (database/commenting-client.ts). */
+export const SQL_COMMENT_KEY = Symbol('observability:sql-comment');
+
+/**
+ * A store of the module's: every key it ever sets is there from the start (undefined until known), so a store never
+ * changes shape after it is made: a key added later costs V8 a map transition in every context, from code that sees
+ * stores of several shapes. A class rather than a literal: computed keys in a literal are defined one by one.
+ */
+class ModuleStore {
+  constructor(id: string | undefined, source: string, record: unknown, trace: TraceContext | undefined, fields: object | undefined) {
+    const store = this as unknown as Record<symbol, unknown>;
+    store[CLS_ID] = id;
+    store[CHECKED_ID_KEY] = id;
+    store[CONTEXT_SOURCE_KEY] = source;
+    store[REQUEST_RECORD_KEY] = record;
+    store[TRACE_CONTEXT_KEY] = trace;
+    store[LOG_FIELDS_KEY] = fields;
+    store[SQL_COMMENT_KEY] = undefined;
+  }
+}
+
 /**
  * A CLS store of the module's making, built in one piece (cheaper than entering an empty store and setting keys):
- * `id` was validated or made by the module (request-id.ts), so it is kept as the checked id too.
+ * `id` was validated or made by the module (request-id.ts), so it is kept as the checked id too; `record` is an HTTP
+ * request's record, `trace` its parsed traceparent, `fields` the extra log fields of a job.
  */
-export function contextStore(id: string | undefined, source: string): ClsStore {
-  return { [CLS_ID]: id, [CHECKED_ID_KEY]: id, [CONTEXT_SOURCE_KEY]: source };
+export function contextStore(id: string | undefined, source: string, record?: unknown, trace?: TraceContext, fields?: object): ClsStore {
+  return new ModuleStore(id, source, record, trace, fields) as unknown as ClsStore;
 }
 
 /**

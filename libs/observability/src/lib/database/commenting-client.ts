@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
 import { UNMATCHED_ROUTE } from '../core/constants.js';
 import type { Client as PgClient } from 'pg';
-import { CHECKED_ID_KEY, CONTEXT_SOURCE_KEY, LOG_FIELDS_KEY, REQUEST_RECORD_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
+import { CHECKED_ID_KEY, CONTEXT_SOURCE_KEY, LOG_FIELDS_KEY, REQUEST_RECORD_KEY, SQL_COMMENT_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
 import type { TraceContext } from '../correlation/traceparent.js';
 import type { RequestRecord } from '../http/request-record.js';
 import { recordRouteTemplate } from '../http/route-template.js';
@@ -68,20 +68,17 @@ interface CachedComment {
   comment: string;
 }
 
-/**
- * Every statement of one context (a request, a job) gets the same comment: it is built once and kept in the
- * context's CLS store, as long as the client options, the module's settings and the id are the same. A property of
- * the store rather than a WeakMap entry per context: nothing for the garbage collector to trace per request.
- * A request's route is known only once it is routed, so a comment without its route is not kept.
- */
-const COMMENT_KEY = Symbol('observability:sql-comment');
+// Every statement of one context (a request, a job) gets the same comment: it is built once and kept in the
+// context's CLS store (SQL_COMMENT_KEY), as long as the client options, the module's settings and the id are the
+// same. A property of the store rather than a WeakMap entry per context: nothing for the garbage collector to trace
+// per request. A request's route is known only once it is routed, so a comment without its route is not kept.
 
 function currentComment(options: SqlCommentingClientOptions, settings: SqlCommentSettings | undefined): string {
   const store = ClsServiceManager.getClsService().get() as Record<symbol, unknown> | undefined;
   const requestId = store?.[CLS_ID];
   const span = settings?.openTelemetry?.activeSpan();
   if (store) {
-    const cached = store[COMMENT_KEY] as CachedComment | undefined;
+    const cached = store[SQL_COMMENT_KEY] as CachedComment | undefined;
     if (
       cached &&
       cached.options === options &&
@@ -94,7 +91,7 @@ function currentComment(options: SqlCommentingClientOptions, settings: SqlCommen
   }
   const tags = currentTags(options, settings, span, store, requestId);
   const comment = serializeSqlComment(tags, store !== undefined && store[CHECKED_ID_KEY] === requestId);
-  if (store && tags.route !== UNMATCHED_ROUTE) store[COMMENT_KEY] = { options, settings, requestId, spanId: span?.span_id, comment };
+  if (store && tags.route !== UNMATCHED_ROUTE) store[SQL_COMMENT_KEY] = { options, settings, requestId, spanId: span?.span_id, comment };
   return comment;
 }
 

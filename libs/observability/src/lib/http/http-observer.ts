@@ -18,6 +18,8 @@ export const CLIENT_CLOSED_REQUEST = 499;
 /** Observes a request once, when its response finishes: RED metrics and the access line. */
 export class HttpObserver {
   private readonly exactExcludes: Set<string>;
+  /** The exact excludes' lengths: most paths are ruled out by theirs, without hashing a path made per request. */
+  private readonly exactLengths: Set<number>;
   private readonly prefixExcludes: string[];
   /** One 'close' listener for every response: no closure per request, and no property of ours on the response. */
   private readonly onClose: (this: ServerResponse) => void;
@@ -30,6 +32,7 @@ export class HttpObserver {
   ) {
     const excludes = options.logging.accessLogExclude;
     this.exactExcludes = new Set(excludes.filter((p) => !p.endsWith('/*')));
+    this.exactLengths = new Set([...this.exactExcludes].map((p) => p.length));
     this.prefixExcludes = excludes.filter((p) => p.endsWith('/*')).map((p) => p.slice(0, -1));
     const observer = this;
     this.onClose = function (this: ServerResponse) {
@@ -88,7 +91,7 @@ export class HttpObserver {
   }
 
   private isExcluded(path: string): boolean {
-    if (this.exactExcludes.has(path)) return true;
+    if (this.exactLengths.has(path.length) && this.exactExcludes.has(path)) return true;
     // A loop rather than some(): no closure per request.
     for (const prefix of this.prefixExcludes) if (path.startsWith(prefix)) return true;
     return false;

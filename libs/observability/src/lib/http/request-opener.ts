@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { monotonicMs } from '../core/clock.js';
 import type { InternalErrors } from '../core/internal-errors.js';
 import type { ActiveSpanReader } from '../opentelemetry/active-span.js';
-import { contextStore, REQUEST_RECORD_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
+import { contextStore } from '../correlation/correlation-context.js';
 import { resolveRequestId, type RequestIdResolution } from '../correlation/request-id.js';
 import { parseTraceparent, type TraceContext } from '../correlation/traceparent.js';
 import { parseTracestate } from '../correlation/tracestate.js';
@@ -87,8 +87,9 @@ export class RequestOpener {
   }
 
   private open(req: IncomingMessage, res: ServerResponse): OpenedRequest {
-    const record: RequestRecord = { req, start: monotonicMs() };
-    const opened: OpenedRequest = { record };
+    // Every field from the start: an object that gains fields later changes shape per request.
+    const record: RequestRecord = { req, requestId: undefined, traceId: undefined, start: monotonicMs(), routeTemplate: undefined };
+    const opened: OpenedRequest = { record, resolution: undefined, trace: undefined };
     // try/catch rather than guard(): this runs for every request, and closures cost.
     if (this.options.correlation.enabled) {
       try {
@@ -126,10 +127,7 @@ export class RequestOpener {
 
   /** The request's CLS store: the module's context store with the request's record (and trace). */
   private storeFor({ record, trace }: OpenedRequest): ClsStore {
-    const store = contextStore(record.requestId, 'http');
-    store[REQUEST_RECORD_KEY] = record;
-    if (trace) store[TRACE_CONTEXT_KEY] = trace;
-    return store;
+    return contextStore(record.requestId, 'http', record, trace);
   }
 
   private logRejection(resolution: RequestIdResolution | undefined): void {

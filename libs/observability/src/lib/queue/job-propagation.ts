@@ -1,6 +1,6 @@
 import { ClsServiceManager, type ClsStore } from 'nestjs-cls';
 import type { InternalErrors } from '../core/internal-errors.js';
-import { contextStore, currentCorrelation, LOG_FIELDS_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
+import { contextStore, currentCorrelation } from '../correlation/correlation-context.js';
 import { generateRequestId } from '../correlation/request-id.js';
 import type { TraceContext } from '../correlation/traceparent.js';
 import type { OpenTelemetryBridge } from '../opentelemetry/active-span.js';
@@ -56,9 +56,7 @@ export class JobPropagation {
     try {
       const restored = !job || job.opts?.repeat ? undefined : restoreJobContext(job);
       // Built in one piece and entered with runWith (as a request's store is): no empty store, then a lookup per key.
-      store = contextStore(restored?.requestId ?? generateRequestId(), 'job');
-      if (restored?.trace) store[TRACE_CONTEXT_KEY] = restored.trace;
-      store[LOG_FIELDS_KEY] = jobFields(queue, job, (job?.attemptsMade ?? 0) + 1);
+      store = contextStore(restored?.requestId ?? generateRequestId(), 'job', undefined, restored?.trace, jobFields(queue, job, (job?.attemptsMade ?? 0) + 1));
       parent = restored?.trace;
     } catch (error) {
       this.deps.internal.record('queue', error);
