@@ -105,16 +105,26 @@ export function addComment(sql: string, comment: string, prepend = false): strin
 const OPERATION = /^\s*(?:\/\*[\s\S]*?\*\/\s*)*\(?\s*([A-Za-z]+)/;
 const isLetter = (code: number) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 
+type Operation = 'select' | 'insert' | 'update' | 'delete' | 'other';
+const OPERATIONS: readonly Operation[] = ['select', 'insert', 'update', 'delete'];
+
 /** The operation label of a statement: its first keyword, for the few that matter, else 'other'. */
-export function sqlOperation(sql: string): 'select' | 'insert' | 'update' | 'delete' | 'other' {
-  let keyword: string | undefined;
+export function sqlOperation(sql: string): Operation {
   if (isLetter(sql.charCodeAt(0))) {
-    // Most statements (TypeORM's all) start with their keyword: the four that matter are six letters, read without
-    // the regex and its match array (this runs for every statement).
+    // Most statements (TypeORM's all) start with their keyword: the four that matter are six letters, compared in
+    // place, without the regex, its match array or a lower-cased copy (this runs for every statement).
     let end = 1;
     while (end < 7 && isLetter(sql.charCodeAt(end))) end++;
-    keyword = end === 6 ? sql.slice(0, 6) : undefined;
-  } else keyword = OPERATION.exec(sql)?.[1];
-  keyword = keyword?.toLowerCase();
-  return keyword === 'select' || keyword === 'insert' || keyword === 'update' || keyword === 'delete' ? keyword : 'other';
+    if (end !== 6) return 'other';
+    for (const operation of OPERATIONS) if (startsWithLetters(sql, operation)) return operation;
+    return 'other';
+  }
+  const keyword = OPERATION.exec(sql)?.[1]?.toLowerCase();
+  return OPERATIONS.find((operation) => operation === keyword) ?? 'other';
+}
+
+/** Whether `sql` starts with the lower-case letters of `word`, in any letter case (`sql`'s first letters are letters). */
+function startsWithLetters(sql: string, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if ((sql.charCodeAt(i) | 0x20) !== word.charCodeAt(i)) return false;
+  return true;
 }

@@ -61,11 +61,13 @@ export class HttpObserver {
     // writableEnded (the app ended the response), not writableFinished: Fastify's inject never flushes a socket.
     const statusCode = res.writableEnded ? res.statusCode : CLIENT_CLOSED_REQUEST;
     let route: string = UNMATCHED_ROUTE;
+    let method = 'OTHER';
     const metrics = this.metrics;
     // try/catch rather than guard(): this runs for every request, and closures cost.
     try {
+      method = methodLabel(req.method);
       route = routeTemplateOf(req);
-      if (metrics) metrics.finished(req.method, route, statusCode, durationSeconds, record.requestId, record.traceId);
+      if (metrics) metrics.finished(method, route, statusCode, durationSeconds, record.requestId, record.traceId);
     } catch (error) {
       this.internal.record('metrics', error);
     }
@@ -78,7 +80,7 @@ export class HttpObserver {
       const line: AccessLine = {
         request_id: record.requestId,
         trace_id: record.traceId,
-        method: methodLabel(req.method),
+        method,
         route,
         path: path.length > MAX_LOGGED_PATH ? path.slice(0, MAX_LOGGED_PATH) : path,
         status_code: statusCode,

@@ -2,7 +2,6 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { BoundGauge } from '../core/bound-gauge.js';
 import { BoundCounter, BoundGroup, BoundHistogram } from '../core/bound-series.js';
 import { exemplarLabels } from '../core/exemplars.js';
-import { methodLabel } from '../core/labels.js';
 import { getOrCreateMetric } from '../core/metric-factory.js';
 
 type HttpLabel = 'method' | 'route' | 'status_code';
@@ -44,12 +43,11 @@ export class HttpMetrics {
     this.inFlight.add(1);
   }
 
-  /** A request that `started()` has ended: no longer in flight, and counted and timed. */
-  finished(method: string | undefined, route: string, statusCode: number, durationSeconds: number, requestId?: string, traceId?: string): void {
+  /** A request that `started()` has ended: no longer in flight, and counted and timed. `method` is its `methodLabel()`. */
+  finished(method: string, route: string, statusCode: number, durationSeconds: number, requestId?: string, traceId?: string): void {
     this.inFlight.add(-1);
-    const methodValue = methodLabel(method);
-    const found = this.series.find(methodValue, route, statusCode);
-    this.requests.incAt(found?.[0], methodValue, route, statusCode);
-    this.duration.observeAt(found?.[1], durationSeconds, exemplarLabels(requestId, traceId), methodValue, route, statusCode);
+    const found = this.series.find(method, route, statusCode);
+    this.requests.incAt(found?.[0], method, route, statusCode);
+    this.duration.observeAt(found?.[1], durationSeconds, exemplarLabels(requestId, traceId), method, route, statusCode);
   }
 }
