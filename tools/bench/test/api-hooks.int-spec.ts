@@ -1,13 +1,18 @@
 // The in-process diagnostic (tools/bench/api-hooks.mjs) run for real on the built api, at a tiny size: its switches
 // must still find the module's hooks in the bundle (it stops otherwise), and a known cost switched like them must show,
 // measured from /proc and from `perf stat` (--perf), and with --perf-record in the function it runs in.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { runJsonScript, spinAdded } from './run-script.js';
 
 const SPIN_MICROS = 300;
+const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 interface Row {
   parts: string[];
+  build: 'this' | 'base';
   on: number;
   off: number;
   added: number;
@@ -22,19 +27,42 @@ async function apiHooks(name: string, args: string[]): Promise<Row[]> {
   return json.processes;
 }
 
+/**
+ * A stand-in for another build (--base): the built api with SPIN_MICROS µs of busy work on every request while the
+ * opener (the `http` part) is switched on, so that its process reads that much more added than this build's.
+ */
+function markedBase(): string {
+  const file = join(root, 'tmp/bench/api-hooks-base-test.js');
+  const busy = `import __baseHttp from 'node:http';
+const __baseEmit = __baseHttp.Server.prototype.emit;
+__baseHttp.Server.prototype.emit = function (event, ...rest) {
+  if (event === 'request' && !globalThis.__hooksOff?.http) { const until = performance.now() + ${SPIN_MICROS / 1000}; while (performance.now() < until); }
+  return __baseEmit.call(this, event, ...rest);
+};\n`;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, busy + readFileSync(join(root, 'dist/apps/api/main.js'), 'utf8'));
+  return file;
+}
+
 describe('api-hooks, switched inside each api process', () => {
   let rows: Row[];
 
   beforeAll(async () => {
-    rows = await apiHooks('test', ['--parts=spin;all', '--rounds=3']);
+    rows = await apiHooks('test', ['--parts=spin;all', '--rounds=3', `--base=${markedBase()}`]);
   }, 260_000);
 
-  it('measures each process on and switched off', () => {
-    expect(rows.map((r) => r.parts)).toEqual([['spin'], ['http', 'ctx', 'metrics', 'line', 'sql', 'sub']]);
+  it('measures each process on and switched off, each entry in this build and in the base', () => {
+    const all = ['http', 'ctx', 'metrics', 'line', 'sql', 'sub'];
+    expect(rows.map((r) => [r.build, r.parts])).toEqual([['this', ['spin']], ['base', ['spin']], ['this', all], ['base', all]]);
     for (const row of rows) {
       expect(row.on).toBeGreaterThan(0);
       expect(row.off).toBeGreaterThan(0);
     }
+  });
+
+  it("runs the base's bundle in its processes: the base's extra work shows there only", () => {
+    // Generous, as below: the base's opener does SPIN_MICROS µs more per request than this build's.
+    expect(rows[3].added - rows[2].added).toBeGreaterThan(SPIN_MICROS / 2);
   });
 
   it('shows a known cost switched like the hooks: 300 µs of spinning per request, well over the noise', () => {
