@@ -105,7 +105,8 @@ export function addComment(sql: string, comment: string, prepend = false): strin
 const OPERATION = /^\s*(?:\/\*[\s\S]*?\*\/\s*)*\(?\s*([A-Za-z]+)/;
 const isLetter = (code: number) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 
-type Operation = 'select' | 'insert' | 'update' | 'delete' | 'other';
+/** A statement's `operation` label (db_query_duration_seconds, db_query_errors_total). */
+export type Operation = 'select' | 'insert' | 'update' | 'delete' | 'other';
 const OPERATIONS: readonly Operation[] = ['select', 'insert', 'update', 'delete'];
 
 /** The operation label of a statement: its first keyword, for the few that matter, else 'other'. */

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { monotonicMs } from '../core/clock.js';
 import type { InternalErrors } from '../core/internal-errors.js';
 import type { HttpMetrics } from '../metrics/http-metrics.js';
-import { methodLabel } from '../core/labels.js';
+import { methodLabel, OTHER_METHOD } from '../core/labels.js';
 import { UNMATCHED_ROUTE } from '../core/constants.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
 import { writeAccessLine, type AccessLine } from '../logging/fixed-line.js';
@@ -61,7 +61,7 @@ export class HttpObserver {
     // writableEnded (the app ended the response), not writableFinished: Fastify's inject never flushes a socket.
     const statusCode = res.writableEnded ? res.statusCode : CLIENT_CLOSED_REQUEST;
     let route: string = UNMATCHED_ROUTE;
-    let method = 'OTHER';
+    let method = OTHER_METHOD;
     const metrics = this.metrics;
     // try/catch rather than guard(): this runs for every request, and closures cost.
     try {
