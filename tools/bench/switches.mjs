@@ -83,9 +83,9 @@ const API_SWITCHES = [
 ];
 
 /**
- * Writes dist/apps/api/`name`: the built api (or the bundle `from`, another build's main.js) with a switch at each per-request hook and, in a process whose parts
- * include `spin`, the calibration's fixed work at the start of every request (`SPIN_MICROS` or `SPIN_TURNS` from its
- * environment). Returns its path.
+ * Writes dist/apps/api/`name`: the built api (or the bundle `from`, another build's main.js) with a switch at each
+ * per-request hook and, in a process whose parts include `spin`, the calibration's fixed work at the start of every
+ * request (`SPIN_MICROS` or `SPIN_TURNS` from its environment). Returns its path.
  */
 export function writeApiSwitchable(name, from = join(root, 'dist/apps/api/main.js')) {
   const entry = join(root, 'dist/apps/api', name);

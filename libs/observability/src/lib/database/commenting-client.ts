@@ -68,11 +68,12 @@ interface CachedComment {
   comment: string;
 }
 
-// Every statement of one context (a request, a job) gets the same comment: it is built once and kept in the
-// context's CLS store (SQL_COMMENT_KEY), as long as the client options, the module's settings and the id are the
-// same. A property of the store rather than a WeakMap entry per context: nothing for the garbage collector to trace
-// per request. A request's route is known only once it is routed, so a comment without its route is not kept.
-
+/**
+ * Every statement of one context (a request, a job) gets the same comment: it is built once and kept in the
+ * context's CLS store (SQL_COMMENT_KEY), as long as the client options, the module's settings and the id are the
+ * same. A property of the store rather than a WeakMap entry per context: nothing for the garbage collector to trace
+ * per request. A request's route is known only once it is routed, so a comment without its route is not kept.
+ */
 function currentComment(options: SqlCommentingClientOptions, settings: SqlCommentSettings | undefined): string {
   const store = ClsServiceManager.getClsService().get() as Record<symbol, unknown> | undefined;
   const requestId = store?.[CLS_ID];

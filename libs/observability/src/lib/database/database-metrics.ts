@@ -3,7 +3,6 @@ import { BoundHistogram } from '../core/bound-series.js';
 import { getOrCreateMetric } from '../core/metric-factory.js';
 import type { Operation } from './sqlcommenter.js';
 
-
 /** Buckets from 1 ms to 5 s, straddling the 200 ms slow-query threshold. */
 export const DEFAULT_QUERY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5];
 
