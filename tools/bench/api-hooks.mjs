@@ -23,7 +23,8 @@
 // --warmup-requests: each process serves that many requests switched on, then a quarter as many switched off (the
 //   processes in turns, as in the bench), before the rounds (V8 optimises by how often code ran: a count warms a
 //   slow machine as far as a fast one).
-// --semi-space: MB per semi-space of every api's young generation, fixed (runner.mjs youngGeneration; 0: V8 sizes it).
+// --semi-space: MB per semi-space of every api's young generation, fixed, and V8's memory reducer off
+//   (runner.mjs heapFlags; 0: V8 sizes it and reduces it as it would).
 // --perf: CPU from `perf stat -p` (task-clock) instead of /proc's ticks, and per request beside it the software
 //   events named (default: context switches, page faults, system calls, write calls), to tell work in the process
 //   from waiting, faulting or calling the kernel. Needs Linux perf with its syscall tracepoints (run as root).

@@ -22,7 +22,7 @@ import { kindOf, namedByMap, parseCallgrind } from './callgrind.mjs';
 import { jitSymbols } from './perf-record.mjs';
 import { startBackends } from './backends.mjs';
 import { getExactly } from './load.mjs';
-import { numberOption, root, semiSpaceOption, startServer, youngGeneration } from './runner.mjs';
+import { numberOption, root, semiSpaceOption, startServer, heapFlags } from './runner.mjs';
 import { median } from './stats.mjs';
 import { API_PARTS, writeApiSwitchable } from './switches.mjs';
 
@@ -103,7 +103,7 @@ async function main() {
     await seeded.stop();
     const port = seeded.port;
     const valgrind = ['--tool=callgrind', '--separate-threads=yes', '--dump-instr=no', `--callgrind-out-file=${out}/api`, ...(CACHE_SIM ? ['--cache-sim=yes', '--branch-sim=yes'] : [])];
-    api = await startServer('api (under callgrind)', 'valgrind', [...valgrind, process.execPath, ...youngGeneration(SEMI_SPACE), '--perf-basic-prof-only-functions', entry], {
+    api = await startServer('api (under callgrind)', 'valgrind', [...valgrind, process.execPath, ...heapFlags(SEMI_SPACE), '--perf-basic-prof-only-functions', entry], {
       env: { PORT: String(port), LOG_LEVEL: 'info', REDIS_URL: redisUrl, DATABASE_URL: seeded.databaseUrl, HOOKS_PARTS: PARTS.join(','), SPIN_TURNS: String(SPIN_TURNS) },
       readyUrl: `http://127.0.0.1:${port}/health`,
       timeoutMs: 300_000,

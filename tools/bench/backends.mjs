@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, startPostgres, startRedis } from '../testing/services.js';
-import { pinning, root, startServer, youngGeneration } from './runner.mjs';
+import { pinning, root, startServer, heapFlags } from './runner.mjs';
 
 export const OFF_FLAGS = Object.fromEntries(
   ['CORRELATION', 'LOGGING', 'ERRORS', 'METRICS', 'QUEUE_PROPAGATION', 'QUERY_COMMENTS'].map((f) => [`OBSERVABILITY_${f}_ENABLED`, 'false']),
@@ -18,7 +18,7 @@ export async function startBackends(o) {
     throw error;
   });
   try {
-    return await startApis(o, postgres, redis, youngGeneration(o.semiSpace));
+    return await startApis(o, postgres, redis, heapFlags(o.semiSpace));
   } catch (error) {
     // PostgreSQL runs detached (pg_ctl): a failed start-up must not leave it, or Redis, behind.
     redis.stop();

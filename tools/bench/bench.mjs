@@ -18,7 +18,7 @@
 //   npm run bench -- --only=comments --no-build                           the bundles in dist/ as they are (an ad hoc edit of one; without
 //                                                                          it the bench builds first, and Nx's cache puts back what the sources make)
 //   npm run bench -- --only=comments --comments-runs=10                   the comments measured ten times (new workers each), judged on the median
-//   npm run bench -- --semi-space=0                                       V8 sizes the young generations itself (default: fixed at 64 MB a semi-space)
+//   npm run bench -- --semi-space=0                                       V8 sizes the young generations itself, memory reducer on (default: 64 MB a semi-space, reducer off)
 //   npm run bench -- --only=api --known-work=50                            the fourth api, switched off, with 50 µs of fixed work per request (default 20; 0: none)
 //
 // HTTP load comes from wrk (apt-get install -y wrk). With two or more cores the server under test is pinned to
@@ -80,7 +80,7 @@ function parseArgs(argv) {
     connections: num('connections', 32, 8),
     apiProcesses,
     knownWork,
-    // MB per semi-space of V8's young generation in every measured Node process, fixed (runner.mjs youngGeneration).
+    // MB per semi-space of V8's young generation in every measured Node process, fixed, V8's memory reducer off (runner.mjs heapFlags).
     semiSpace: semiSpaceOption(args['semi-space']),
     queries: num('queries', 10_000, 200),
     commentsRuns: num('comments-runs', 1, 2, true),

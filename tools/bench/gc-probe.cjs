@@ -10,6 +10,8 @@ if (dir) {
   const { PerformanceObserver, constants } = require('node:perf_hooks');
   const { getHeapSpaceStatistics } = require('node:v8');
   const counts = { requests: 0, minor: 0, minorMs: 0, major: 0, majorMs: 0 };
+  // Whether V8's memory reducer runs here: the bench turns it off in the processes it measures (runner.mjs heapFlags).
+  const reducer = !process.execArgv.includes('--no-memory-reducer');
   subscribe('http.server.request.start', () => {
     counts.requests++;
   });
@@ -31,7 +33,7 @@ if (dir) {
     try {
       // The young generation's size: for the same requests, more scavenges in a smaller one than in a larger one.
       const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
-      appendFileSync(file, `${JSON.stringify({ at: Date.now(), ...counts, youngKB: young && Math.round(young.space_size / 1024) })}\n`);
+      appendFileSync(file, `${JSON.stringify({ at: Date.now(), ...counts, youngKB: young && Math.round(young.space_size / 1024), reducer })}\n`);
     } catch {
       // nothing to report to: the reader says which process wrote nothing
     }

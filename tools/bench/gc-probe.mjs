@@ -33,7 +33,8 @@ export function enableGcProbe() {
 /**
  * The pauses of process `pid` per request between `from` and `to` (Date.now() times), from the probe's samples
  * nearest inside them: µs of minor and of major collection per request, scavenges per 1,000 requests, and the young
- * generation's size at the end and at its smallest in between (MB: V8 shrinks an idle process's, runner.mjs).
+ * generation's size at the end and at its smallest in between (MB: V8 shrinks an idle process's, runner.mjs), and
+ * whether V8's memory reducer ran in it.
  */
 export function gcPerRequest(dir, pid, from, to) {
   const file = join(dir, `${pid}.jsonl`);
@@ -50,5 +51,6 @@ export function gcPerRequest(dir, pid, from, to) {
     scavengesPer1000: ((last.minor - first.minor) * 1e3) / requests,
     youngMB: last.youngKB === undefined ? undefined : last.youngKB / 1024,
     youngMinMB: last.youngKB === undefined ? undefined : Math.min(...samples.filter((s) => s.at >= first.at && s.at <= last.at).map((s) => s.youngKB)) / 1024,
+    memoryReducer: last.reducer,
   };
 }

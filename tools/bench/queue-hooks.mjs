@@ -22,7 +22,8 @@
 //           the figure is the module's code and not the longer statements
 //   spin    not the module's: --spin-micros µs of fixed work per completed job (switches.mjs; calibration)
 // Worker CPU per job is every thread's CPU (schedstat, in ns) over the round; jobs/s is the round's, end to end.
-// --semi-space: MB per semi-space of the worker's and the api's young generation, fixed (runner.mjs; 0: V8 sizes it).
+// --semi-space: MB per semi-space of the worker's and the api's young generation, fixed, and V8's memory
+//   reducer off (runner.mjs heapFlags; 0: V8 sizes it and reduces it as it would).
 // --perf-record: each round also recorded by `perf record` (perf-record.mjs), and the worker's CPU per job printed by
 //   kind of code, by innermost JS function and by innermost frame, on against off, over all rounds (Linux perf, as
 //   root).
@@ -33,7 +34,7 @@ import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../testing/services.js';
 import { startBackends } from './backends.mjs';
-import { numberOption, root, semiSpaceOption, sendSyncJobs, startServer, youngGeneration } from './runner.mjs';
+import { numberOption, root, semiSpaceOption, sendSyncJobs, startServer, heapFlags } from './runner.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 import { median } from './stats.mjs';
 import { DATABASE_SWITCHES, off, spinPrelude, writeSwitchable } from './switches.mjs';
@@ -126,10 +127,10 @@ async function main() {
 /** One api and one switchable worker, measured round by round on and switched off. */
 async function measureEntry(backends, client, env, entry, parts) {
   const apiPort = await freePort();
-  const api = await startServer('queue-hooks api', process.execPath, [...youngGeneration(SEMI_SPACE), join(root, 'dist/apps/api/main.js')], { env: { ...env, PORT: String(apiPort) }, readyUrl: `http://127.0.0.1:${apiPort}/health` });
+  const api = await startServer('queue-hooks api', process.execPath, [...heapFlags(SEMI_SPACE), join(root, 'dist/apps/api/main.js')], { env: { ...env, PORT: String(apiPort) }, readyUrl: `http://127.0.0.1:${apiPort}/health` });
   const port = await freePort();
   const recordings = new RoundRecordings(RECORD, entry, `queue-hooks-${process.pid}-${parts.join('-')}`);
-  const worker = await startServer(`queue-hooks worker (${parts.join(',')})`, process.execPath, [...youngGeneration(SEMI_SPACE), ...recordings.nodeArgs(), entry], {
+  const worker = await startServer(`queue-hooks worker (${parts.join(',')})`, process.execPath, [...heapFlags(SEMI_SPACE), ...recordings.nodeArgs(), entry], {
     env: { ...env, PORT: String(port), SYNC_WORK_MS: '0', HOOKS_PARTS: parts.join(','), ...recordings.env() },
     readyUrl: `http://127.0.0.1:${port}/health`,
   });

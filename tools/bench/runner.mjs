@@ -24,12 +24,16 @@ export const pin = (core) => (pinning ? ['taskset', '-c', String(core)] : []);
 
 /**
  * Node's arguments for a process under measurement: a young generation of a fixed size (`semiSpaceMB` per
- * semi-space; 0 or none: V8's own sizing). V8 shrinks an idle process's young generation (down to 1 MB) and grows it
- * back in steps once the load returns, scavenging more meanwhile; in alternated rounds every process idles while the
- * others run, and the processes that happened to shrink read the slowest of their build (docs/performance.md,
- * "Sixteenth look"). Fixed, every variant runs at the size a busy server keeps.
+ * semi-space; 0 or none: V8's own sizing and memory reducer). In alternated rounds every process idles while the
+ * others run, which a busy server never does, and V8 takes the idle spell for a chance to give memory back: it
+ * shrinks the young generation (down to 1 MB, grown back in steps under load, scavenging more meanwhile) and its
+ * memory reducer runs full collections that shrink it again (about three times the major collection per request of
+ * a run without it). The processes this happened to read the slowest of their build (docs/performance.md,
+ * "Sixteenth look" and "Twenty-seventh look"). So every variant runs as a busy server: the size fixed, the memory
+ * reducer off.
  */
-export const youngGeneration = (semiSpaceMB) => (semiSpaceMB > 0 ? [`--min-semi-space-size=${semiSpaceMB}`, `--max-semi-space-size=${semiSpaceMB}`] : []);
+export const heapFlags = (semiSpaceMB) =>
+  semiSpaceMB > 0 ? [`--min-semi-space-size=${semiSpaceMB}`, `--max-semi-space-size=${semiSpaceMB}`, '--no-memory-reducer'] : [];
 
 /**
  * A number option of the scripts: `given` (its text, if any), else `fallback`; it must be finite and 0 or more (above 0
@@ -43,7 +47,7 @@ export function numberOption(name, given, fallback, { positive = false, whole = 
 }
 
 /** The scripts' `--semi-space=MB` (`given`: its text, if any): 64 by default, what the api's processes grow to here. */
-export const semiSpaceOption = (given) => numberOption('semi-space', given, 64, { whole: true, note: " (MB; 0: V8's own sizing)" });
+export const semiSpaceOption = (given) => numberOption('semi-space', given, 64, { whole: true, note: " (MB; 0: V8's own sizing and memory reducer)" });
 
 /** Every child process started here, killed when the bench exits. */
 export const children = new Set();

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { median, medianRows } from '../stats.mjs';
-import { children, header, pin, root, youngGeneration } from '../runner.mjs';
+import { children, header, pin, root, heapFlags } from '../runner.mjs';
 
 // 3. Query comments
 // Each worker process sends on one connection, through a sqlCommentingClient (comments on in one process, off in
@@ -68,7 +68,7 @@ export async function commentsScenario(o, backends, results) {
 
 async function measureOnce(o, backends, title) {
   const procs = {};
-  for (const mode of MODES) procs[mode] = await startWorker(mode, backends.db.on, youngGeneration(o.semiSpace));
+  for (const mode of MODES) procs[mode] = await startWorker(mode, backends.db.on, heapFlags(o.semiSpace));
   const chunk = Math.min(CHUNK, o.queries);
   for (const mode of MODES) for (const client of CLIENTS[mode]) await procs[mode].batch(client, Math.min(o.queries, 2_000));
   const rounds = { on: [], off: [] };

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { formatTable, median, summarize } from '../stats.mjs';
 import { wrk, wrkWithCpu } from '../load.mjs';
-import { startServer, alternate, header, root, youngGeneration } from '../runner.mjs';
+import { startServer, alternate, header, root, heapFlags } from '../runner.mjs';
 
 // 1. HTTP overhead on the bench app
 const HTTP_VARIANTS = ['bare', 'otel', 'otel-all', 'off', 'correlation', 'metrics', 'errors', 'access-log', 'all-no-access-log', 'all'];
@@ -14,10 +14,10 @@ export async function httpScenario(o, results) {
   for (const adapter of o.adapters) {
     if (adapter !== 'express' && adapter !== 'fastify') throw new Error(`--adapters: express or fastify, not ${adapter}`);
     const servers = {};
-    if (adapter === 'express' && variants.includes('raw')) servers.raw = await startServer('raw node:http', process.execPath, [...youngGeneration(o.semiSpace), join(root, 'tools/bench/raw-server.mjs')]);
+    if (adapter === 'express' && variants.includes('raw')) servers.raw = await startServer('raw node:http', process.execPath, [...heapFlags(o.semiSpace), join(root, 'tools/bench/raw-server.mjs')]);
     for (const variant of HTTP_VARIANTS.filter((v) => variants.includes(v))) {
       const pre = variant.startsWith('otel') ? ['--import', join(root, 'tools/bench/otel.mjs')] : [];
-      servers[variant] = await startServer(`bench app ${adapter}/${variant}`, process.execPath, [...youngGeneration(o.semiSpace), ...pre, app], {
+      servers[variant] = await startServer(`bench app ${adapter}/${variant}`, process.execPath, [...heapFlags(o.semiSpace), ...pre, app], {
         env: { BENCH_VARIANT: variant, BENCH_ADAPTER: adapter },
       });
     }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { freePort } from '../../testing/services.js';
 import { median, medianRows } from '../stats.mjs';
 import pg from 'pg';
-import { startServer, cpuSeconds, alternate, header, root, sendSyncJobs, youngGeneration } from '../runner.mjs';
+import { startServer, cpuSeconds, alternate, header, root, sendSyncJobs, heapFlags } from '../runner.mjs';
 
 /** BullMQ's rounds use the Redis databases two above Bull's (on 3, off 4), so its keys never meet Bull's. */
 function redisUrlFor(library, redisUrl) {
@@ -62,12 +62,12 @@ async function measureLibrary(o, backends, library) {
       ...(variant === 'off' ? QUEUE_OFF : {}),
     };
     const apiPort = await freePort();
-    apis[variant] = await startServer(`queue api (${library}, ${variant})`, process.execPath, [...youngGeneration(o.semiSpace), join(root, 'dist/apps/api/main.js')], {
+    apis[variant] = await startServer(`queue api (${library}, ${variant})`, process.execPath, [...heapFlags(o.semiSpace), join(root, 'dist/apps/api/main.js')], {
       env: { ...env, PORT: String(apiPort) },
       readyUrl: `http://127.0.0.1:${apiPort}/health`,
     });
     const port = await freePort();
-    workers[variant] = await startServer(`worker (${library}, propagation and metrics ${variant})`, process.execPath, [...youngGeneration(o.semiSpace), join(root, 'dist/apps/worker/main.js')], {
+    workers[variant] = await startServer(`worker (${library}, propagation and metrics ${variant})`, process.execPath, [...heapFlags(o.semiSpace), join(root, 'dist/apps/worker/main.js')], {
       env: { ...env, PORT: String(port), SYNC_WORK_MS: '0' },
       readyUrl: `http://127.0.0.1:${port}/health`,
     });

@@ -16,7 +16,7 @@ interface Results {
     rows: Array<Row & { cpuMicrosPerRequest?: number; cpuMicrosPerProcess: Array<number | undefined> }>;
     processes: number;
     warmUps: Array<{ requests: number }>;
-    gc: Array<{ process: string; requests: number; minorMicros: number; majorMicros: number; scavengesPer1000: number; youngMB: number; youngMinMB: number }>;
+    gc: Array<{ process: string; requests: number; minorMicros: number; majorMicros: number; scavengesPer1000: number; youngMB: number; youngMinMB: number; memoryReducer: boolean }>;
   };
   options: { apiWarmupRequests: number; semiSpace: number };
   comments: {
@@ -97,6 +97,8 @@ describe('npm run bench -- --smoke', () => {
       // never below one semi-space, as V8 leaves an idle process's young generation when it sizes it itself.
       expect(p.youngMB).toBeGreaterThanOrEqual(results.options.semiSpace);
       expect(p.youngMinMB).toBeGreaterThanOrEqual(results.options.semiSpace);
+      // And it ran without V8's memory reducer, which ran full collections in the idle spells between rounds.
+      expect(p.memoryReducer).toBe(false);
     }
     expect(stdout).toContain('Garbage collection per request during the rounds (--gc)');
   });
