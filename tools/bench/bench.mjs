@@ -80,7 +80,8 @@ function parseArgs(argv) {
     connections: num('connections', 32, 8),
     apiProcesses,
     knownWork,
-    // MB per semi-space of V8's young generation in every measured Node process, fixed, V8's memory reducer off (runner.mjs heapFlags).
+    // MB per semi-space of V8's young generation in every measured Node process, fixed, V8's memory reducer off
+    // (runner.mjs heapFlags).
     semiSpace: semiSpaceOption(args['semi-space']),
     queries: num('queries', 10_000, 200),
     commentsRuns: num('comments-runs', 1, 2, true),

@@ -33,7 +33,9 @@ export const pin = (core) => (pinning ? ['taskset', '-c', String(core)] : []);
  * reducer off.
  */
 export const heapFlags = (semiSpaceMB) =>
-  semiSpaceMB > 0 ? [`--min-semi-space-size=${semiSpaceMB}`, `--max-semi-space-size=${semiSpaceMB}`, '--no-memory-reducer'] : [];
+  semiSpaceMB > 0
+    ? [`--min-semi-space-size=${semiSpaceMB}`, `--max-semi-space-size=${semiSpaceMB}`, '--no-memory-reducer']
+    : [];
 
 /**
  * A number option of the scripts: `given` (its text, if any), else `fallback`; it must be finite and 0 or more (above 0
