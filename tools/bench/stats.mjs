@@ -97,16 +97,6 @@ function rulerOf(api, off) {
   return known?.cpuMicrosPerRequest && off?.cpuMicrosPerRequest ? { work: api.knownWork, charged: known.cpuMicrosPerRequest - off.cpuMicrosPerRequest } : undefined;
 }
 
-/**
- * The CPU `added` per request, as µs of the run's known work: `added` over what the known work read in the same run,
- * times its size. The machines here charged the same 20 µs of work 14 to 33 µs from run to run, and the module's
- * figure moved with it (docs/performance.md, "Twenty-eighth look"). Undefined when the known work read nothing.
- */
-export function asKnownWork(added, knownCharged, knownWork) {
-  if (!(knownCharged > 0) || !(knownWork > 0) || !Number.isFinite(added)) return undefined;
-  return (added / knownCharged) * knownWork;
-}
-
 const pct = (share) => `${(share * 100).toFixed(1)} %`;
 
 /**
@@ -131,8 +121,6 @@ function apiTarget(api) {
     const sameBuild = offAgainstOff(off.cpuMicrosPerProcess);
     detail += ` (process against process: ${pct(Math.min(...pairs))} to ${pct(Math.max(...pairs))}${sameBuild ? `; switched off against itself: ${pct(sameBuild)}` : ''})`;
   }
-  const scaled = ruler && cpuShare ? asKnownWork(on.cpuMicrosPerRequest - off.cpuMicrosPerRequest, ruler.charged, ruler.work) : undefined;
-  if (scaled !== undefined) detail += `; everything on as much as ${scaled.toFixed(1)} µs of the known work`;
   return { met, detail };
 }
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { asKnownWork, formatTable, knownWorkLabel, median, summarize } from '../stats.mjs';
+import { formatTable, knownWorkLabel, median, summarize } from '../stats.mjs';
 import { OFF_FLAGS } from '../backends.mjs';
 import { warmUpInTurns, wrkWithCpu } from '../load.mjs';
 import { alternate, header, root } from '../runner.mjs';
@@ -97,14 +97,9 @@ async function measure(o, variants, processes, results, gcProbeDir) {
         `per process (median of its rounds): off ${each(off)} µs, on ${each(on)} µs, on without the access line ${each(quiet)} µs\n`,
     );
     if (known?.cpuMicrosPerRequest) {
-      const charged = known.cpuMicrosPerRequest - off.cpuMicrosPerRequest;
-      const added = on.cpuMicrosPerRequest - off.cpuMicrosPerRequest;
-      const scaled = asKnownWork(added, charged, o.knownWork);
       process.stdout.write(
-        `off with ${o.knownWork} µs of known work per request: ${known.cpuMicrosPerRequest.toFixed(0)} µs (${each(known)}), +${charged.toFixed(1)} µs: keeps ${keeps(known)} %\n` +
-          (scaled === undefined ? '' : `everything on, against it: +${added.toFixed(1)} µs, as much as ${scaled.toFixed(1)} µs of the known work\n`),
+        `off with ${o.knownWork} µs of known work per request: ${known.cpuMicrosPerRequest.toFixed(0)} µs (${each(known)}), +${(known.cpuMicrosPerRequest - off.cpuMicrosPerRequest).toFixed(1)} µs: keeps ${keeps(known)} %\n`,
       );
-      if (scaled !== undefined) results.api.onAsKnownWorkMicros = scaled;
     }
   }
   if (gc) printGc(gc);
