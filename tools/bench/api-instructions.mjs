@@ -22,7 +22,7 @@ import { kindOf, namedByMap, parseCallgrind } from './callgrind.mjs';
 import { jitSymbols } from './perf-record.mjs';
 import { startBackends } from './backends.mjs';
 import { getExactly } from './load.mjs';
-import { numberOption, root, semiSpaceOption, startServer, heapFlags } from './runner.mjs';
+import { heapFlags, numberOption, root, semiSpaceOption, startServer } from './runner.mjs';
 import { median } from './stats.mjs';
 import { API_PARTS, writeApiSwitchable } from './switches.mjs';
 

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, startPostgres, startRedis } from '../testing/services.js';
-import { pinning, root, startServer, heapFlags } from './runner.mjs';
+import { heapFlags, pinning, root, startServer } from './runner.mjs';
 
 export const OFF_FLAGS = Object.fromEntries(
   ['CORRELATION', 'LOGGING', 'ERRORS', 'METRICS', 'QUEUE_PROPAGATION', 'QUERY_COMMENTS'].map((f) => [`OBSERVABILITY_${f}_ENABLED`, 'false']),

@@ -34,7 +34,7 @@ import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../testing/services.js';
 import { startBackends } from './backends.mjs';
-import { numberOption, root, semiSpaceOption, sendSyncJobs, startServer, heapFlags } from './runner.mjs';
+import { heapFlags, numberOption, root, semiSpaceOption, sendSyncJobs, startServer } from './runner.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 import { median } from './stats.mjs';
 import { DATABASE_SWITCHES, off, spinPrelude, writeSwitchable } from './switches.mjs';

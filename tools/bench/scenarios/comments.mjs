@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { median, medianRows } from '../stats.mjs';
-import { children, header, pin, root, heapFlags } from '../runner.mjs';
+import { children, header, heapFlags, pin, root } from '../runner.mjs';
 
 // 3. Query comments
 // Each worker process sends on one connection, through a sqlCommentingClient (comments on in one process, off in

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { formatTable, median, summarize } from '../stats.mjs';
 import { wrk, wrkWithCpu } from '../load.mjs';
-import { startServer, alternate, header, root, heapFlags } from '../runner.mjs';
+import { startServer, alternate, header, heapFlags, root } from '../runner.mjs';
 
 // 1. HTTP overhead on the bench app
 const HTTP_VARIANTS = ['bare', 'otel', 'otel-all', 'off', 'correlation', 'metrics', 'errors', 'access-log', 'all-no-access-log', 'all'];

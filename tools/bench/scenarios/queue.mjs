@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { freePort } from '../../testing/services.js';
 import { median, medianRows } from '../stats.mjs';
 import pg from 'pg';
-import { startServer, cpuSeconds, alternate, header, root, sendSyncJobs, heapFlags } from '../runner.mjs';
+import { startServer, cpuSeconds, alternate, header, heapFlags, root, sendSyncJobs } from '../runner.mjs';
 
 /** BullMQ's rounds use the Redis databases two above Bull's (on 3, off 4), so its keys never meet Bull's. */
 function redisUrlFor(library, redisUrl) {
