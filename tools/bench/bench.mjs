@@ -13,6 +13,7 @@
 //   npm run bench -- --only=queue --queue-runs=5                          the queue measured five times (new processes each), judged on the median
 //   npm run bench -- --only=api --pg-log-statements                       PostgreSQL logging every statement (to its log file)
 //   npm run bench -- --only=api --api-processes=3                          api processes per variant (default 2, at most 4)
+//   npm run bench -- --only=api --api-runs=5                              the api measured five times (new processes each), judged on the median
 //   npm run bench -- --only=api --api-warmup-requests=100000               requests per api before the rounds (default 60,000)
 //   npm run bench -- --only=api --gc                                       each api's garbage collection per request beside its CPU
 //   npm run bench -- --only=comments --no-build                           the bundles in dist/ as they are (an ad hoc edit of one; without
@@ -79,6 +80,7 @@ function parseArgs(argv) {
     apiWarmupRequests: num('api-warmup-requests', 60_000, 200, true),
     connections: num('connections', 32, 8),
     apiProcesses,
+    apiRuns: num('api-runs', 1, 1, true),
     knownWork,
     // MB per semi-space of V8's young generation in every measured Node process, fixed, V8's memory reducer off
     // (runner.mjs heapFlags).

@@ -92,36 +92,65 @@ function offAgainstOff(offs) {
 export const knownWorkLabel = (micros) => `observability off, ${micros} µs of known work per request`;
 
 /** The api's known work (bench --known-work), as the µs of work and the CPU per request it added over `off`. */
-function rulerOf(api, off) {
-  const known = api?.knownWork ? row(api.rows, knownWorkLabel(api.knownWork)) : undefined;
-  return known?.cpuMicrosPerRequest && off?.cpuMicrosPerRequest ? { work: api.knownWork, charged: known.cpuMicrosPerRequest - off.cpuMicrosPerRequest } : undefined;
+function rulerOf(run, knownWork, off) {
+  const known = knownWork ? row(run?.rows, knownWorkLabel(knownWork)) : undefined;
+  return known?.cpuMicrosPerRequest && off?.cpuMicrosPerRequest ? { work: knownWork, charged: known.cpuMicrosPerRequest - off.cpuMicrosPerRequest } : undefined;
 }
 
 const pct = (share) => `${(share * 100).toFixed(1)} %`;
 
 /**
- * The real api's target: met when every process with everything on keeps 92 % of every switched-off one by CPU per
- * request (processes of one variant have sat up to 140 µs apart, docs/performance.md "Twelfth look": no lucky
- * pairing passes), not judged when the run charged its known work under half its size.
+ * One run of the real api (bench --api-runs): what share of its switched-off CPU per request it keeps with everything
+ * on (the mean of each variant's processes), the pairings of process against process, and whether the run resolved
+ * its known work (undefined `unresolved` when it had none). Undefined without both variants.
+ */
+export function apiRunFigures(run, knownWork) {
+  const on = row(run?.rows, 'observability on');
+  const off = row(run?.rows, 'observability off');
+  if (!on || !off) return undefined;
+  const cpuShare = on.cpuMicrosPerRequest && off.cpuMicrosPerRequest ? off.cpuMicrosPerRequest / on.cpuMicrosPerRequest : undefined;
+  const ruler = rulerOf(run, knownWork, off);
+  return {
+    rpsShare: on.rps / off.rps,
+    cpuShare,
+    pairs: processPairs(off.cpuMicrosPerProcess, on.cpuMicrosPerProcess),
+    sameBuild: offAgainstOff(off.cpuMicrosPerProcess),
+    ruler,
+    unresolved: ruler ? !(ruler.charged >= ruler.work / 2) : undefined,
+  };
+}
+
+/**
+ * The real api's target: the share of its switched-off CPU per request it keeps with everything on, each variant
+ * the mean of its processes, at least 92 %; over several runs (--api-runs) the median of the runs'. A run that
+ * charged its known work under half its size is not judged. Not every pairing of processes: the switched-off
+ * processes of one run alone have kept as little as 89.7 % of each other (docs/performance.md, "How it is
+ * measured"), and a rule on the worst pairing fails a module that costs nothing; the pairings stay in the detail.
  */
 function apiTarget(api) {
-  const on = row(api?.rows, 'observability on');
-  const off = row(api?.rows, 'observability off');
-  if (!on || !off) return { met: undefined, detail: 'not run' };
-  const cpuShare = on.cpuMicrosPerRequest && off.cpuMicrosPerRequest ? off.cpuMicrosPerRequest / on.cpuMicrosPerRequest : undefined;
-  const pairs = processPairs(off.cpuMicrosPerProcess, on.cpuMicrosPerProcess);
-  const ruler = rulerOf(api, off);
-  const unresolved = ruler && !(ruler.charged >= ruler.work / 2);
-  const met = unresolved ? undefined : cpuShare === undefined ? on.rps >= 0.92 * off.rps : (pairs ? Math.min(...pairs) : cpuShare) >= 0.92;
-  let detail = unresolved ? `not judged: ${ruler.work} µs of known work read ${ruler.charged.toFixed(1)} µs in this run; ` : '';
-  detail += `${pct(on.rps / off.rps)} measured`;
-  if (cpuShare) detail += `, ${pct(cpuShare)} by CPU time per request`;
-  if (pairs) {
-    // Beside it, the switched-off processes against each other: a pairing rule cannot ask more than they agree to.
-    const sameBuild = offAgainstOff(off.cpuMicrosPerProcess);
-    detail += ` (process against process: ${pct(Math.min(...pairs))} to ${pct(Math.max(...pairs))}${sameBuild ? `; switched off against itself: ${pct(sameBuild)}` : ''})`;
+  const runs = (api?.runs ?? (api ? [api] : [])).map((run) => apiRunFigures(run, api.knownWork)).filter(Boolean);
+  if (runs.length === 0) return { met: undefined, detail: 'not run' };
+  // Without the CPU time of its processes (not on Linux), a run is judged on its throughput.
+  const kept = (r) => r.cpuShare ?? r.rpsShare;
+  const judged = runs.filter((r) => !r.unresolved);
+  const unjudged = runs.filter((r) => r.unresolved).map((r) => `${r.ruler.work} µs of known work read ${r.ruler.charged.toFixed(1)} µs`);
+  const share = judged.length ? median(judged.map(kept)) : undefined;
+  let detail;
+  if (runs.length === 1) {
+    const [r] = runs;
+    detail = `${unjudged.length ? `not judged: ${unjudged[0]} in this run; ` : ''}${pct(r.rpsShare)} measured`;
+    if (r.cpuShare) detail += `, ${pct(r.cpuShare)} by CPU time per request`;
+  } else {
+    const each = runs.map((r) => `${pct(kept(r))}${r.unresolved ? ' (not judged)' : ''}`).join(', ');
+    detail = `${share === undefined ? 'no run judged' : `${pct(share)} by CPU time per request, the median of ${judged.length} runs`} (runs: ${each})`;
+    if (unjudged.length) detail += `; not judged: ${unjudged.join(', ')}`;
   }
-  return { met, detail };
+  const pairs = runs.flatMap((r) => r.pairs ?? []);
+  if (pairs.length) {
+    const sameBuild = runs.map((r) => r.sameBuild).filter((x) => x !== undefined);
+    detail += ` (process against process: ${pct(Math.min(...pairs))} to ${pct(Math.max(...pairs))}${sameBuild.length ? `; switched off against itself: ${pct(Math.min(...sameBuild))}` : ''})`;
+  }
+  return { met: share === undefined ? undefined : share >= 0.92, detail };
 }
 
 /** What a target's detail adds when its figures are medians over several runs (`--comments-runs`, `--queue-runs`). */
@@ -155,7 +184,7 @@ export function evaluateTargets(results) {
   add('Fastify, everything on: ≤ 15 µs added', fAll && fAll.added <= 15, `${us(fAll)}${cpu(fAll)}`);
   add('Fastify, everything on costs no more than on Express', fAll && all && fAll.added <= all.added, `${us(fAll)} vs ${us(all)}`);
   const api = apiTarget(results.api);
-  add('Real api keeps ≥ 92 % of its throughput by CPU time per request, process by process (measured throughput beside it)', api.met, api.detail);
+  add('Real api keeps ≥ 92 % of its throughput by CPU time per request (measured throughput beside it)', api.met, api.detail);
   const comments = row(results.comments?.rows, 'sqlCommentingClient, comments on');
   const overRuns = medianOfRuns(results.comments);
   add('Query comments add ≤ 2 % latency', comments && comments.addedPercent <= 2, comments ? `${comments.addedPercent.toFixed(2)} %${overRuns}` : 'not run');

@@ -17,7 +17,8 @@ export interface StartedRedis extends StartedService {
   pause(): void;
   resume(): void;
 }
-export function startRedis(options?: { port?: number }): Promise<StartedRedis>;
+/** `databases`: how many Redis databases (redis-server's default, 16, without it). */
+export function startRedis(options?: { port?: number; databases?: number }): Promise<StartedRedis>;
 export interface StartedRedisCluster {
   nodes: Array<{ host: string; port: number }>;
   stop(): void;

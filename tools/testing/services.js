@@ -129,11 +129,13 @@ export async function startPostgres({ port: wantedPort, dir: keepDir, logStateme
   };
 }
 
-export async function startRedis({ port: wantedPort } = {}) {
+export async function startRedis({ port: wantedPort, databases } = {}) {
   const bin = process.env.REDIS_SERVER_BIN || which('redis-server');
   if (!bin || !existsSync(bin)) throw new Error(`redis-server not found: ${REDIS_HINT} (or set REDIS_SERVER_BIN)`);
   const port = wantedPort ?? (await freePort());
-  const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
+  if (databases !== undefined) args.push('--databases', String(databases));
+  const child = spawn(bin, args, {
     stdio: 'ignore',
   });
   const url = `redis://127.0.0.1:${port}`;

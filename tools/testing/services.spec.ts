@@ -5,9 +5,10 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { startPostgres, startRedis } from './services.js';
 
-function redisPing(port: number): Promise<string> {
+/** One inline command's reply line (PING, SELECT 31, ...). */
+function redisCommand(port: number, command = 'PING'): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+    const socket = connect(port, '127.0.0.1', () => socket.write(`${command}\r\n`));
     socket.once('data', (d) => {
       resolve(d.toString().trim());
       socket.end();
@@ -47,8 +48,20 @@ describe('test harness', () => {
   it('starts a throwaway Redis on a free port and stops it', async () => {
     const redis = await startRedis();
     expect(redis.port).not.toBe(6379);
-    expect(await redisPing(redis.port)).toBe('+PONG');
+    expect(await redisCommand(redis.port)).toBe('+PONG');
+    // redis-server's 16 databases by default: 0 to 15.
+    expect(await redisCommand(redis.port, 'SELECT 16')).toMatch(/^-ERR/);
     redis.stop();
+  });
+
+  it('starts Redis with more databases when asked (the bench gives every api of its runs one of its own)', async () => {
+    const redis = await startRedis({ databases: 40 });
+    try {
+      expect(await redisCommand(redis.port, 'SELECT 39')).toBe('+OK');
+      expect(await redisCommand(redis.port, 'SELECT 40')).toMatch(/^-ERR/);
+    } finally {
+      redis.stop();
+    }
   });
 
   it('names the package to install when a binary is missing', async () => {

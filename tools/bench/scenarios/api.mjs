@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { formatTable, knownWorkLabel, median, summarize } from '../stats.mjs';
+import { apiRunFigures, formatTable, knownWorkLabel, median, summarize } from '../stats.mjs';
 import { OFF_FLAGS } from '../backends.mjs';
 import { warmUpInTurns, wrkWithCpu } from '../load.mjs';
 import { alternate, header, root } from '../runner.mjs';
@@ -7,6 +7,12 @@ import { gcPerRequest } from '../gc-probe.mjs';
 import { requestSpinPrelude, writeSwitchable } from '../switches.mjs';
 
 const LABEL = { off: 'observability off', on: 'observability on', 'on-no-access-log': 'observability on, no access line' };
+const ENV = {
+  off: OFF_FLAGS,
+  on: {},
+  'on-no-access-log': { OBSERVABILITY_ACCESS_LOG_ENABLED: 'false' },
+  'known-work': { ...OFF_FLAGS, HOOKS_PARTS: 'spin' },
+};
 
 // 2. The real api
 // Two processes of one build, configuration and history differ by several per cent in CPU per request (heap layout,
@@ -15,40 +21,54 @@ const LABEL = { off: 'observability off', on: 'observability on', 'on-no-access-
 // shows the largest lever. With --known-work, a fourth is switched off and does that many µs of fixed work at the
 // start of every request (switches.mjs): what this machine's measurement charges for work of a known size, beside
 // the module's. Processes beyond the shared on/off apis are started here, each on a database and a Redis database
-// of its own, seeded like the shared ones.
+// of its own, seeded like the shared ones. One run's figure moves by several % from the next's, with its processes,
+// so --api-runs=N measures N times, the runs after the first in new processes only, and the target is judged on the
+// median over the runs (stats.mjs), as the queue's and the comments' are.
 export async function apiScenario(o, backends, results, gcProbeDir) {
   const variants = ['off', 'on', 'on-no-access-log', ...(o.knownWork > 0 ? ['known-work'] : [])];
-  const env = {
-    off: OFF_FLAGS,
-    on: {},
-    'on-no-access-log': { OBSERVABILITY_ACCESS_LOG_ENABLED: 'false' },
-    'known-work': { ...OFF_FLAGS, HOOKS_PARTS: 'spin' },
-  };
   const entry = {};
   if (o.knownWork > 0) {
     entry['known-work'] = join(root, 'dist/apps/api/main-known-work.js');
     writeSwitchable(join(root, 'dist/apps/api/main.js'), entry['known-work'], [], requestSpinPrelude(o.knownWork, false));
   }
-  const processes = { off: [backends.apis.off], on: [backends.apis.on], 'on-no-access-log': [], 'known-work': [] };
+  const common = { processes: o.apiProcesses, ...(o.knownWork > 0 ? { knownWork: o.knownWork } : {}) };
+  const redisDb = { next: 5 };
+  const runs = [];
+  for (let run = 1; run <= o.apiRuns; run++) {
+    // The first run measures the shared on and off apis among its processes; the next ones only processes of their own.
+    const shared = run === 1 ? { off: [backends.apis.off], on: [backends.apis.on] } : {};
+    const title = o.apiRuns > 1 ? ` (run ${run} of ${o.apiRuns})` : '';
+    runs.push(await measureRun(o, backends, variants, shared, entry, redisDb, gcProbeDir, title));
+  }
+  if (runs.length === 1) {
+    results.api = { ...runs[0], ...common };
+    return;
+  }
+  results.api = { ...common, runs };
+  printRuns(runs, o.knownWork);
+}
+
+/** One run: the variants' processes (`shared` ones first), started, measured and stopped. */
+async function measureRun(o, backends, variants, shared, entry, redisDb, gcProbeDir, title) {
+  const processes = Object.fromEntries(variants.map((v) => [v, [...(shared[v] ?? [])]]));
   const started = [];
-  let redisDb = 5;
   try {
     for (const v of variants) {
       while (processes[v].length < o.apiProcesses) {
-        const n = redisDb++;
+        const n = redisDb.next++;
         const label = `${v === 'known-work' ? knownWorkLabel(o.knownWork) : LABEL[v]} #${processes[v].length + 1}`;
-        const api = await backends.startSeededApi(`bench_api_${n}`, label, { ...env[v], REDIS_URL: backends.redisUrl.db(n) }, entry[v]);
+        const api = await backends.startSeededApi(`bench_api_${n}`, label, { ...ENV[v], REDIS_URL: backends.redisUrl.db(n) }, entry[v]);
         started.push(api);
         processes[v].push(api);
       }
     }
-    await measure(o, variants, processes, results, gcProbeDir);
+    return await measure(o, variants, processes, gcProbeDir, title);
   } finally {
     for (const api of started) await api.stop();
   }
 }
 
-async function measure(o, variants, processes, results, gcProbeDir) {
+async function measure(o, variants, processes, gcProbeDir, title) {
   const url = (api) => `http://127.0.0.1:${api.port}/api/v1/repositories?limit=20`;
   // Every process is one entry of the alternation: `on#2` runs between `off#1` and `on-no-access-log#2`, and so on.
   const entries = Object.fromEntries(variants.flatMap((v) => processes[v].map((api, i) => [`${v}#${i + 1}`, api])));
@@ -79,11 +99,10 @@ async function measure(o, variants, processes, results, gcProbeDir) {
     };
   });
   const gc = gcProbeDir
-    ? Object.entries(entries).map(([entry, api]) => ({ process: entry, cpuMicrosPerRequest: cpuMedian(samples[entry]), ...gcPerRequest(gcProbeDir, api.child.pid, from, to) }))
+    ? Object.entries(entries).map(([entry, api]) => ({ process: entry, pid: api.child.pid, cpuMicrosPerRequest: cpuMedian(samples[entry]), ...gcPerRequest(gcProbeDir, api.child.pid, from, to) }))
     : undefined;
-  results.api = { rows, processes: o.apiProcesses, warmUps, ...(o.knownWork > 0 ? { knownWork: o.knownWork } : {}), ...(gc ? { gc } : {}) };
   header(
-    `The real api (GET /api/v1/repositories?limit=20 on PostgreSQL${o.pgLogStatements ? ' logging every statement' : ''}, ${o.connections} connections, ` +
+    `The real api${title} (GET /api/v1/repositories?limit=20 on PostgreSQL${o.pgLogStatements ? ' logging every statement' : ''}, ${o.connections} connections, ` +
       `${o.apiProcesses} process${o.apiProcesses > 1 ? 'es' : ''} per variant, each warmed up by ${o.apiWarmupRequests} requests (${Math.min(...warmedIn).toFixed(0)} to ${Math.max(...warmedIn).toFixed(0)} s), ${o.rounds} × ${o.duration} s each)`,
   );
   process.stdout.write(formatTable(rows, 'added µs/req vs off'));
@@ -103,6 +122,23 @@ async function measure(o, variants, processes, results, gcProbeDir) {
     }
   }
   if (gc) printGc(gc);
+  return { rows, warmUps, ...(gc ? { gc } : {}) };
+}
+
+/** --api-runs: each run's share kept by CPU per request, and the median the target is judged on (stats.mjs). */
+function printRuns(runs, knownWork) {
+  header(`The real api over ${runs.length} runs`);
+  process.stdout.write('| run | off, per process µs | on, per process µs | keeps by CPU | known work read |\n|---:|---|---|---:|---:|\n');
+  const each = (run, variant) => run.rows.find((r) => r.variant === variant).cpuMicrosPerProcess.map((c) => (c === undefined ? '?' : c.toFixed(0))).join(' / ');
+  const shares = [];
+  runs.forEach((run, i) => {
+    const f = apiRunFigures(run, knownWork);
+    if (f.cpuShare !== undefined && !f.unresolved) shares.push(f.cpuShare);
+    const ruler = f.ruler ? `+${f.ruler.charged.toFixed(1)} µs of ${f.ruler.work}${f.unresolved ? ' (not judged)' : ''}` : 'n/a';
+    const share = f.cpuShare === undefined ? 'n/a' : `${(f.cpuShare * 100).toFixed(1)} %`;
+    process.stdout.write(`| ${i + 1} | ${each(run, LABEL.off)} | ${each(run, LABEL.on)} | ${share} | ${ruler} |\n`);
+  });
+  if (shares.length) process.stdout.write(`\nThe median over the judged runs: ${(median(shares) * 100).toFixed(1)} % kept by CPU per request.\n`);
 }
 
 /** --gc: each process's collector beside its CPU, over all its rounds (pauses as V8 reports them, helpers included). */
