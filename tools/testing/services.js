@@ -130,6 +130,7 @@ export async function startPostgres({ port: wantedPort, dir: keepDir, logStateme
 }
 
 export async function startRedis({ port: wantedPort, databases } = {}) {
+  if (databases !== undefined && !(Number.isInteger(databases) && databases > 0)) throw new Error(`startRedis: databases must be a positive whole number, not ${databases}`);
   const bin = process.env.REDIS_SERVER_BIN || which('redis-server');
   if (!bin || !existsSync(bin)) throw new Error(`redis-server not found: ${REDIS_HINT} (or set REDIS_SERVER_BIN)`);
   const port = wantedPort ?? (await freePort());

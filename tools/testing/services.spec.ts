@@ -64,6 +64,11 @@ describe('test harness', () => {
     }
   });
 
+  it('refuses a count of databases that is not a positive whole number, before starting anything', async () => {
+    await expect(startRedis({ databases: Number.NaN })).rejects.toThrow('startRedis: databases must be a positive whole number, not NaN');
+    await expect(startRedis({ databases: 0 })).rejects.toThrow('not 0');
+  });
+
   it('names the package to install when a binary is missing', async () => {
     process.env.PG_BIN_DIR = '/nonexistent/bin';
     await expect(startPostgres()).rejects.toThrow('apt-get install -y postgresql postgresql-contrib');
