@@ -13,10 +13,8 @@ export const OFF_FLAGS = Object.fromEntries(
 export async function startBackends(o) {
   // PostgreSQL beside the load generator on core 1: the process under test keeps core 0 to itself.
   const postgres = await startPostgres({ logStatements: Boolean(o.pgLogStatements), cpus: pinning ? '1' : undefined });
-  // The api scenario gives each api it starts a Redis database of its own, from 5 up, new ones in every run (bench.mjs
-  // only: api-hooks and queue-hooks start none).
-  const scenarioApis = o.apiRuns ? (o.knownWork > 0 ? 4 : 3) * o.apiProcesses * o.apiRuns : 0;
-  const redis = await startRedis({ databases: Math.max(16, 5 + scenarioApis) }).catch((error) => {
+  // `o.redisDatabases`: as many as the caller's apis need (the api scenario's, scenarios/api.mjs); Redis's 16 without it.
+  const redis = await startRedis({ databases: o.redisDatabases }).catch((error) => {
     postgres.stop();
     throw error;
   });

@@ -33,7 +33,7 @@ import { startBackends } from './backends.mjs';
 import { header, numberOption, pinning, root, semiSpaceOption, which } from './runner.mjs';
 import { enableGcProbe } from './gc-probe.mjs';
 import { httpScenario } from './scenarios/http.mjs';
-import { apiScenario } from './scenarios/api.mjs';
+import { apiRedisDatabases, apiScenario } from './scenarios/api.mjs';
 import { commentsScenario } from './scenarios/comments.mjs';
 import { exporterScenario } from './scenarios/exporter.mjs';
 import { queueScenario } from './scenarios/queue.mjs';
@@ -114,7 +114,7 @@ async function main() {
   const needBackends = o.only.some((s) => ['api', 'comments', 'exporter', 'queue'].includes(s));
   // With --gc the apis (the shared ones too) load the GC probe; processes started after the api scenario do not.
   const gcProbe = o.gc && o.only.includes('api') ? enableGcProbe() : undefined;
-  const backends = needBackends ? await startBackends(o) : undefined;
+  const backends = needBackends ? await startBackends({ ...o, redisDatabases: o.only.includes('api') ? apiRedisDatabases(o) : undefined }) : undefined;
   try {
     if (o.only.includes('api')) await apiScenario(o, backends, results, gcProbe?.dir);
     gcProbe?.disable();

@@ -127,14 +127,20 @@ export function apiRunFigures(run, knownWork) {
  * processes of one run alone have kept as little as 89.7 % of each other (docs/performance.md, "How it is
  * measured"), and a rule on the worst pairing fails a module that costs nothing; the pairings stay in the detail.
  */
+// Without the CPU time of its processes (not on Linux), a run is judged on its throughput.
+const kept = (r) => r.cpuShare ?? r.rpsShare;
+
+/** What the api's target is judged on: the median share kept over the runs (`apiRunFigures`) that resolved their known work. */
+export function apiJudgedShare(figures) {
+  const judged = figures.filter((r) => r && !r.unresolved);
+  return judged.length ? median(judged.map(kept)) : undefined;
+}
+
 function apiTarget(api) {
   const runs = (api?.runs ?? (api ? [api] : [])).map((run) => apiRunFigures(run, api.knownWork)).filter(Boolean);
   if (runs.length === 0) return { met: undefined, detail: 'not run' };
-  // Without the CPU time of its processes (not on Linux), a run is judged on its throughput.
-  const kept = (r) => r.cpuShare ?? r.rpsShare;
-  const judged = runs.filter((r) => !r.unresolved);
   const unjudged = runs.filter((r) => r.unresolved).map((r) => `${r.ruler.work} µs of known work read ${r.ruler.charged.toFixed(1)} µs`);
-  const share = judged.length ? median(judged.map(kept)) : undefined;
+  const share = apiJudgedShare(runs);
   let detail;
   if (runs.length === 1) {
     const [r] = runs;
@@ -142,7 +148,7 @@ function apiTarget(api) {
     if (r.cpuShare) detail += `, ${pct(r.cpuShare)} by CPU time per request`;
   } else {
     const each = runs.map((r) => `${pct(kept(r))}${r.unresolved ? ' (not judged)' : ''}`).join(', ');
-    detail = `${share === undefined ? 'no run judged' : `${pct(share)} by CPU time per request, the median of ${judged.length} runs`} (runs: ${each})`;
+    detail = `${share === undefined ? 'no run judged' : `${pct(share)} by CPU time per request, the median of ${runs.length - unjudged.length} runs`} (runs: ${each})`;
     if (unjudged.length) detail += `; not judged: ${unjudged.join(', ')}`;
   }
   const pairs = runs.flatMap((r) => r.pairs ?? []);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { apiRunFigures, formatTable, knownWorkLabel, median, summarize } from '../stats.mjs';
+import { apiJudgedShare, apiRunFigures, formatTable, knownWorkLabel, median, summarize } from '../stats.mjs';
 import { OFF_FLAGS } from '../backends.mjs';
 import { warmUpInTurns, wrkWithCpu } from '../load.mjs';
 import { alternate, header, root } from '../runner.mjs';
@@ -13,6 +13,18 @@ const ENV = {
   'on-no-access-log': { OBSERVABILITY_ACCESS_LOG_ENABLED: 'false' },
   'known-work': { ...OFF_FLAGS, HOOKS_PARTS: 'spin' },
 };
+/** The first Redis database of the apis this scenario starts (1 and 2 are the shared apis', 3 and 4 BullMQ's). */
+const FIRST_REDIS_DB = 5;
+
+const variantsOf = (o) => ['off', 'on', 'on-no-access-log', ...(o.knownWork > 0 ? ['known-work'] : [])];
+
+/** The Redis databases the bench's Redis needs for this scenario: one for every api of every run (at least Redis's 16). */
+export function apiRedisDatabases(o) {
+  return Math.max(16, FIRST_REDIS_DB + variantsOf(o).length * o.apiProcesses * o.apiRuns);
+}
+
+/** A variant's per-process CPU per request, as printed: `289 / 375 / 283`. */
+const perProcess = (row) => row.cpuMicrosPerProcess.map((c) => (c === undefined ? '?' : c.toFixed(0))).join(' / ');
 
 // 2. The real api
 // Two processes of one build, configuration and history differ by several per cent in CPU per request (heap layout,
@@ -25,14 +37,14 @@ const ENV = {
 // so --api-runs=N measures N times, the runs after the first in new processes only, and the target is judged on the
 // median over the runs (stats.mjs), as the queue's and the comments' are.
 export async function apiScenario(o, backends, results, gcProbeDir) {
-  const variants = ['off', 'on', 'on-no-access-log', ...(o.knownWork > 0 ? ['known-work'] : [])];
+  const variants = variantsOf(o);
   const entry = {};
   if (o.knownWork > 0) {
     entry['known-work'] = join(root, 'dist/apps/api/main-known-work.js');
     writeSwitchable(join(root, 'dist/apps/api/main.js'), entry['known-work'], [], requestSpinPrelude(o.knownWork, false));
   }
   const common = { processes: o.apiProcesses, ...(o.knownWork > 0 ? { knownWork: o.knownWork } : {}) };
-  const redisDb = { next: 5 };
+  const redisDb = { next: FIRST_REDIS_DB };
   const runs = [];
   for (let run = 1; run <= o.apiRuns; run++) {
     // The first run measures the shared on and off apis among its processes; the next ones only processes of their own.
@@ -109,15 +121,14 @@ async function measure(o, variants, processes, gcProbeDir, title) {
   const [off, on, quiet, known] = rows;
   if (off.cpuMicrosPerRequest && on.cpuMicrosPerRequest && quiet.cpuMicrosPerRequest) {
     const keeps = (row) => ((off.cpuMicrosPerRequest / row.cpuMicrosPerRequest) * 100).toFixed(1);
-    const each = (row) => row.cpuMicrosPerProcess.map((c) => (c === undefined ? '?' : c.toFixed(0))).join(' / ');
     process.stdout.write(
       `\napi CPU time per request (mean of the processes' medians): off ${off.cpuMicrosPerRequest.toFixed(0)} µs, on ${on.cpuMicrosPerRequest.toFixed(0)} µs: ` +
         `a CPU-bound api keeps ${keeps(on)} % of its throughput; on without the access line ${quiet.cpuMicrosPerRequest.toFixed(0)} µs: ${keeps(quiet)} %\n` +
-        `per process (median of its rounds): off ${each(off)} µs, on ${each(on)} µs, on without the access line ${each(quiet)} µs\n`,
+        `per process (median of its rounds): off ${perProcess(off)} µs, on ${perProcess(on)} µs, on without the access line ${perProcess(quiet)} µs\n`,
     );
     if (known?.cpuMicrosPerRequest) {
       process.stdout.write(
-        `off with ${o.knownWork} µs of known work per request: ${known.cpuMicrosPerRequest.toFixed(0)} µs (${each(known)}), +${(known.cpuMicrosPerRequest - off.cpuMicrosPerRequest).toFixed(1)} µs: keeps ${keeps(known)} %\n`,
+        `off with ${o.knownWork} µs of known work per request: ${known.cpuMicrosPerRequest.toFixed(0)} µs (${perProcess(known)}), +${(known.cpuMicrosPerRequest - off.cpuMicrosPerRequest).toFixed(1)} µs: keeps ${keeps(known)} %\n`,
       );
     }
   }
@@ -129,16 +140,15 @@ async function measure(o, variants, processes, gcProbeDir, title) {
 function printRuns(runs, knownWork) {
   header(`The real api over ${runs.length} runs`);
   process.stdout.write('| run | off, per process µs | on, per process µs | keeps by CPU | known work read |\n|---:|---|---|---:|---:|\n');
-  const each = (run, variant) => run.rows.find((r) => r.variant === variant).cpuMicrosPerProcess.map((c) => (c === undefined ? '?' : c.toFixed(0))).join(' / ');
-  const shares = [];
-  runs.forEach((run, i) => {
-    const f = apiRunFigures(run, knownWork);
-    if (f.cpuShare !== undefined && !f.unresolved) shares.push(f.cpuShare);
+  const figures = runs.map((run) => apiRunFigures(run, knownWork));
+  figures.forEach((f, i) => {
+    const of = (variant) => perProcess(runs[i].rows.find((r) => r.variant === variant));
     const ruler = f.ruler ? `+${f.ruler.charged.toFixed(1)} µs of ${f.ruler.work}${f.unresolved ? ' (not judged)' : ''}` : 'n/a';
     const share = f.cpuShare === undefined ? 'n/a' : `${(f.cpuShare * 100).toFixed(1)} %`;
-    process.stdout.write(`| ${i + 1} | ${each(run, LABEL.off)} | ${each(run, LABEL.on)} | ${share} | ${ruler} |\n`);
+    process.stdout.write(`| ${i + 1} | ${of(LABEL.off)} | ${of(LABEL.on)} | ${share} | ${ruler} |\n`);
   });
-  if (shares.length) process.stdout.write(`\nThe median over the judged runs: ${(median(shares) * 100).toFixed(1)} % kept by CPU per request.\n`);
+  const share = apiJudgedShare(figures);
+  if (share !== undefined) process.stdout.write(`\nThe median over the judged runs: ${(share * 100).toFixed(1)} % kept by CPU per request.\n`);
 }
 
 /** --gc: each process's collector beside its CPU, over all its rounds (pauses as V8 reports them, helpers included). */
