@@ -25,7 +25,9 @@
 //   slow machine as far as a fast one).
 // --semi-space: MB per semi-space of every api's young generation, fixed, and V8's memory reducer off
 //   (runner.mjs heapFlags; 0: V8 sizes it and reduces it as it would).
-// --perf: CPU from `perf stat -p` (task-clock) instead of /proc's ticks, and per request beside it the software
+// CPU per request is every thread's, from schedstat; a second table splits what is added by thread (main, others)
+// and by mode (user, system).
+// --perf: CPU from `perf stat -p` (task-clock) instead of schedstat, and per request beside it the software
 //   events named (default: context switches, page faults, system calls, write calls), to tell work in the process
 //   from waiting, faulting or calling the kernel. Needs Linux perf with its syscall tracepoints (run as root).
 // --perf-record: each round also recorded by `perf record` (perf-record.mjs), and each process's CPU per request
@@ -41,8 +43,8 @@ import { dirname, join, resolve } from 'node:path';
 import { median } from './stats.mjs';
 import { execFile } from 'node:child_process';
 import { startBackends } from './backends.mjs';
-import { warmUpInTurns, wrkAsync, wrkWithCpu } from './load.mjs';
-import { numberOption, root, semiSpaceOption } from './runner.mjs';
+import { warmUpInTurns, wrk, wrkAsync } from './load.mjs';
+import { cpuMicros, numberOption, root, semiSpaceOption } from './runner.mjs';
 import { API_PARTS, writeApiSwitchable } from './switches.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 
@@ -59,6 +61,7 @@ const WARMUP_REQUESTS = numberOption('warmup-requests', args['warmup-requests'],
 const BASE = args.base === undefined ? undefined : resolve(root, args.base);
 if (BASE !== undefined && !existsSync(BASE)) throw new Error(`--base=${args.base}: no such file (a copy of another build's dist/apps/api/main.js)`);
 const RECORD = { perfRecord: args['perf-record'] !== undefined, v8Log: args['v8-log'] !== undefined };
+const SPLIT = ['main', 'others', 'user', 'system'];
 const PERF_EVENTS = args.perf === undefined ? undefined : ['task-clock', ...(args.perf || 'context-switches,page-faults,raw_syscalls:sys_enter,syscalls:sys_enter_write').split(',').filter((e) => e && e !== 'task-clock')];
 
 async function main() {
@@ -85,13 +88,15 @@ async function main() {
     for (const api of apis) await flip(api);
     /** One measure of `api`, CPU µs per request (and perf's events per request with --perf). */
     const sample = async (api) => {
-      if (PERF_EVENTS) return perfPerRequest(url(api), api.child.pid);
-      const load = wrkWithCpu(url(api), SECONDS, 32, api.child.pid);
-      return { cpu: load.cpuMicrosPerRequest, events: {}, requests: load.requests };
+      const before = cpuMicros(api.child.pid);
+      const result = await (PERF_EVENTS ? perfPerRequest(url(api), api.child.pid) : wrkSample(url(api), api.child.pid));
+      const after = cpuMicros(api.child.pid);
+      const parts = Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] - before[k]) / result.requests]));
+      return { ...result, split: { main: parts.main, others: parts.all - parts.main, user: parts.user, system: parts.system } };
     };
     const measure = (api, i, state) => recordings[i].round(state, () => sample(api), (result) => result.requests);
     const off = apis.map(() => false);
-    const figures = apis.map(() => ({ on: [], off: [], paired: [], kept: [], first: [], events: { on: [], off: [] } }));
+    const figures = apis.map(() => ({ on: [], off: [], paired: [], kept: [], first: [], events: { on: [], off: [] }, split: [] }));
     for (let r = 0; r < ROUNDS; r++) {
       for (const [i, api] of apis.entries()) {
         const first = { off: off[i], ...(await measure(api, i, off[i] ? 'off' : 'on')) };
@@ -106,6 +111,7 @@ async function main() {
         figures[i].first.push(first.off ? 'off' : 'on');
         figures[i].events.on.push(on.events);
         figures[i].events.off.push(without.events);
+        figures[i].split.push(Object.fromEntries(SPLIT.map((k) => [k, on.split[k] - without.split[k]])));
       }
     }
     const eventMedians = (samples) => Object.fromEntries((PERF_EVENTS ?? []).slice(1).map((e) => [e, median(samples.map((s) => s[e]))]));
@@ -119,6 +125,7 @@ async function main() {
       keeps: median(f.kept),
       // Each round's pair, and which state came first (right after the other processes' rounds): for the JSON.
       pairs: f.on.map((on, r) => ({ on, off: f.off[r], first: f.first[r] })),
+      split: Object.fromEntries(SPLIT.map((k) => [k, median(f.split.map((p) => p[k]))])),
       ...(PERF_EVENTS ? { events: { on: eventMedians(f.events.on), off: eventMedians(f.events.off) } } : {}),
     }));
     for (const [i, api] of apis.entries()) {
@@ -139,6 +146,8 @@ async function main() {
       };
       console.log(`\nAdded µs per request, mean of each build's processes: this build ${mean('this').toFixed(1)}, base ${mean('base').toFixed(1)} (${BASE}).`);
     }
+    console.log(`\nWhere the added CPU is, µs per request (medians of the paired rounds): by thread from schedstat, by mode from /proc's ticks (10 ms each, spread over the round's requests)\n\n| process | main thread | other threads | user | system |\n|---|---:|---:|---:|---:|`);
+    for (const [i, row] of rows.entries()) console.log(`| ${i + 1} | ${SPLIT.map((k) => row.split[k].toFixed(1)).join(' | ')} |`);
     if (PERF_EVENTS) {
       console.log(`\nCPU from perf's task-clock. Per request (medians of the rounds), on / switched off:\n\n| process | ${PERF_EVENTS.slice(1).join(' | ')} |\n|---|${PERF_EVENTS.slice(1).map(() => '---:').join('|')}|`);
       for (const [i, row] of rows.entries()) console.log(`| ${i + 1} | ${PERF_EVENTS.slice(1).map((e) => `${row.events.on[e].toFixed(3)} / ${row.events.off[e].toFixed(3)}`).join(' | ')} |`);
@@ -155,6 +164,13 @@ async function main() {
     await backends.stop();
     for (const entry of Object.values(built)) rmSync(entry, { force: true });
   }
+}
+
+/** wrk against the api: CPU µs per request from schedstat, every thread's. */
+function wrkSample(url, pid) {
+  const before = cpuMicros(pid).all;
+  const load = wrk(url, SECONDS, 32);
+  return { cpu: (cpuMicros(pid).all - before) / load.requests, events: {}, requests: load.requests };
 }
 
 /** Flips the switches of an api process (SIGUSR1), and gives the signal time to arrive. */

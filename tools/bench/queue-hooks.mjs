@@ -29,12 +29,12 @@
 //   root).
 // --v8-log: the worker writes V8's log (v8-log.mjs), and its optimised compiles and deoptimisations during the
 //   measured rounds are printed per 1,000 jobs, on against off, by kind and by function.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../testing/services.js';
 import { startBackends } from './backends.mjs';
-import { heapFlags, numberOption, root, semiSpaceOption, sendSyncJobs, startServer } from './runner.mjs';
+import { cpuMicros, heapFlags, numberOption, root, semiSpaceOption, sendSyncJobs, startServer } from './runner.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 import { median } from './stats.mjs';
 import { DATABASE_SWITCHES, off, spinPrelude, writeSwitchable } from './switches.mjs';
@@ -72,24 +72,6 @@ const SWITCHES = [
   ['fixed', COMMENT, COMMENT.replace('currentComment(options, settings2)', `(${off('fixed')} ? ${JSON.stringify(FIXED_COMMENT)} : currentComment(options, settings2))`)],
 ];
 
-/**
- * CPU time of a process so far, in µs (schedstat counts nanoseconds): every thread's, and the main thread's alone
- * (the others compile and collect garbage in the background, and a flip of the switches has V8 recompile).
- */
-function cpuMicros(pid) {
-  let ns = 0;
-  let main = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const t = Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-      ns += t;
-      if (Number(task) === pid) main = t;
-    } catch {
-      // a thread that ended meanwhile
-    }
-  }
-  return { all: ns / 1e3, main: main / 1e3 };
-}
 const writeCalls = (pid) => Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1]);
 
 async function main() {

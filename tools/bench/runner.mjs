@@ -2,7 +2,7 @@
 // load put on the servers is load.mjs's; the PostgreSQL, Redis and api processes of the database scenarios are
 // backends.mjs's).
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,6 +130,28 @@ export function cpuSeconds(pid) {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU time of a process so far, in µs: by thread from schedstat (nanoseconds), every thread's (`all`) and the main
+ * thread's alone (`main`; the others compile and collect garbage in the background), and by mode from /proc's ticks
+ * (`user`, `system`: in the kernel on the process's behalf, system calls and faults).
+ */
+export function cpuMicros(pid) {
+  let all = 0;
+  let main = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const ns = Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+      all += ns;
+      if (Number(task) === pid) main = ns;
+    } catch {
+      // a thread that ended meanwhile
+    }
+  }
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const tick = 1e6 / TICKS_PER_SECOND;
+  return { all: all / 1e3, main: main / 1e3, user: Number(fields[11]) * tick, system: Number(fields[12]) * tick };
 }
 
 /** Runs `measure(variant)` for every variant, rounds times, rotating the order; returns samples per variant. */
