@@ -21,7 +21,8 @@
 //   fixed   not a switch off: the comments take one fixed text of the module's length instead of the module's own, so
 //           the figure is the module's code and not the longer statements
 //   spin    not the module's: --spin-micros µs of fixed work per completed job (switches.mjs; calibration)
-// Worker CPU per job is every thread's CPU (schedstat, in ns) over the round; jobs/s is the round's, end to end.
+// Worker CPU per job is every thread's CPU (schedstat, in ns) over the round, the main thread's beside it, and what is
+// added split by mode (user, system: /proc's 10 ms ticks over the round's jobs); jobs/s is the round's, end to end.
 // --semi-space: MB per semi-space of the worker's and the api's young generation, fixed, and V8's memory
 //   reducer off (runner.mjs heapFlags; 0: V8 sizes it and reduces it as it would).
 // --perf-record: each round also recorded by `perf record` (perf-record.mjs), and the worker's CPU per job printed by
@@ -92,10 +93,10 @@ async function main() {
     rmSync(entry, { force: true });
   }
   console.log(`# The module's per-job hooks in the worker (${LIBRARY}), switched inside each process (${ROUNDS} rounds of ${JOBS} jobs on and off)\n`);
-  console.log('| worker | switched | CPU µs/job, on | switched off | added (median of paired rounds) | main thread alone: added | jobs/s change (the same) | write calls per job, on / off |\n|---|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| worker | switched | CPU µs/job, on | switched off | added (median of paired rounds) | main thread alone: added | user: added | system: added | jobs/s change (the same) | write calls per job, on / off |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [i, r] of rows.entries()) {
     const switched = r.parts.map((p) => (p === 'spin' ? `spin (${SPIN_MICROS} µs)` : p)).join(', ');
-    console.log(`| ${i + 1} | ${switched} | ${r.on.toFixed(0)} | ${r.off.toFixed(0)} | ${r.added.toFixed(1)} | ${r.mainAdded.toFixed(1)} | ${r.jobsPerSecondChange.toFixed(1)} % | ${r.writes.on.toFixed(2)} / ${r.writes.off.toFixed(2)} |`);
+    console.log(`| ${i + 1} | ${switched} | ${r.on.toFixed(0)} | ${r.off.toFixed(0)} | ${r.added.toFixed(1)} | ${r.mainAdded.toFixed(1)} | ${r.userAdded.toFixed(1)} | ${r.systemAdded.toFixed(1)} | ${r.jobsPerSecondChange.toFixed(1)} % | ${r.writes.on.toFixed(2)} / ${r.writes.off.toFixed(2)} |`);
   }
   for (const [i, r] of rows.entries()) for (const section of r.recordings.sections(`Worker ${i + 1}`, 'job')) console.log(`\n${section}`);
   if (args.json) {
@@ -122,7 +123,7 @@ async function measureEntry(backends, client, env, entry, parts) {
     const [cpu, writes] = [cpuMicros(pid), writeCalls(pid)];
     const seconds = await sendSyncJobs({ port: apiPort, ids: backends.repositories.on, jobs, client, label: 'queue-hooks' });
     const after = cpuMicros(pid);
-    return { cpu: (after.all - cpu.all) / jobs, mainCpu: (after.main - cpu.main) / jobs, jobsPerSecond: jobs / seconds, writes: (writeCalls(pid) - writes) / jobs };
+    return { cpu: (after.all - cpu.all) / jobs, mainCpu: (after.main - cpu.main) / jobs, user: (after.user - cpu.user) / jobs, system: (after.system - cpu.system) / jobs, jobsPerSecond: jobs / seconds, writes: (writeCalls(pid) - writes) / jobs };
   };
   // A measured round, recorded as asked (the warm-up rounds are not).
   const measured = (off) => recordings.round(off ? 'off' : 'on', () => round(JOBS), () => JOBS);
@@ -146,6 +147,8 @@ async function measureEntry(backends, client, env, entry, parts) {
       off: median(f.off.map((x) => x.cpu)),
       added: median(f.on.map((x, i) => x.cpu - f.off[i].cpu)),
       mainAdded: median(f.on.map((x, i) => x.mainCpu - f.off[i].mainCpu)),
+      userAdded: median(f.on.map((x, i) => x.user - f.off[i].user)),
+      systemAdded: median(f.on.map((x, i) => x.system - f.off[i].system)),
       jobsPerSecondChange: median(f.on.map((x, i) => (x.jobsPerSecond / f.off[i].jobsPerSecond - 1) * 100)),
       writes: { on: median(f.on.map((x) => x.writes)), off: median(f.off.map((x) => x.writes)) },
       recordings,

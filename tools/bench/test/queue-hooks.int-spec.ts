@@ -13,6 +13,8 @@ interface Row {
   off: number;
   added: number;
   mainAdded: number;
+  userAdded: number;
+  systemAdded: number;
   jobsPerSecondChange: number;
   writes: { on: number; off: number };
 }
@@ -41,6 +43,9 @@ describe('queue-hooks, switched inside each worker process', () => {
     expect(rows[0].added).toBeGreaterThan(SPIN_MICROS / 2);
     // The spin is the main thread's.
     expect(rows[0].mainAdded).toBeGreaterThan(SPIN_MICROS / 2);
+    // And user mode's: spinning calls no kernel.
+    expect(rows[0].userAdded).toBeGreaterThan(SPIN_MICROS / 2);
+    expect(rows[0].systemAdded).toBeLessThan(SPIN_MICROS / 2);
     expect(rows[0].jobsPerSecondChange).toBeLessThan(0);
   });
 });
