@@ -4,6 +4,8 @@
 // it copies the built api (dist/apps/api/main.js, from `npm run bench` or `nx run api:build`) to main-hooks.js
 // beside it, with a switch at each per-request hook of the module, and SIGUSR1 flips the switches of a process.
 // Each process switches the parts named for it; each round measures it as it is, flips it, and measures again.
+// A pair's first state follows an idle spell and reads higher; the rounds alternate it, and `added` is the mean of
+// each order's median (stats.mjs orderBalancedMedian).
 //
 //   node tools/bench/api-hooks.mjs [--parts="all;sql;line;all"] [--rounds=10] [--seconds=3] [--warmup-requests=60000] [--spin-micros=10]
 //                                  [--perf[=events]] [--perf-record] [--v8-log] [--semi-space=64] [--base=FILE] [--json=tmp/bench/api-hooks.json]
@@ -40,7 +42,7 @@
 // The switches are text replacements in the bundle; one that no longer matches exactly once stops the script.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { median } from './stats.mjs';
+import { median, orderBalancedMedian } from './stats.mjs';
 import { execFile } from 'node:child_process';
 import { startBackends } from './backends.mjs';
 import { warmUpInTurns, wrk, wrkAsync } from './load.mjs';
@@ -120,12 +122,14 @@ async function main() {
       build: processes[i].build,
       on: median(f.on),
       off: median(f.off),
-      added: median(f.paired),
+      // Each order's median, averaged: a pair's first state is measured right after the process sat idle while the
+      // others ran, and reads some 15 µs per request more (docs/performance.md, "Thirtieth look").
+      added: orderBalancedMedian(f.paired, f.first),
       // From the same pairs as `added`: medians of on and off taken apart could disagree with it.
-      keeps: median(f.kept),
+      keeps: orderBalancedMedian(f.kept, f.first),
       // Each round's pair, and which state came first (right after the other processes' rounds): for the JSON.
       pairs: f.on.map((on, r) => ({ on, off: f.off[r], first: f.first[r] })),
-      split: Object.fromEntries(SPLIT.map((k) => [k, median(f.split.map((p) => p[k]))])),
+      split: Object.fromEntries(SPLIT.map((k) => [k, orderBalancedMedian(f.split.map((p) => p[k]), f.first)])),
       ...(PERF_EVENTS ? { events: { on: eventMedians(f.events.on), off: eventMedians(f.events.off) } } : {}),
     }));
     for (const [i, api] of apis.entries()) {
@@ -134,7 +138,7 @@ async function main() {
     }
     console.log(`# The module's per-request hooks in the api, switched inside each process (${ROUNDS} rounds of ${SECONDS} s on and off)\n`);
     const buildColumn = BASE ? ['| build ', '|---'] : ['', ''];
-    console.log(`| process ${buildColumn[0]}| switched | CPU µs/request, on | switched off | added (median of paired rounds) | keeps (the same) |\n|---${buildColumn[1]}|---|---:|---:|---:|---:|`);
+    console.log(`| process ${buildColumn[0]}| switched | CPU µs/request, on | switched off | added (paired rounds: mean of each order's median) | keeps (the same) |\n|---${buildColumn[1]}|---|---:|---:|---:|---:|`);
     for (const [i, row] of rows.entries()) {
       const switched = row.parts.map((p) => (p === 'spin' ? `spin (${SPIN_MICROS} µs)` : p)).join(', ');
       console.log(`| ${i + 1} ${BASE ? `| ${row.build} ` : ''}| ${switched} | ${row.on.toFixed(0)} | ${row.off.toFixed(0)} | ${row.added.toFixed(1)} | ${(row.keeps * 100).toFixed(1)} % |`);
@@ -146,7 +150,7 @@ async function main() {
       };
       console.log(`\nAdded µs per request, mean of each build's processes: this build ${mean('this').toFixed(1)}, base ${mean('base').toFixed(1)} (${BASE}).`);
     }
-    console.log(`\nWhere the added CPU is, µs per request (medians of the paired rounds): by thread from schedstat, by mode from /proc's ticks (10 ms each, spread over the round's requests)\n\n| process | main thread | other threads | user | system |\n|---|---:|---:|---:|---:|`);
+    console.log(`\nWhere the added CPU is, µs per request (paired rounds, as above): by thread from schedstat, by mode from /proc's ticks (10 ms each, spread over the round's requests)\n\n| process | main thread | other threads | user | system |\n|---|---:|---:|---:|---:|`);
     for (const [i, row] of rows.entries()) console.log(`| ${i + 1} | ${SPLIT.map((k) => row.split[k].toFixed(1)).join(' | ')} |`);
     if (PERF_EVENTS) {
       console.log(`\nCPU from perf's task-clock. Per request (medians of the rounds), on / switched off:\n\n| process | ${PERF_EVENTS.slice(1).join(' | ')} |\n|---|${PERF_EVENTS.slice(1).map(() => '---:').join('|')}|`);

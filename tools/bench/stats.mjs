@@ -30,6 +30,17 @@ export function median(values) {
 }
 
 /**
+ * The median of paired figures whose pairs were measured in two orders (`firsts[i]`: which state came first), as the
+ * mean of each order's median: a pair's first measurement follows an idle spell and reads higher (docs/performance.md,
+ * "Thirtieth look"), which this cancels at any count of pairs. The plain median when only one order was measured.
+ */
+export function orderBalancedMedian(values, firsts) {
+  if (values.length !== firsts.length) throw new Error(`orderBalancedMedian: ${values.length} values, ${firsts.length} orders`);
+  const orders = [...new Set(firsts)].map((first) => values.filter((_, i) => firsts[i] === first));
+  return orders.length === 2 ? (median(orders[0]) + median(orders[1])) / 2 : median(values);
+}
+
+/**
  * Rows measured in several runs (one array of rows per run, the same variants in the same order), as one row each:
  * every figure in `figures` the median over the runs (those a run could not measure left out), `min` and `max` the
  * extremes, and `range` the lowest and highest of the runs' `ranged` figure.

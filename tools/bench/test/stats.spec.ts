@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { addedMicros, evaluateTargets, median, medianRows, parseDuration, parseWrk } from '../stats.mjs';
+import { addedMicros, evaluateTargets, median, medianRows, orderBalancedMedian, parseDuration, parseWrk } from '../stats.mjs';
 
 const WRK = `Running 3s test @ http://127.0.0.1:4000/items/42
   1 threads and 32 connections
@@ -26,6 +26,16 @@ describe('bench stats', () => {
   it('refuses output it does not understand', () => {
     expect(() => parseWrk('connection refused')).toThrow('unexpected wrk output');
     expect(() => parseDuration('3 fortnights')).toThrow('not a wrk duration');
+  });
+
+  it('cancels an order bias in paired figures: the mean of each order\'s median', () => {
+    // 20 µs measured with the first state 15 µs dearer: on first reads 35, off first 5. Three pairs, two of them on
+    // first: the plain median says 35, the balanced one 20.
+    expect(orderBalancedMedian([35, 5, 36], ['on', 'off', 'on'])).toBe(20.25);
+    expect(median([35, 5, 36])).toBe(35);
+    // One order only: the plain median.
+    expect(orderBalancedMedian([3, 1, 2], ['on', 'on', 'on'])).toBe(2);
+    expect(() => orderBalancedMedian([1, 2], ['on'])).toThrow('2 values, 1 orders');
   });
 
   it('takes medians of odd and even counts', () => {
