@@ -91,10 +91,11 @@ async function main() {
     /** One measure of `api`, CPU µs per request (and perf's events per request with --perf). */
     const sample = async (api) => {
       const before = cpuMicros(api.child.pid);
-      const result = await (PERF_EVENTS ? perfPerRequest(url(api), api.child.pid) : wrkSample(url(api), api.child.pid));
+      const result = PERF_EVENTS ? await perfPerRequest(url(api), api.child.pid) : { events: {}, requests: wrk(url(api), SECONDS, 32).requests };
       const after = cpuMicros(api.child.pid);
-      const parts = Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] - before[k]) / result.requests]));
-      return { ...result, split: { main: parts.main, others: parts.all - parts.main, user: parts.user, system: parts.system } };
+      const per = Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] - before[k]) / result.requests]));
+      // With --perf, CPU is perf's task-clock; otherwise every thread's, from schedstat.
+      return { cpu: per.all, ...result, split: { main: per.main, others: per.all - per.main, user: per.user, system: per.system } };
     };
     const measure = (api, i, state) => recordings[i].round(state, () => sample(api), (result) => result.requests);
     const off = apis.map(() => false);
@@ -123,7 +124,7 @@ async function main() {
       on: median(f.on),
       off: median(f.off),
       // Each order's median, averaged: a pair's first state is measured right after the process sat idle while the
-      // others ran, and reads some 15 µs per request more (docs/performance.md, "Thirtieth look").
+      // others ran, and reads higher (docs/performance.md, "Thirtieth look").
       added: orderBalancedMedian(f.paired, f.first),
       // From the same pairs as `added`: medians of on and off taken apart could disagree with it.
       keeps: orderBalancedMedian(f.kept, f.first),
@@ -168,13 +169,6 @@ async function main() {
     await backends.stop();
     for (const entry of Object.values(built)) rmSync(entry, { force: true });
   }
-}
-
-/** wrk against the api: CPU µs per request from schedstat, every thread's. */
-function wrkSample(url, pid) {
-  const before = cpuMicros(pid).all;
-  const load = wrk(url, SECONDS, 32);
-  return { cpu: (cpuMicros(pid).all - before) / load.requests, events: {}, requests: load.requests };
 }
 
 /** Flips the switches of an api process (SIGUSR1), and gives the signal time to arrive. */

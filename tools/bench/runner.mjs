@@ -122,11 +122,17 @@ export async function startServer(name, command, args, { env = {}, core = 0, rea
 }
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+/** User and system time a process has used so far, in seconds, from /proc/<pid>/stat (in ticks of USER_HZ). */
+function modeSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return { user: Number(fields[11]) / TICKS_PER_SECOND, system: Number(fields[12]) / TICKS_PER_SECOND };
+}
+
 /** CPU time (user + system) a process has used so far, in seconds, from /proc; undefined where there is none. */
 export function cpuSeconds(pid) {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    const { user, system } = modeSeconds(pid);
+    return user + system;
   } catch {
     return undefined;
   }
@@ -149,9 +155,8 @@ export function cpuMicros(pid) {
       // a thread that ended meanwhile
     }
   }
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  const tick = 1e6 / TICKS_PER_SECOND;
-  return { all: all / 1e3, main: main / 1e3, user: Number(fields[11]) * tick, system: Number(fields[12]) * tick };
+  const { user, system } = modeSeconds(pid);
+  return { all: all / 1e3, main: main / 1e3, user: user * 1e6, system: system * 1e6 };
 }
 
 /** Runs `measure(variant)` for every variant, rounds times, rotating the order; returns samples per variant. */

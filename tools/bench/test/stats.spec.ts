@@ -29,8 +29,8 @@ describe('bench stats', () => {
   });
 
   it('cancels an order bias in paired figures: the mean of each order\'s median', () => {
-    // 20 µs measured with the first state 15 µs dearer: on first reads 35, off first 5. Three pairs, two of them on
-    // first: the plain median says 35, the balanced one 20.
+    // 20 µs measured with the first state 15 µs dearer: on first reads about 35, off first 5. Three pairs, two of them
+    // on first: the plain median says 35, the balanced one 20.25.
     expect(orderBalancedMedian([35, 5, 36], ['on', 'off', 'on'])).toBe(20.25);
     expect(median([35, 5, 36])).toBe(35);
     // One order only: the plain median.
