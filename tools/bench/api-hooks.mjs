@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // What the module's per-request work costs the real api, measured inside one process: separate processes of one
-// build differ by more than that (docs/performance.md, "Fifth look"). A diagnostic, not a scenario of the bench:
+// build differ by more than that (docs/performance-log.md, "Fifth look"). A diagnostic, not a scenario of the bench:
 // it copies the built api (dist/apps/api/main.js, from `npm run bench` or `nx run api:build`) to main-hooks.js
 // beside it, with a switch at each per-request hook of the module, and SIGUSR1 flips the switches of a process.
 // Each process switches the parts named for it; each round measures it as it is, flips it, and measures again.
@@ -124,7 +124,7 @@ async function main() {
       on: median(f.on),
       off: median(f.off),
       // Each order's median, averaged: a pair's first state is measured right after the process sat idle while the
-      // others ran, and reads higher (docs/performance.md, "Thirtieth look").
+      // others ran, and reads higher (docs/performance-log.md, "Thirtieth look").
       added: orderBalancedMedian(f.paired, f.first),
       // From the same pairs as `added`: medians of on and off taken apart could disagree with it.
       keeps: orderBalancedMedian(f.kept, f.first),

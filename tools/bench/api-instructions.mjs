@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // What the module's per-request hooks cost the real api in instructions, counted by valgrind's callgrind: a count,
-// not a time, so it does not swing with the machine as CPU time does here (docs/performance.md, "Seventeenth look").
+// not a time, so it does not swing with the machine as CPU time does here (docs/performance-log.md, "Seventeenth look").
 // A diagnostic beside api-hooks.mjs, with its switches: one api process runs under callgrind (about 100 times slower),
 // is warmed up, and then windows of --requests requests alternate, switched on and off (SIGUSR1); each window's
 // instructions are read per thread (the main thread, and V8's helper threads: compilers, GC) and by function.

@@ -70,7 +70,7 @@ function parseArgs(argv) {
     rounds: num('rounds', 9, 1),
     duration: num('duration', 2, 1),
     warmup: num('warmup', 3, 1),
-    // V8 keeps optimising the api for about 60,000 requests (docs/performance.md, "Twelfth look"); a shorter warm-up
+    // V8 keeps optimising the api for about 60,000 requests (docs/performance-log.md, "Twelfth look"); a shorter warm-up
     // measures processes on the way there, and a warm-up in seconds went less far on a slower machine.
     apiWarmupRequests: num('api-warmup-requests', 60_000, 200, true),
     connections: num('connections', 32, 8),
@@ -83,7 +83,7 @@ function parseArgs(argv) {
     queries: num('queries', 10_000, 200),
     commentsRuns: num('comments-runs', 1, 2, true),
     jobs: num('jobs', 1_000, 40),
-    // V8 moves a worker's job path to TurboFan at about 11,000 jobs, all at once (docs/performance.md, "Eleventh
+    // V8 moves a worker's job path to TurboFan at about 11,000 jobs, all at once (docs/performance-log.md, "Eleventh
     // look"): the rounds measure workers past it, as they run for days.
     queueWarmup: num('queue-warmup', 12_000, 40),
     queueRuns: num('queue-runs', 1, 1, true),

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Two builds of the library side by side in one process, for a change of a few hundred nanoseconds: builds compared
-// in separate processes differ by more than that (docs/performance.md, "Ninth look"). Each step is measured in turn
+// in separate processes differ by more than that (docs/performance-log.md, "Ninth look"). Each step is measured in turn
 // on each build, the order swapped every round; the table gives each build's median and the median of the paired
 // differences. Steps: a job's context opened as the worker opens it around a processor, with the job's two log lines
 // inside it; the context alone; five statements commented inside it (pg's own query stubbed to return its text); the

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // What the commenting pg client adds per statement, in instructions counted by valgrind's callgrind: a count, which
-// does not swing as CPU time does here (docs/performance.md, "Nineteenth look"). A diagnostic beside the bench's
+// does not swing as CPU time does here (docs/performance-log.md, "Nineteenth look"). A diagnostic beside the bench's
 // comments scenario, which measures the real thing on PostgreSQL: here pg's own Client.query is a no-op, so the
 // counts are the module's alone (the context entered per statement is in both states). One process runs under
 // callgrind; windows of --statements statements alternate, comments on and off, each statement in a fresh context

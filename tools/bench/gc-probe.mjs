@@ -1,5 +1,5 @@
 // Garbage collection per request in each process under test, for comparisons across processes: how far apart two
-// processes of one build sit has come down to their collectors (docs/performance.md, "Twelfth look").
+// processes of one build sit has come down to their collectors (docs/performance-log.md, "Twelfth look").
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { root } from './runner.mjs';

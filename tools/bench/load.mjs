@@ -75,7 +75,7 @@ function warmUp(url, requests, connections) {
 /**
  * `warmUp` of several servers, in turns (up to six, of 10,000 requests or more each): warmed one after another, the
  * first sat idle for minutes before the rounds and in most runs measured slower, collecting more garbage
- * (docs/performance.md, "Twelfth look"). Returns each server's requests and seconds, in the order of `urls`.
+ * (docs/performance-log.md, "Twelfth look"). Returns each server's requests and seconds, in the order of `urls`.
  */
 export function warmUpInTurns(urls, requests, connections) {
   const turns = Math.max(1, Math.min(6, Math.floor(requests / 10_000)));

@@ -3,7 +3,7 @@
 // in (the module's JS, other JS, V8 builtins, V8's runtime, GC, the kernel, other threads...), by the innermost JS
 // function on its stack (a builtin or native leaf counts for the JS function that called it) and by the innermost
 // frame itself. Differences between the hooks switched on and off then point at the kind of work the module adds,
-// not only at its own functions. Caveats (docs/performance.md, "Ninth look"): JIT frames are as good as V8's perf
+// not only at its own functions. Caveats (docs/performance-log.md, "Ninth look"): JIT frames are as good as V8's perf
 // map (inlined functions count for their caller; an address V8 reused is named by the code made there last, see
 // jitSymbols), and one function's figure moves by 1 to 2 µs between processes as V8 inlines differently.
 import { execFile, spawn } from 'node:child_process';

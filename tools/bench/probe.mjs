@@ -36,7 +36,7 @@ Server.prototype.listen = function (...args) {
  * Resident memory by kind of mapping (Linux): program and library files, malloc's main heap, V8's heap pages, and the
  * rest of the anonymous maps (malloc's thread arenas and large chunks, V8's large objects and code). V8 maps each
  * regular heap page on its own, 256 KiB, read-write: it keeps pages its heap no longer uses resident (measured:
- * docs/performance.md, "Fifth look"), so these show the heap's peak, where the committed heap shows its present.
+ * docs/performance-log.md, "Fifth look"), so these show the heap's peak, where the committed heap shows its present.
  */
 function residentByMapping() {
   const kb = { files: 0, brkHeap: 0, v8Pages: 0, anonymous: 0 };

@@ -50,7 +50,7 @@ const ROUNDS = numberOption('rounds', args.rounds, 10, { positive: true, whole: 
 const SEMI_SPACE = semiSpaceOption(args['semi-space']);
 const JOBS = numberOption('jobs', args.jobs, 1500, { positive: true, whole: true });
 // Rounds of --jobs before measuring: V8 optimises the job's path with TurboFan after about 11,000 jobs, all of it
-// at once, a round whose CPU is not the module's (docs/performance.md, "Eleventh look").
+// at once, a round whose CPU is not the module's (docs/performance-log.md, "Eleventh look").
 const WARMUP = numberOption('warmup', args.warmup, 8, { whole: true });
 const SPIN_MICROS = numberOption('spin-micros', args['spin-micros'], 50);
 const RECORD = { perfRecord: args['perf-record'] !== undefined, v8Log: args['v8-log'] !== undefined };

@@ -28,7 +28,7 @@ export const pin = (core) => (pinning ? ['taskset', '-c', String(core)] : []);
  * others run, which a busy server never does, and V8 takes the idle spell for a chance to give memory back: it
  * shrinks the young generation (down to 1 MB, grown back in steps under load, scavenging more meanwhile) and its
  * memory reducer runs full collections that shrink it again (two to three times the major collection per request of
- * a run without it). The processes this happened to read the slowest of their build (docs/performance.md,
+ * a run without it). The processes this happened to read the slowest of their build (docs/performance-log.md,
  * "Sixteenth look" and "Twenty-seventh look"). So every variant runs as a busy server: the size fixed, the memory
  * reducer off.
  */

@@ -14,7 +14,7 @@
 // --processes: apis per mode (the modes alternating), compared by their medians: V8 keeps the pages of its heap's
 // peak resident, and that peak moves by tens of MB between processes of one configuration (docs/performance.md).
 // --node-flags: flags for the apis' node (space-separated), e.g. V8's --single-threaded to see what its background
-// threads keep in malloc's arenas (docs/performance.md, "Where memory goes").
+// threads keep in malloc's arenas (docs/performance-log.md, "Where memory goes").
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -31,7 +31,7 @@ export function median(values) {
 
 /**
  * The median of paired figures whose pairs were measured in two orders (`firsts[i]`: which state came first), as the
- * mean of each order's median: a pair's first measurement follows an idle spell and reads higher (docs/performance.md,
+ * mean of each order's median: a pair's first measurement follows an idle spell and reads higher (docs/performance-log.md,
  * "Thirtieth look"), which this cancels at any count of pairs. The plain median when only one order was measured.
  */
 export function orderBalancedMedian(values, firsts) {

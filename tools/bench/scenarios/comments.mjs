@@ -44,7 +44,7 @@ const ORDERS = Object.fromEntries(MODES.map((mode) => [mode, deBruijn(CLIENTS[mo
 const CHUNK = 250;
 
 /**
- * One run's figures move by 1 to 2 % from the next's with nothing changed (docs/performance.md, "Twentieth look"), so
+ * One run's figures move by 1 to 2 % from the next's with nothing changed (docs/performance-log.md, "Twentieth look"), so
  * `--comments-runs=N` measures N times, each with new worker processes, and judges the median over the runs.
  */
 export async function commentsScenario(o, backends, results) {

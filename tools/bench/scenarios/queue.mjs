@@ -14,7 +14,7 @@ function redisUrlFor(library, redisUrl) {
 
 // 4. Queue throughput: api -> Bull, then BullMQ -> worker (QUEUE_LIBRARY), each on and off
 /**
- * A run's figures move by several % from the next's, its processes with them (docs/performance.md, "Twentieth
+ * A run's figures move by several % from the next's, its processes with them (docs/performance-log.md, "Twentieth
  * look"), so `--queue-runs=N` measures N times, with new processes each, and judges the median over the runs.
  */
 export async function queueScenario(o, backends, results) {
@@ -87,7 +87,7 @@ async function measureLibrary(o, backends, library) {
   const workerCpu = { on: [], off: [] };
   // The warm-up, in chunks of a round's size: the workers past V8's last tier-up of the job's path. The two take
   // turns, so that neither sits idle while the other warms up (the api's first-warmed process, idle for minutes,
-  // measured slower: docs/performance.md, "Twelfth look").
+  // measured slower: docs/performance-log.md, "Twelfth look").
   for (let sent = 0; sent < o.queueWarmup; sent += o.jobs) for (const v of ['on', 'off']) await round(v, Math.min(o.jobs, o.queueWarmup - sent));
   workerCpu.on.length = 0;
   workerCpu.off.length = 0;

@@ -7,7 +7,7 @@
 //   textual:    pg's own Client.query with the comment the module would add written into the statement by a template
 //               literal: what the longer text alone costs (pg, the socket, PostgreSQL), without the module's code.
 // Separate processes of one build differ by more than the comment costs, and so do two connections (two PostgreSQL
-// backends) of one process (docs/performance.md, "Fifth look"): here one process, one connection and one backend
+// backends) of one process (docs/performance-log.md, "Fifth look"): here one process, one connection and one backend
 // alternate the ways of sending chunk by chunk.
 // It reads `run <client> <n>` lines on stdin, runs n small queries one after another that way, each in its own
 // correlation context (as requests would), and answers one JSON line `{"ns": <elapsed>, "cpuMicros": <its own

@@ -21,7 +21,7 @@ text[8] = text[13] = text[18] = text[23] = DASH;
 /**
  * A random (version 4) UUID, as `crypto.randomUUID()` makes it, at about 60 % of its cost: the 36 characters are written
  * into one buffer and read as one flat string, where Node joins 20 pieces into a string that every later reader (the
- * header check, the comment and the log line) flattens first (docs/performance.md, "Eighteenth look").
+ * header check, the comment and the log line) flattens first (docs/performance-log.md, "Eighteenth look").
  */
 export function uuidV4(): string {
   if (offset === BATCH) {

@@ -29,9 +29,9 @@ const encodeBoundedValue = boundedMemo((value) => encodeSqlCommentValue(value), 
  */
 export function serializeSqlComment(tags: SqlTags, checkedId = false): string {
   // Each key read by its name, in sqlcommenter's (sorted) order: this runs for the first statement of every request
-  // or job, and a loop over the key names made each read a megamorphic keyed load (docs/performance.md, "Eighteenth
+  // or job, and a loop over the key names made each read a megamorphic keyed load (docs/performance-log.md, "Eighteenth
   // look"). Bounded values keep their encoding. With an id and nothing after it (the common case), the comment is
-  // the kept head, the id and `'*/`: two concatenations (docs/performance.md, "Twenty-first look").
+  // the kept head, the id and `'*/`: two concatenations (docs/performance-log.md, "Twenty-first look").
   const id = tags.request_id;
   const tail = trailingTags(tags.route, tags.source, tags.traceparent, tags.tracestate);
   if (id === undefined || id === '') {
@@ -62,7 +62,7 @@ function encodeCheckedId(id: string): string {
 
 /**
  * The comment's opening up to an id's value (`/*application='…',job='…',request_id='`): the same for every context
- * of one app and job name, so the last one is kept, compared by its two values (docs/performance.md, "Nineteenth
+ * of one app and job name, so the last one is kept, compared by its two values (docs/performance-log.md, "Nineteenth
  * look").
  */
 let lastHead: { application?: string; job?: string; text: string } = { text: "/*request_id='" };

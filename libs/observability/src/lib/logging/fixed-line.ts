@@ -71,7 +71,7 @@ function lineText(fields: FixedFields, msg: string, time: number, bindings: stri
 /**
  * Writes a fixed line of the module's (`request completed`, `job completed`), made by `format` in one template: on
  * the module's own destination it is kept, and made with the turn's other kept lines when they are written (`line`
- * is read then): one loop over a turn's lines costs less than each line between the app's work (docs/performance.md,
+ * is read then): one loop over a turn's lines costs less than each line between the app's work (docs/performance-log.md,
  * "Fourteenth look"). Elsewhere it is made and written at once. False when the logger is not a plain pino logger.
  */
 function writeFixedLine<F>(logger: Logger, format: LineFormat<F>, line: F): boolean {
@@ -99,7 +99,7 @@ export interface AccessLine {
 /**
  * The access line (`request completed`), as `writeLine` would write it, in one template: it runs for every
  * request, and its fixed keys need no loop or key lookup (961 -> 742 ns per line in one micro-benchmark run,
- * docs/performance.md, "Fifth look").
+ * docs/performance-log.md, "Fifth look").
  */
 export function writeAccessLine(logger: Logger, line: AccessLine): boolean {
   return writeFixedLine(logger, accessLineText, line);

@@ -56,7 +56,7 @@ export class StdoutDestination {
 
   /**
    * A line of the module's own whose text is made when the turn's lines go out, in its place among them: made
-   * together in one loop, the lines cost less than one at a time between the app's work (docs/performance.md,
+   * together in one loop, the lines cost less than one at a time between the app's work (docs/performance-log.md,
    * "Fourteenth look"). `fields` is read then. If `format` throws, the line is dropped and the fault reported.
    */
   writeLater<F>(format: LineFormat<F>, fields: F, time: number, bindings: string): void {
@@ -78,7 +78,7 @@ export class StdoutDestination {
     this.buffer = '';
     // Encoded once into a buffer kept for it (a turn's text fits unless a line alone is huge), and written from
     // there: a string handed to writeSync is measured and encoded in C++, and a short write needed it measured
-    // again (docs/performance.md, "Eighteenth look").
+    // again (docs/performance-log.md, "Eighteenth look").
     const fits = text.length * 3 <= this.scratch.length;
     const bytes = fits ? this.scratch : Buffer.from(text, 'utf8');
     const end = fits ? bytes.write(text) : bytes.length;

@@ -49,7 +49,7 @@ export class JobEvents {
     const timing = timingOf(queue, job, requestId);
     this.metrics?.jobCompleted(timing);
     // jobFields' fields written out, not spread in: the spread was part of what the line's template removed
-    // (docs/performance.md, "Twenty-second look").
+    // (docs/performance-log.md, "Twenty-second look").
     const line: JobLine = {
       request_id: requestId,
       job_id: String(job.id),
