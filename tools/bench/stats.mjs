@@ -165,7 +165,9 @@ function apiTarget(api) {
   const pairs = runs.flatMap((r) => r.pairs ?? []);
   if (pairs.length) {
     const sameBuild = runs.map((r) => r.sameBuild).filter((x) => x !== undefined);
-    detail += ` (process against process: ${pct(Math.min(...pairs))} to ${pct(Math.max(...pairs))}${sameBuild.length ? `; switched off against itself: ${pct(Math.min(...sameBuild))}` : ''})`;
+    const range = `${pct(Math.min(...pairs))} to ${pct(Math.max(...pairs))}${sameBuild.length ? `; switched off against itself: ${pct(Math.min(...sameBuild))}` : ''}`;
+    // Over several runs, after the runs left out: said so, or it reads as the left-out run's.
+    detail += runs.length === 1 ? ` (process against process: ${range})` : `; over all runs, process against process: ${range}`;
   }
   return { met: share === undefined ? undefined : share >= 0.92, detail };
 }
