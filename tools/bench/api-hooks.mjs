@@ -45,7 +45,7 @@ import { dirname, join, resolve } from 'node:path';
 import { median, orderBalancedMedian } from './stats.mjs';
 import { execFile } from 'node:child_process';
 import { startBackends } from './backends.mjs';
-import { warmUpInTurns, wrk, wrkAsync } from './load.mjs';
+import { assertServed, warmUpInTurns, wrk, wrkAsync } from './load.mjs';
 import { cpuMicros, numberOption, root, semiSpaceOption } from './runner.mjs';
 import { API_PARTS, writeApiSwitchable } from './switches.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
@@ -91,8 +91,9 @@ async function main() {
     /** One measure of `api`, CPU µs per request (and perf's events per request with --perf). */
     const sample = async (api) => {
       const before = cpuMicros(api.child.pid);
-      const result = PERF_EVENTS ? await perfPerRequest(url(api), api.child.pid) : { events: {}, requests: wrk(url(api), SECONDS, 32).requests };
+      const result = PERF_EVENTS ? await perfPerRequest(url(api), api.child.pid) : { events: {}, ...wrk(url(api), SECONDS, 32) };
       const after = cpuMicros(api.child.pid);
+      assertServed(result, api);
       const per = Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] - before[k]) / result.requests]));
       // With --perf, CPU is perf's task-clock; otherwise every thread's, from schedstat.
       return { cpu: per.all, ...result, split: { main: per.main, others: per.all - per.main, user: per.user, system: per.system } };

@@ -8,6 +8,9 @@
 //   npm run bench -- --only=exporter --exporter-seconds=60 --exporter-interval=15   postgres_exporter's cost to PostgreSQL
 //   npm run bench -- --rounds=7 --duration=5 --connections=32 --json=tmp/bench/results.json
 //   npm run bench -- --only=http --adapters=express --variants=bare,all   a subset of the HTTP variants
+//   npm run bench -- --only=http --variants=bare,all --base-app=tmp/ab/bench-app.js   each module variant beside its twin from
+//                                                                          another build of the bench app (a copy of dist/tools/bench/bench-app.js
+//                                                                          made at another commit, kept inside the repository), as <variant>@base
 //   npm run bench -- --only=queue --queue-libraries=bullmq                 the queue scenario on one library
 //   npm run bench -- --only=queue --queue-warmup=12000                     jobs per worker before the rounds (default 12,000)
 //   npm run bench -- --only=queue --queue-runs=5                          the queue measured five times (new processes each), judged on the median
@@ -93,6 +96,7 @@ function parseArgs(argv) {
     adapters: args.adapters ? String(args.adapters).split(',') : ['express', 'fastify'],
     queueLibraries: args['queue-libraries'] ? String(args['queue-libraries']).split(',') : ['bull', 'bullmq'],
     variants: args.variants ? String(args.variants).split(',') : undefined,
+    baseApp: args['base-app'] ? String(args['base-app']) : undefined,
     json: args.json ? String(args.json) : join(root, 'tmp', 'bench', smoke ? 'smoke.json' : 'results.json'),
   };
 }

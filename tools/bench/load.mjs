@@ -36,6 +36,16 @@ export function wrk(url, seconds, connections, headers = {}) {
   return parseWrk(execFileSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 20 }));
 }
 
+/**
+ * Throws when a load served nothing: figures per request would read Infinity (null in JSON) and hide why. Names the
+ * server, whether it is still running, wrk's socket errors and the end of the server's stderr.
+ */
+export function assertServed(sample, server) {
+  if (sample.requests > 0) return;
+  const state = server.child.exitCode === null && server.child.signalCode === null ? 'still running' : `exited (${server.child.exitCode ?? server.child.signalCode})`;
+  throw new Error(`${server.name}: served no requests in a load (${state}; wrk socket errors ${sample.socketErrors ?? '?'}, non-2xx ${sample.non2xx ?? '?'}); its stderr ends:\n${server.stderr().slice(-2000)}`);
+}
+
 /** wrk without blocking the event loop, for a scenario that does something else during the load. */
 export function wrkAsync(url, seconds, connections, headers = {}) {
   const [command, ...args] = wrkCommand(url, seconds, connections, headers);

@@ -41,6 +41,16 @@ export function orderBalancedMedian(values, firsts) {
 }
 
 /**
+ * Two builds' figures measured in the same rounds (`next[i]` and `base[i]` in round i), compared round by round:
+ * the median of the differences and in how many rounds `next` read lower. Rounds missing either figure are left out.
+ */
+export function pairedRounds(next, base) {
+  const diffs = next.flatMap((x, i) => (x === undefined || base[i] === undefined ? [] : [x - base[i]]));
+  if (diffs.length === 0) return undefined;
+  return { median: median(diffs), lower: diffs.filter((d) => d < 0).length, rounds: diffs.length };
+}
+
+/**
  * Rows measured in several runs (one array of rows per run, the same variants in the same order), as one row each:
  * every figure in `figures` the median over the runs (those a run could not measure left out), `min` and `max` the
  * extremes, and `range` the lowest and highest of the runs' `ranged` figure.

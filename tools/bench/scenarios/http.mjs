@@ -1,5 +1,6 @@
-import { join } from 'node:path';
-import { formatTable, median, summarize } from '../stats.mjs';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { formatTable, median, pairedRounds, summarize } from '../stats.mjs';
 import { wrk, wrkWithCpu } from '../load.mjs';
 import { startServer, alternate, header, heapFlags, root } from '../runner.mjs';
 
@@ -11,15 +12,21 @@ export async function httpScenario(o, results) {
   const variants = o.variants ?? ['raw', ...HTTP_VARIANTS];
   for (const v of variants) if (v !== 'raw' && !HTTP_VARIANTS.includes(v)) throw new Error(`--variants: unknown variant ${v}`);
   if (!variants.includes('bare')) throw new Error('--variants must include bare (the baseline)');
+  const baseApp = o.baseApp && resolve(root, o.baseApp);
+  if (baseApp && !existsSync(baseApp)) throw new Error(`--base-app=${o.baseApp}: no such file (a copy of dist/tools/bench/bench-app.js)`);
   for (const adapter of o.adapters) {
     if (adapter !== 'express' && adapter !== 'fastify') throw new Error(`--adapters: express or fastify, not ${adapter}`);
     const servers = {};
     if (adapter === 'express' && variants.includes('raw')) servers.raw = await startServer('raw node:http', process.execPath, [...heapFlags(o.semiSpace), join(root, 'tools/bench/raw-server.mjs')]);
     for (const variant of HTTP_VARIANTS.filter((v) => variants.includes(v))) {
       const pre = variant.startsWith('otel') ? ['--import', join(root, 'tools/bench/otel.mjs')] : [];
-      servers[variant] = await startServer(`bench app ${adapter}/${variant}`, process.execPath, [...heapFlags(o.semiSpace), ...pre, app], {
-        env: { BENCH_VARIANT: variant, BENCH_ADAPTER: adapter },
-      });
+      // The base build's twin of each module variant (bare and otel run no module code: one of each is enough).
+      const builds = baseApp && variant !== 'bare' && variant !== 'otel' ? { [variant]: app, [`${variant}@base`]: baseApp } : { [variant]: app };
+      for (const [name, file] of Object.entries(builds)) {
+        servers[name] = await startServer(`bench app ${adapter}/${name}`, process.execPath, [...heapFlags(o.semiSpace), ...pre, file], {
+          env: { BENCH_VARIANT: variant, BENCH_ADAPTER: adapter },
+        });
+      }
     }
     const names = Object.keys(servers);
     const url = (v) => `http://127.0.0.1:${servers[v].port}/items/42`;
@@ -44,6 +51,14 @@ export async function httpScenario(o, results) {
     header(`HTTP overhead, ${adapter} (GET /items/:id, ${o.connections} connections, ${o.rounds} × ${o.duration} s)`);
     process.stdout.write(formatTable(rows, 'added µs/req vs bare Nest'));
     process.stdout.write(`\nServer CPU time per request (median of rounds), added vs bare: ${rows.map((r) => `${r.variant} ${r.cpuMicrosPerRequest?.toFixed(1) ?? '?'} µs (${r.addedCpuMicros === undefined ? '?' : `${r.addedCpuMicros >= 0 ? '+' : ''}${r.addedCpuMicros.toFixed(1)}`})`).join(', ')}\n`);
+    const twins = names.filter((v) => servers[`${v}@base`]);
+    if (twins.length) {
+      // Builds a few hundred nanoseconds apart: each round's figures compared, as the medians of the rounds blur it.
+      const paired = twins.map((variant) => ({ variant, rounds: pairedRounds(samples[variant].map((x) => x.cpuMicros), samples[`${variant}@base`].map((x) => x.cpuMicros)) }));
+      results.http[adapter].againstBase = Object.fromEntries(paired.map(({ variant, rounds }) => [variant, rounds]));
+      const said = ({ variant, rounds: p }) => (p ? `${variant} ${p.median >= 0 ? '+' : ''}${p.median.toFixed(2)} µs (lower in ${p.lower} of ${p.rounds} rounds)` : `${variant} ?`);
+      process.stdout.write(`\nThis build against the base build, server CPU per request, median of the rounds' differences: ${paired.map(said).join(', ')}\n`);
+    }
     process.stdout.write(`\nOpenTelemetry spans exported (dropped) during the run: ${otelSpans ?? 'unknown'}\n`);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { addedMicros, evaluateTargets, median, medianRows, orderBalancedMedian, parseDuration, parseWrk } from '../stats.mjs';
+import { addedMicros, evaluateTargets, median, medianRows, orderBalancedMedian, pairedRounds, parseDuration, parseWrk } from '../stats.mjs';
 
 const WRK = `Running 3s test @ http://127.0.0.1:4000/items/42
   1 threads and 32 connections
@@ -19,6 +19,11 @@ Transfer/sec:      4.00MB
 `;
 
 describe('bench stats', () => {
+  it('compares two builds round by round, leaving out rounds that lack a figure', () => {
+    expect(pairedRounds([10, 12, 9, undefined], [11, 11, 11, 5])).toEqual({ median: -1, lower: 2, rounds: 3 });
+    expect(pairedRounds([undefined], [1])).toBeUndefined();
+  });
+
   it('parses wrk output, failures included', () => {
     expect(parseWrk(WRK)).toEqual({ rps: 16970.66, p50: 1.72, p99: 0.812, requests: 50912, non2xx: 4, socketErrors: 3 });
   });

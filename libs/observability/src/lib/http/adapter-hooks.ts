@@ -8,6 +8,7 @@ import type { ResolvedOptions } from '../options/resolve-options.js';
 import { ObservabilityMiddleware } from './nest-middleware.js';
 import type { Next, RequestOpener } from './request-opener.js';
 import { requestPath, requestRecord } from './request-record.js';
+import { ResponseIdHeader, type ReplyHeaders } from './response-id-header.js';
 
 type ExpressHandle = (req: IncomingMessage, res: ServerResponse, callback?: Next) => void;
 interface ExpressAppLike {
@@ -19,7 +20,7 @@ interface FastifyRequestLike {
   is404?: boolean;
   routeOptions?: { url?: string };
 }
-interface FastifyReplyLike {
+interface FastifyReplyLike extends ReplyHeaders {
   raw: ServerResponse;
   hijack(): void;
 }
@@ -36,6 +37,8 @@ interface FastifyAppLike {
  */
 export class AdapterHooks implements OnModuleInit {
   private answerInHook = false;
+  /** On Fastify: the request id goes among the reply's headers (see ResponseIdHeader). */
+  private idHeader?: ResponseIdHeader;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -82,6 +85,10 @@ export class AdapterHooks implements OnModuleInit {
     const app = adapter.getInstance() as FastifyAppLike;
     // Fastify refuses a second route on a path a controller takes (@willsoto/nestjs-prometheus's): the hook answers it.
     this.answerInHook = !!endpoint && routeTaken;
+    if (this.options.correlation.enabled) {
+      this.idHeader = new ResponseIdHeader(this.options.correlation.header, this.internal);
+      this.opener.deferResponseHeader(this.idHeader);
+    }
     app.addHook('onRequest', (request, reply, done) => this.onFastifyRequest(request, reply, done));
     if (endpoint && !routeTaken) {
       // Fastify adds the HEAD route itself.
@@ -110,19 +117,28 @@ export class AdapterHooks implements OnModuleInit {
     const state = requestRecord(request.raw);
     if (!state) {
       this.opener.openAndRun(request.raw, reply.raw, () => {
-        this.captureRoute(request);
+        this.onOpened(request, reply);
         done();
       });
       return;
     }
-    this.captureRoute(request);
+    this.onOpened(request, reply);
     done();
   }
 
-  private captureRoute(request: FastifyRequestLike): void {
+  /** The id into the reply's headers, the route template onto the request's record. */
+  private onOpened(request: FastifyRequestLike, reply: FastifyReplyLike): void {
+    const state = requestRecord(request.raw);
+    if (!state) return;
+    if (this.idHeader && state.requestId) {
+      try {
+        this.idHeader.addTo(reply, state.requestId);
+      } catch (error) {
+        this.internal.record('correlation', error);
+      }
+    }
     try {
-      const state = requestRecord(request.raw);
-      if (state && !request.is404 && request.routeOptions?.url) state.routeTemplate = request.routeOptions.url;
+      if (!request.is404 && request.routeOptions?.url) state.routeTemplate = request.routeOptions.url;
     } catch (error) {
       this.internal.record('metrics', error);
     }

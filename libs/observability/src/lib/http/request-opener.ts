@@ -11,6 +11,7 @@ import { parseTracestate } from '../correlation/tracestate.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
 import type { HttpObserver } from './http-observer.js';
 import { attachRecord, type RequestRecord } from './request-record.js';
+import type { ResponseIdHeader } from './response-id-header.js';
 
 const ATTACHED = Symbol('observability:server-attached');
 
@@ -23,7 +24,7 @@ interface OpenedRequest {
 export type Next = (error?: unknown) => void;
 
 /**
- * Opens each request: resolves the id, sets the response header, starts the finish observation and opens the
+ * Opens each request: resolves the id, sets the response header (or, on Fastify, sees that it is set), starts the finish observation and opens the
  * CLS context. It runs as the HTTP server's first 'request' listener, so the context already holds in body
  * parsers and every other middleware the app registered before Nest's own (a bad JSON body gets its id too);
  * requests that bypass the server (Fastify's inject, supertest on the bare Express app) are opened from the adapter
@@ -31,6 +32,8 @@ export type Next = (error?: unknown) => void;
  */
 export class RequestOpener {
   private readonly headerKey: string;
+  /** On Fastify: the response header is left to the reply (see ResponseIdHeader). */
+  private idHeader?: ResponseIdHeader;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -42,6 +45,11 @@ export class RequestOpener {
     private readonly activeSpan?: ActiveSpanReader,
   ) {
     this.headerKey = options.correlation.header.toLowerCase();
+  }
+
+  /** The adapter puts the id among its reply's headers; the raw response gets it only if written without them. */
+  deferResponseHeader(idHeader: ResponseIdHeader): void {
+    this.idHeader = idHeader;
   }
 
   /** Becomes the first 'request' listener of `server`; the context it enters flows into the listeners after it. */
@@ -105,7 +113,8 @@ export class RequestOpener {
         opened.resolution = resolution;
         opened.trace = trace;
         record.requestId = resolution.id;
-        res.setHeader(this.options.correlation.header, resolution.id);
+        if (this.idHeader) this.idHeader.deferOn(res, resolution.id);
+        else res.setHeader(this.options.correlation.header, resolution.id);
       } catch (error) {
         this.internal.record('correlation', error);
       }
