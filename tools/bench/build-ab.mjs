@@ -20,7 +20,7 @@ import { Logger as NestjsPinoLogger, PinoLogger } from 'nestjs-pino';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import { numberOption, root } from './runner.mjs';
-import { median } from './stats.mjs';
+import { median, pairedRounds } from './stats.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const ROUNDS = numberOption('rounds', args.rounds, 30, { positive: true, whole: true });
@@ -116,7 +116,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const rows = steps.map((step) => {
   const { base, new: next } = samples[step];
-  return { step, base: median(base), new: median(next), paired: median(next.map((x, i) => x - base[i])) };
+  return { step, base: median(base), new: median(next), paired: pairedRounds(next, base).median };
 });
 console.log(`# Two builds in one process: ${builds.base} (base) against ${builds.new} (new), ${ROUNDS} rounds of ${CALLS} calls, alternated\n`);
 console.log('| step | base, ns | new, ns | new − base, ns (median of paired rounds) |\n|---|---:|---:|---:|');

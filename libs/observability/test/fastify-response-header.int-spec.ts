@@ -17,8 +17,6 @@ interface FastifyReply {
   raw: http.ServerResponse;
   hijack(): void;
   header(name: string, value: string): FastifyReply;
-  getHeader(name: string): unknown;
-  send(body?: unknown): FastifyReply;
 }
 
 @Controller()

@@ -122,13 +122,12 @@ export class AdapterHooks implements OnModuleInit {
       });
       return;
     }
-    this.onOpened(request, reply);
+    this.onOpened(request, reply, state);
     done();
   }
 
   /** The id into the reply's headers, the route template onto the request's record. */
-  private onOpened(request: FastifyRequestLike, reply: FastifyReplyLike): void {
-    const state = requestRecord(request.raw);
+  private onOpened(request: FastifyRequestLike, reply: FastifyReplyLike, state = requestRecord(request.raw)): void {
     if (!state) return;
     if (this.idHeader && state.requestId) {
       try {

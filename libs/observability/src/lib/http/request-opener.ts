@@ -24,9 +24,10 @@ interface OpenedRequest {
 export type Next = (error?: unknown) => void;
 
 /**
- * Opens each request: resolves the id, sets the response header (or, on Fastify, sees that it is set), starts the finish observation and opens the
- * CLS context. It runs as the HTTP server's first 'request' listener, so the context already holds in body
- * parsers and every other middleware the app registered before Nest's own (a bad JSON body gets its id too);
+ * Opens each request: resolves the id, sets the response header (on Fastify, leaves it to the adapter's hook and
+ * ResponseIdHeader), starts the finish observation and opens the CLS context. It runs as the HTTP server's first
+ * 'request' listener, so the context already holds in body parsers and every other middleware the app registered
+ * before Nest's own (a bad JSON body gets its id too);
  * requests that bypass the server (Fastify's inject, supertest on the bare Express app) are opened from the adapter
  * hooks instead. Each step is guarded: a fault is counted and the request goes on.
  */
