@@ -16,9 +16,9 @@
 // Needs valgrind (callgrind_control with it). The counts leave out the kernel: a system call counts its few
 // instructions in libc only.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { kindOf, namedByMap, parseCallgrind } from './callgrind.mjs';
+import { addedBy, dumpReader, kindOf, namedByMap } from './callgrind.mjs';
 import { jitSymbols } from './perf-record.mjs';
 import { startBackends } from './backends.mjs';
 import { getExactly } from './load.mjs';
@@ -41,16 +41,8 @@ const CACHE_SIM = 'cache-sim' in args;
 const CONNECTIONS = numberOption('connections', args.connections, 16, { positive: true, whole: true });
 const out = join(root, `tmp/bench/callgrind-${process.pid}`);
 
-/** The dump files callgrind wrote since the last call (one per thread: `<file>.<dump>-<thread>`), parsed. */
-const seen = new Set();
-function newDumps() {
-  const files = readdirSync(out).filter((f) => /\.\d+-\d+$/.test(f) && !seen.has(f));
-  for (const f of files) seen.add(f);
-  return files.map((f) => ({ thread: Number(f.split('-').pop()), ...parseCallgrind(readFileSync(join(out, f), 'utf8')) }));
-}
-
-/** One window: callgrind's counters zeroed, `REQUESTS` requests, a dump; events per request, main thread and helpers. */
-async function window(api, path, state) {
+/** One window: callgrind's counters zeroed, `REQUESTS` requests, a dump read by `newDumps` (dumpReader); events per request, main thread and helpers. */
+async function window(api, path, state, newDumps) {
   execFileSync('callgrind_control', ['--zero', String(api.child.pid)], { stdio: 'ignore' });
   await getExactly(api.port, path, REQUESTS, CONNECTIONS);
   execFileSync('callgrind_control', ['--dump', String(api.child.pid)], { stdio: 'ignore' });
@@ -77,23 +69,12 @@ async function window(api, path, state) {
   return { state, main: perRequest(main.totals), helpers, functions, mispredicts, i1Misses, helperKinds };
 }
 
-/** Per request, on less off, summed over `functions` (or another field) of both states' windows (their means), grouped by `key`. */
-function addedBy(on, off, key, field = 'functions') {
-  const sums = (windows) => {
-    const sum = {};
-    for (const w of windows) for (const [name, ir] of Object.entries(w[field])) sum[key(name)] = (sum[key(name)] ?? 0) + ir / windows.length;
-    return sum;
-  };
-  const a = sums(on);
-  const b = sums(off);
-  return Object.keys({ ...a, ...b }).map((name) => ({ name, on: a[name] ?? 0, added: (a[name] ?? 0) - (b[name] ?? 0) })).sort((x, y) => Math.abs(y.added) - Math.abs(x.added));
-}
-
 async function main() {
   const entry = writeApiSwitchable('main-instructions.js');
   const backends = await startBackends({ semiSpace: SEMI_SPACE });
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
+  const newDumps = dumpReader(out);
   let api;
   try {
     await backends.stopApis();
@@ -122,9 +103,9 @@ async function main() {
     newDumps();
     const windows = [];
     for (let r = 0; r < ROUNDS; r++) {
-      windows.push(await window(api, path, 'on'));
+      windows.push(await window(api, path, 'on', newDumps));
       await flip();
-      windows.push(await window(api, path, 'off'));
+      windows.push(await window(api, path, 'off', newDumps));
       await flip();
     }
     // V8's perf map names the compiled JavaScript that callgrind knows only by address (read once the windows ran: the

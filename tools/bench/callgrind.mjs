@@ -1,5 +1,8 @@
-// Reading valgrind's callgrind output (api-instructions.mjs): the totals of a dump and each function's own cost,
-// from the file format callgrind writes (valgrind.org/docs/manual/cl-format.html), without callgrind_annotate.
+// Reading valgrind's callgrind output (api-instructions.mjs, http-instructions.mjs): the totals of a dump and each
+// function's own cost, from the file format callgrind writes (valgrind.org/docs/manual/cl-format.html), without
+// callgrind_annotate.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * One dump file's `events` (their names, e.g. Ir, D1mr), `totals` (one number per event) and `self`: per function,
@@ -64,4 +67,34 @@ export function kindOf(name) {
   if (/(^|[\s*&])v8::|Runtime_/.test(name)) return "V8's runtime";
   if (/(^|[\s*&])(node|simdutf|ada)::|^uv_|^llhttp/.test(name)) return "Node's native code";
   return 'other native code (libc, OpenSSL, ...)';
+}
+
+/**
+ * A reader of the dumps callgrind writes into `dir` (`<file>.<dump>-<thread>`, with --separate-threads=yes): each
+ * call parses the ones it has not read before, each with its thread (1: the main thread).
+ */
+export function dumpReader(dir) {
+  const seen = new Set();
+  return () => {
+    const files = readdirSync(dir).filter((f) => /\.\d+-\d+$/.test(f) && !seen.has(f));
+    for (const f of files) seen.add(f);
+    return files.map((f) => ({ thread: Number(f.split('-').pop()), ...parseCallgrind(readFileSync(join(dir, f), 'utf8')) }));
+  };
+}
+
+/**
+ * Per unit (request, job), `on` less `off`: `field` (a name-to-count map of each window) summed by `key(name)`, each
+ * side the mean of its windows; largest differences first, each with its `on` figure.
+ */
+export function addedBy(on, off, key, field = 'functions') {
+  const sums = (windows) => {
+    const sum = {};
+    for (const w of windows) for (const [name, count] of Object.entries(w[field])) sum[key(name)] = (sum[key(name)] ?? 0) + count / windows.length;
+    return sum;
+  };
+  const a = sums(on);
+  const b = sums(off);
+  return Object.keys({ ...a, ...b })
+    .map((name) => ({ name, on: a[name] ?? 0, added: (a[name] ?? 0) - (b[name] ?? 0) }))
+    .sort((x, y) => Math.abs(y.added) - Math.abs(x.added));
 }

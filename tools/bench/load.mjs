@@ -54,11 +54,16 @@ export function wrkAsync(url, seconds, connections, headers = {}) {
   );
 }
 
-/** wrk against a server, with the CPU time the server (`pid`) spent per request meanwhile (undefined without /proc). */
-export function wrkWithCpu(url, seconds, connections, pid) {
+/**
+ * wrk against a server (startServer's), with the CPU time it spent per request meanwhile (undefined without /proc);
+ * throws as assertServed does when the load served nothing.
+ */
+export function wrkWithCpu(url, seconds, connections, server) {
+  const pid = server.child.pid;
   const before = cpuSeconds(pid);
   const sample = wrk(url, seconds, connections);
   const after = cpuSeconds(pid);
+  assertServed(sample, server);
   return { ...sample, cpuMicrosPerRequest: before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / sample.requests };
 }
 

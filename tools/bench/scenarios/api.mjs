@@ -90,7 +90,7 @@ async function measure(o, variants, processes, gcProbeDir, title) {
   // throughput swings with whatever else runs, CPU spent per request much less.
   const from = Date.now();
   const samples = await alternate(Object.keys(entries), o.rounds, async (entry) =>
-    wrkWithCpu(url(entries[entry]), o.duration, o.connections, entries[entry].child.pid),
+    wrkWithCpu(url(entries[entry]), o.duration, o.connections, entries[entry]),
   );
   const to = Date.now();
   const of = (v) => Object.keys(entries).filter((e) => e.startsWith(`${v}#`));

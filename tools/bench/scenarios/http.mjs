@@ -33,7 +33,7 @@ export async function httpScenario(o, results) {
     for (const v of names) wrk(url(v), o.warmup, o.connections);
     // Besides throughput, the server's own CPU time per request: throughput swings with the machine, CPU per request less.
     const samples = await alternate(names, o.rounds, async (v) => {
-      const { cpuMicrosPerRequest, ...sample } = wrkWithCpu(url(v), o.duration, o.connections, servers[v].child.pid);
+      const { cpuMicrosPerRequest, ...sample } = wrkWithCpu(url(v), o.duration, o.connections, servers[v]);
       return { ...sample, cpuMicros: cpuMicrosPerRequest };
     });
     for (const server of Object.values(servers)) await server.stop();

@@ -1,8 +1,11 @@
 // The reading of callgrind's dumps behind api-instructions.mjs (tools/bench/callgrind.mjs), on a made-up dump of the
 // shape valgrind 3.19 writes with --dump-instr=no. That valgrind and Node still write it so is checked for real by
 // api-instructions.int-spec.ts.
-import { describe, expect, it } from '@jest/globals';
-import { kindOf, namedByMap, parseCallgrind } from '../callgrind.mjs';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addedBy, dumpReader, kindOf, namedByMap, parseCallgrind } from '../callgrind.mjs';
 
 const DUMP = `# callgrind format
 version: 1
@@ -84,5 +87,38 @@ describe('callgrind: compiled JavaScript named by V8 map', () => {
     expect(namedByMap("0x1040'2", symbolOf)).toBe("JS:*'currentComment file:///x.js:1:1");
     expect(namedByMap('0x2000', symbolOf)).toBe('0x2000');
     expect(namedByMap('Builtins_StringAdd_CheckNone', symbolOf)).toBe('Builtins_StringAdd_CheckNone');
+  });
+});
+
+describe('callgrind: the dumps of a run, read as they come', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'callgrind-spec-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('parses each dump once, with its thread, and leaves other files alone', () => {
+    const read = dumpReader(dir);
+    writeFileSync(join(dir, 'app.1-01'), DUMP);
+    writeFileSync(join(dir, 'app.1-02'), DUMP.replace('totals: 1700 400 9', 'totals: 5 0 0'));
+    writeFileSync(join(dir, 'app'), 'not a dump');
+    const first = read();
+    expect(first.map((d) => [d.thread, d.totals[0]]).sort()).toEqual([[1, 1700], [2, 5]]);
+    expect(read()).toEqual([]);
+    writeFileSync(join(dir, 'app.2-01'), DUMP);
+    expect(read().map((d) => d.thread)).toEqual([1]);
+  });
+});
+
+describe('callgrind: what one state adds against another', () => {
+  it("sums each side's windows by key as their mean, and puts the largest differences first", () => {
+    const on = [{ functions: { a: 10, b: 4, c: 1 } }, { functions: { a: 20, b: 4 } }];
+    const off = [{ functions: { a: 14, d: 3 } }];
+    const byName = addedBy(on, off, (name: string) => name);
+    expect(byName).toEqual([
+      { name: 'b', on: 4, added: 4 },
+      { name: 'd', on: 0, added: -3 },
+      { name: 'a', on: 15, added: 1 },
+      { name: 'c', on: 0.5, added: 0.5 },
+    ]);
+    const grouped = addedBy(on, off, (name: string) => (name === 'd' ? 'other' : 'ours'));
+    expect(grouped).toEqual([{ name: 'ours', on: 19.5, added: 5.5 }, { name: 'other', on: 0, added: -3 }]);
   });
 });

@@ -86,7 +86,7 @@ export class AdapterHooks implements OnModuleInit {
     // Fastify refuses a second route on a path a controller takes (@willsoto/nestjs-prometheus's): the hook answers it.
     this.answerInHook = !!endpoint && routeTaken;
     if (this.options.correlation.enabled) {
-      this.idHeader = new ResponseIdHeader(this.options.correlation.header, this.internal);
+      this.idHeader = new ResponseIdHeader(this.options.correlation, this.internal);
       this.opener.deferResponseHeader(this.idHeader);
     }
     app.addHook('onRequest', (request, reply, done) => this.onFastifyRequest(request, reply, done));

@@ -32,7 +32,6 @@ export type Next = (error?: unknown) => void;
  * hooks instead. Each step is guarded: a fault is counted and the request goes on.
  */
 export class RequestOpener {
-  private readonly headerKey: string;
   /** On Fastify: the response header is left to the reply (see ResponseIdHeader). */
   private idHeader?: ResponseIdHeader;
 
@@ -44,9 +43,7 @@ export class RequestOpener {
     private readonly observer: HttpObserver,
     /** With an OpenTelemetry SDK, the server span (its instrumentation runs the 'request' listeners inside it). */
     private readonly activeSpan?: ActiveSpanReader,
-  ) {
-    this.headerKey = options.correlation.header.toLowerCase();
-  }
+  ) {}
 
   /** The adapter puts the id among its reply's headers; the raw response gets it only if written without them. */
   deferResponseHeader(idHeader: ResponseIdHeader): void {
@@ -102,7 +99,7 @@ export class RequestOpener {
     // try/catch rather than guard(): this runs for every request, and closures cost.
     if (this.options.correlation.enabled) {
       try {
-        const header = req.headers[this.headerKey];
+        const header = req.headers[this.options.correlation.headerKey];
         let resolution = resolveRequestId(header);
         const trace = parseTraceparent(req.headers.traceparent);
         // tracestate means nothing without a valid traceparent, and is dropped with an invalid one.

@@ -9,7 +9,7 @@ import { ResponseIdHeader } from './response-id-header.js';
 /** A real response of a request opened with `id`, its header deferred; `head()` is the head Node would send. */
 function deferred(id = 'req-1') {
   const registry = new Registry();
-  const header = new ResponseIdHeader('X-Request-ID', new InternalErrors(registry));
+  const header = new ResponseIdHeader({ header: 'X-Request-ID', headerKey: 'x-request-id' }, new InternalErrors(registry));
   const req = new IncomingMessage(new Socket());
   attachRecord({ req, requestId: id, start: 0 });
   const res = new ServerResponse(req);
@@ -57,7 +57,7 @@ describe('ResponseIdHeader', () => {
 
   it("sets the header at once on a response with someone else's own writeHead", () => {
     const registry = new Registry();
-    const header = new ResponseIdHeader('X-Request-ID', new InternalErrors(registry));
+    const header = new ResponseIdHeader({ header: 'X-Request-ID', headerKey: 'x-request-id' }, new InternalErrors(registry));
     const res = new ServerResponse(new IncomingMessage(new Socket()));
     const theirs = res.writeHead.bind(res);
     res.writeHead = theirs as typeof res.writeHead;

@@ -12,22 +12,22 @@ type WriteHead = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
 /**
  * The request id's response header when Fastify writes the response. Fastify sends a reply with
  * `writeHead(status, headers)`; once anything was set on the raw response before, Node passes each of those headers
- * through `setHeader` again: 0.7 to 1.4 µs a request in the bench app, 3.5 to 4.6 on a slower machine
- * (docs/performance-log.md, "Thirty-first look" and "Thirty-second look"). So on Fastify the module's onRequest hook
+ * through `setHeader` again: 0.6 to 1.4 µs a request in the bench app, paired round by round on two machines
+ * (docs/performance-log.md, "Thirty-second look" and "Thirty-third look"). So on Fastify the module's onRequest hook
  * puts the id among the reply's headers, and the raw response gets it here, as it is written, only when the headers
  * it is written with lack it: a reply sent before that hook ran (an earlier hook's 401 or 429,
  * a bad URL, 503 while closing) or one written on the raw response (a hijacked reply, Server-Sent Events).
  */
 export class ResponseIdHeader {
+  private readonly name: string;
   private readonly key: string;
   /** One function for every response (an own property of each, not a closure per request). */
   private readonly writeHead: WriteHead;
 
-  constructor(
-    private readonly name: string,
-    internal: InternalErrors,
-  ) {
-    const key = (this.key = name.toLowerCase());
+  /** `correlation`: the resolved options' header name, as given and in lower case. */
+  constructor(correlation: { header: string; headerKey: string }, internal: InternalErrors) {
+    const name = (this.name = correlation.header);
+    const key = (this.key = correlation.headerKey);
     this.writeHead = function writeHeadWithRequestId(this: ServerResponse) {
       // Before the original, and never instead of it: a fault here leaves the response as it was.
       try {

@@ -41,6 +41,11 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ metrics: { bearerToken: 'has space' } }, {})).toThrow('bearer token');
   });
 
+  it('keeps the header name as given and derives its lower-case key once', () => {
+    const { correlation } = resolveOptions({ correlation: { header: 'X-Correlation-Id' } }, {});
+    expect([correlation.header, correlation.headerKey]).toEqual(['X-Correlation-Id', 'x-correlation-id']);
+  });
+
   it('rejects bad prefixes, header names, paths and buckets', () => {
     expect(() => resolveOptions({ metricPrefix: 'my-app' }, {})).toThrow('metricPrefix');
     expect(() => resolveOptions({ correlation: { header: 'X Request' } }, {})).toThrow('header');

@@ -20,7 +20,10 @@ type Defaulted<T, Unset extends keyof T = never> = Required<Omit<T, Unset>> & Pi
 export interface ResolvedOptions {
   serviceName: string;
   metricPrefix: string;
-  correlation: Defaulted<CorrelationOptions, 'nonHttpContexts'>;
+  correlation: Defaulted<CorrelationOptions, 'nonHttpContexts'> & {
+    /** Derived: `header` in lower case, as Node keys incoming and outgoing headers. */
+    headerKey: string;
+  };
   logging: Defaulted<LoggingOptions, 'destination'>;
   errors: Defaulted<ErrorsOptions>;
   metrics: Defaulted<MetricsOptions, 'registry' | 'port' | 'bearerToken'> & {
@@ -117,6 +120,7 @@ export function resolveOptions(options: ObservabilityOptions = {}, env: Env = pr
     correlation: {
       enabled: correlationEnabled,
       header,
+      headerKey: header.toLowerCase(),
       nonHttpContexts: options.correlation?.nonHttpContexts,
       requestIdFromTrace: options.correlation?.requestIdFromTrace ?? DEFAULTS.correlation.requestIdFromTrace,
     },
