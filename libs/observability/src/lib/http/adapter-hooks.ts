@@ -137,7 +137,9 @@ export class AdapterHooks implements OnModuleInit {
       }
     }
     try {
-      if (!request.is404 && request.routeOptions?.url) state.routeTemplate = request.routeOptions.url;
+      // routeOptions is a getter that builds an object on each read: read once.
+      const template = request.is404 ? undefined : request.routeOptions?.url;
+      if (template) state.routeTemplate = template;
     } catch (error) {
       this.internal.record('metrics', error);
     }

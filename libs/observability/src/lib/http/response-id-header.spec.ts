@@ -66,6 +66,26 @@ describe('ResponseIdHeader', () => {
     expect(res.getHeader('X-Request-ID')).toBe('now');
   });
 
+  it("defers on a response whose prototype's writeHead was replaced (an instrumentation's), and writes through it", () => {
+    const registry = new Registry();
+    const header = new ResponseIdHeader({ header: 'X-Request-ID', headerKey: 'x-request-id' }, new InternalErrors(registry));
+    let patchedCalls = 0;
+    class PatchedResponse extends ServerResponse {
+      override writeHead(...args: Parameters<ServerResponse['writeHead']>) {
+        patchedCalls++;
+        return super.writeHead(...args);
+      }
+    }
+    const req = new IncomingMessage(new Socket());
+    attachRecord({ req, requestId: 'deferred', start: 0 });
+    const res = new PatchedResponse(req);
+    header.deferOn(res, 'deferred');
+    expect(res.getHeaderNames()).toEqual([]);
+    res.writeHead(200);
+    expect(patchedCalls).toBe(1);
+    expect((res as unknown as { _header: string })._header).toMatch(/\r\nX-Request-ID: deferred\r\n/);
+  });
+
   it('gives the reply the id unless it has one', () => {
     const { header } = deferred();
     const headers: Record<string, string> = {};

@@ -43,8 +43,9 @@ export class ResponseIdHeader {
 
   /** When the request is opened: the response gets the id as it is written, unless its headers carry one by then. */
   deferOn(res: ServerResponse, id: string): void {
-    // Someone else's own writeHead is theirs to keep: the header goes on now, as on Express.
-    if (Object.hasOwn(res, 'writeHead')) res.setHeader(this.name, id);
+    // Someone else's own writeHead is theirs to keep: the header goes on now, as on Express. (A comparison with the
+    // prototype's rather than Object.hasOwn, which searches the response's 40-odd own properties.)
+    if (res.writeHead !== (Object.getPrototypeOf(res) as ServerResponse).writeHead) res.setHeader(this.name, id);
     else (res as unknown as { writeHead: WriteHead }).writeHead = this.writeHead;
   }
 

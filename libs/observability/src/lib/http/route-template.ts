@@ -23,12 +23,14 @@ const expressTemplates = new WeakMap<object, { baseUrl: string; template: string
  * route matched. Express records the matched route on the request; Fastify's is captured by the module's onRequest hook.
  */
 export function routeTemplateOf(request: IncomingMessage | FastifyLike): string {
-  const fastify = request as FastifyLike;
-  if (fastify.raw && fastify.routeOptions) {
-    return !fastify.is404 && fastify.routeOptions.url ? fastify.routeOptions.url : UNMATCHED_ROUTE;
-  }
   const captured = requestRecord(request)?.routeTemplate;
   if (captured) return captured;
+  const fastify = request as FastifyLike;
+  if (fastify.raw) {
+    // A getter that builds an object on each read: read once.
+    const options = fastify.routeOptions;
+    if (options) return !fastify.is404 && options.url ? options.url : UNMATCHED_ROUTE;
+  }
   const express = rawRequest(request) as IncomingMessage & ExpressLike;
   const route = express.route;
   if (typeof route?.path !== 'string') return UNMATCHED_ROUTE;
