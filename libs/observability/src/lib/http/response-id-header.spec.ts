@@ -70,12 +70,12 @@ describe('ResponseIdHeader', () => {
     const registry = new Registry();
     const header = new ResponseIdHeader({ header: 'X-Request-ID', headerKey: 'x-request-id' }, new InternalErrors(registry));
     let patchedCalls = 0;
-    class PatchedResponse extends ServerResponse {
-      override writeHead(...args: Parameters<ServerResponse['writeHead']>) {
-        patchedCalls++;
-        return super.writeHead(...args);
-      }
-    }
+    class PatchedResponse extends ServerResponse {}
+    const original = ServerResponse.prototype.writeHead as (...args: unknown[]) => ServerResponse;
+    (PatchedResponse.prototype as unknown as { writeHead: unknown }).writeHead = function (this: ServerResponse, ...args: unknown[]) {
+      patchedCalls++;
+      return original.apply(this, args);
+    };
     const req = new IncomingMessage(new Socket());
     attachRecord({ req, requestId: 'deferred', start: 0 });
     const res = new PatchedResponse(req);
