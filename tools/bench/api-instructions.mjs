@@ -18,7 +18,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { addedBy, dumpReader, kindOf, namedByMap } from './callgrind.mjs';
+import { addedBy, dumpReader, kindOf, renamedByMap } from './callgrind.mjs';
 import { jitSymbols } from './perf-record.mjs';
 import { startBackends } from './backends.mjs';
 import { getExactly } from './load.mjs';
@@ -122,14 +122,7 @@ async function main() {
 }
 
 function report(windows, symbolOf) {
-  for (const w of windows) for (const field of ['functions', 'mispredicts', 'i1Misses']) {
-    const renamed = {};
-    for (const [name, value] of Object.entries(w[field])) {
-      const named = namedByMap(name, symbolOf);
-      renamed[named] = (renamed[named] ?? 0) + value;
-    }
-    w[field] = renamed;
-  }
+  for (const w of windows) for (const field of ['functions', 'mispredicts', 'i1Misses']) w[field] = renamedByMap(w[field], symbolOf);
   const on = windows.filter((w) => w.state === 'on');
   const off = windows.filter((w) => w.state === 'off');
   const events = Object.keys(windows[0].main);

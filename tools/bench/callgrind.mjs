@@ -69,6 +69,16 @@ export function kindOf(name) {
   return 'other native code (libc, OpenSSL, ...)';
 }
 
+/** Counts by function (`name` -> count) with compiled JavaScript named by `symbolOf` (namedByMap); counts that land on one name add up. */
+export function renamedByMap(counts, symbolOf) {
+  const renamed = {};
+  for (const [name, count] of Object.entries(counts)) {
+    const named = namedByMap(name, symbolOf);
+    renamed[named] = (renamed[named] ?? 0) + count;
+  }
+  return renamed;
+}
+
 /**
  * A reader of the dumps callgrind writes into `dir` (`<file>.<dump>-<thread>`, with --separate-threads=yes): each
  * call parses the ones it has not read before, each with its thread (1: the main thread).

@@ -16,7 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { addedBy, dumpReader, kindOf, namedByMap } from './callgrind.mjs';
+import { addedBy, dumpReader, kindOf, renamedByMap } from './callgrind.mjs';
 import { getExactly } from './load.mjs';
 import { jitSymbols } from './perf-record.mjs';
 import { heapFlags, numberOption, root, semiSpaceOption, startServer } from './runner.mjs';
@@ -72,11 +72,7 @@ async function count(adapter, variant) {
     const map = `/tmp/perf-${pid}.map`;
     const symbolOf = jitSymbols(existsSync(map) ? readFileSync(map, 'utf8') : '');
     rmSync(map, { force: true });
-    for (const w of windows) {
-      const named = {};
-      for (const [name, ir] of Object.entries(w.functions)) named[namedByMap(name, symbolOf)] = (named[namedByMap(name, symbolOf)] ?? 0) + ir;
-      w.functions = named;
-    }
+    for (const w of windows) w.functions = renamedByMap(w.functions, symbolOf);
     return windows;
   } finally {
     await server.stop();

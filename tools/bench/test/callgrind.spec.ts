@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addedBy, dumpReader, kindOf, namedByMap, parseCallgrind } from '../callgrind.mjs';
+import { addedBy, dumpReader, kindOf, namedByMap, parseCallgrind, renamedByMap } from '../callgrind.mjs';
 
 const DUMP = `# callgrind format
 version: 1
@@ -87,6 +87,14 @@ describe('callgrind: compiled JavaScript named by V8 map', () => {
     expect(namedByMap("0x1040'2", symbolOf)).toBe("JS:*'currentComment file:///x.js:1:1");
     expect(namedByMap('0x2000', symbolOf)).toBe('0x2000');
     expect(namedByMap('Builtins_StringAdd_CheckNone', symbolOf)).toBe('Builtins_StringAdd_CheckNone');
+  });
+
+  it('renames the counts of a window, adding up those that land on one name', () => {
+    expect(renamedByMap({ '0x1040': 5, "0x1040'2": 2, '0x2000': 1, Builtins_LoadIC: 3 }, symbolOf)).toEqual({
+      "JS:*'currentComment file:///x.js:1:1": 7,
+      '0x2000': 1,
+      Builtins_LoadIC: 3,
+    });
   });
 });
 

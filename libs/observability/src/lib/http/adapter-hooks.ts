@@ -9,24 +9,20 @@ import { ObservabilityMiddleware } from './nest-middleware.js';
 import type { Next, RequestOpener } from './request-opener.js';
 import { requestPath, requestRecord } from './request-record.js';
 import { ResponseIdHeader, type ReplyHeaders } from './response-id-header.js';
+import { fastifyRouteTemplate, type FastifyLike } from './route-template.js';
 
 type ExpressHandle = (req: IncomingMessage, res: ServerResponse, callback?: Next) => void;
 interface ExpressAppLike {
   handle: ExpressHandle;
   get(path: string, handler: (req: IncomingMessage, res: ServerResponse) => void): unknown;
 }
-interface FastifyRequestLike {
-  raw: IncomingMessage;
-  is404?: boolean;
-  routeOptions?: { url?: string };
-}
 interface FastifyReplyLike extends ReplyHeaders {
   raw: ServerResponse;
   hijack(): void;
 }
 interface FastifyAppLike {
-  addHook(name: 'onRequest', hook: (request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void) => void): unknown;
-  route(options: { method: string; url: string; handler: (request: FastifyRequestLike, reply: FastifyReplyLike) => void }): unknown;
+  addHook(name: 'onRequest', hook: (request: FastifyLike, reply: FastifyReplyLike, done: () => void) => void): unknown;
+  route(options: { method: string; url: string; handler: (request: FastifyLike, reply: FastifyReplyLike) => void }): unknown;
 }
 
 /**
@@ -105,7 +101,7 @@ export class AdapterHooks implements OnModuleInit {
   }
 
   /** Fastify resolves the route before `onRequest`: the template goes onto the request state for the finish step. */
-  private onFastifyRequest(request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void): void {
+  private onFastifyRequest(request: FastifyLike, reply: FastifyReplyLike, done: () => void): void {
     const endpoint = this.metricsEndpoint;
     if (this.answerInHook && endpoint?.matches(request.raw, requestPath(request.raw))) {
       const opened = requestRecord(request.raw);
@@ -127,7 +123,7 @@ export class AdapterHooks implements OnModuleInit {
   }
 
   /** The id into the reply's headers, the route template onto the request's record. */
-  private onOpened(request: FastifyRequestLike, reply: FastifyReplyLike, state = requestRecord(request.raw)): void {
+  private onOpened(request: FastifyLike, reply: FastifyReplyLike, state = requestRecord(request.raw)): void {
     if (!state) return;
     if (this.idHeader && state.requestId) {
       try {
@@ -137,8 +133,7 @@ export class AdapterHooks implements OnModuleInit {
       }
     }
     try {
-      // routeOptions is a getter that builds an object on each read: read once.
-      const template = request.is404 ? undefined : request.routeOptions?.url;
+      const template = fastifyRouteTemplate(request);
       if (template) state.routeTemplate = template;
     } catch (error) {
       this.internal.record('metrics', error);

@@ -9,7 +9,7 @@ interface ExpressLike {
   baseUrl?: string;
 }
 
-interface FastifyLike {
+export interface FastifyLike {
   raw: IncomingMessage;
   routeOptions?: { url?: string };
   is404?: boolean;
@@ -25,12 +25,7 @@ const expressTemplates = new WeakMap<object, { baseUrl: string; template: string
 export function routeTemplateOf(request: IncomingMessage | FastifyLike): string {
   const captured = requestRecord(request)?.routeTemplate;
   if (captured) return captured;
-  const fastify = request as FastifyLike;
-  if (fastify.raw) {
-    // A getter that builds an object on each read: read once.
-    const options = fastify.routeOptions;
-    if (options) return !fastify.is404 && options.url ? options.url : UNMATCHED_ROUTE;
-  }
+  if ((request as FastifyLike).raw) return fastifyRouteTemplate(request as FastifyLike) ?? UNMATCHED_ROUTE;
   const express = rawRequest(request) as IncomingMessage & ExpressLike;
   const route = express.route;
   if (typeof route?.path !== 'string') return UNMATCHED_ROUTE;
@@ -42,6 +37,14 @@ export function routeTemplateOf(request: IncomingMessage | FastifyLike): string 
   const template = CATCH_ALL.test(route.path) ? UNMATCHED_ROUTE : `${baseUrl}${route.path}`;
   expressTemplates.set(route, { baseUrl, template });
   return template;
+}
+
+/**
+ * The template of the route Fastify matched, or undefined for its 404 handler. `routeOptions` is a getter that
+ * builds an object of a dozen fields on each read: read once, and not for a 404.
+ */
+export function fastifyRouteTemplate(request: FastifyLike): string | undefined {
+  return request.is404 ? undefined : request.routeOptions?.url || undefined;
 }
 
 /** Route template of the HTTP request the current context belongs to; undefined outside one. */
