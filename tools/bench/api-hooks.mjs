@@ -70,11 +70,10 @@ async function main() {
   const built = { this: writeApiSwitchable('main-hooks.js'), ...(BASE ? { base: writeApiSwitchable('main-hooks-base.js', BASE) } : {}) };
   // One process per entry of --parts and build, the builds' processes next to each other.
   const processes = entries.flatMap((parts) => Object.entries(built).map(([build, entry]) => ({ parts, build, entry })));
-  const backends = await startBackends({ semiSpace: SEMI_SPACE });
+  const backends = await startBackends({ semiSpace: SEMI_SPACE, apis: false });
   const apis = [];
   const recordings = processes.map(({ entry }, i) => new RoundRecordings(RECORD, entry, `api-hooks-${process.pid}-${i}`));
   try {
-    await backends.stopApis();
     for (const [i, { parts, entry }] of processes.entries()) {
       const env = { REDIS_URL: backends.redisUrl.db(5 + i), HOOKS_PARTS: parts.join(','), SPIN_MICROS: String(SPIN_MICROS), ...recordings[i].env() };
       const api = await backends.startSeededApi(`bench_hooks_${i}`, `hooks ${i}`, env, entry, recordings[i].nodeArgs());

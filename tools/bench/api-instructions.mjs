@@ -71,13 +71,12 @@ async function window(api, path, state, newDumps) {
 
 async function main() {
   const entry = writeApiSwitchable('main-instructions.js');
-  const backends = await startBackends({ semiSpace: SEMI_SPACE });
+  const backends = await startBackends({ semiSpace: SEMI_SPACE, apis: false });
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const newDumps = dumpReader(out);
   let api;
   try {
-    await backends.stopApis();
     // Seeded by the api as built (valgrind would take minutes over it), then started again under callgrind.
     const redisUrl = backends.redisUrl.db(5);
     const seeded = await backends.startSeededApi('bench_instructions', 'instructions (seeding)', { REDIS_URL: redisUrl });

@@ -10,6 +10,11 @@ export const OFF_FLAGS = Object.fromEntries(
   ['CORRELATION', 'LOGGING', 'ERRORS', 'METRICS', 'QUEUE_PROPAGATION', 'QUERY_COMMENTS'].map((f) => [`OBSERVABILITY_${f}_ENABLED`, 'false']),
 );
 
+/**
+ * PostgreSQL, Redis and, unless `o.apis` is false, the two shared apis (on and off, seeded). The diagnostics that start
+ * apis of their own (api-hooks, api-instructions) pass false: seeding the pair they would stop at once took 6.5 of the
+ * 8.3 s this takes here.
+ */
 export async function startBackends(o) {
   // PostgreSQL beside the load generator on core 1: the process under test keeps core 0 to itself.
   const postgres = await startPostgres({ logStatements: Boolean(o.pgLogStatements), cpus: pinning ? '1' : undefined });
@@ -19,7 +24,7 @@ export async function startBackends(o) {
     throw error;
   });
   try {
-    return await startApis(o, postgres, redis, heapFlags(o.semiSpace));
+    return await startApis(o, postgres, redis, heapFlags(o.semiSpace), o.apis !== false);
   } catch (error) {
     // PostgreSQL runs detached (pg_ctl): a failed start-up must not leave it, or Redis, behind.
     redis.stop();
@@ -75,13 +80,13 @@ async function startApi(label, env, entry = join(root, 'dist/apps/api/main.js'),
   });
 }
 
-async function startApis(o, postgres, redis, nodeArgs) {
+async function startApis(o, postgres, redis, nodeArgs, shared) {
   // `db(n)`: for apis a scenario starts itself (the api scenario's, from 5 up); BullMQ's rounds use 3 and 4.
   const redisUrl = { on: `${redis.url}/1`, off: `${redis.url}/2`, db: (n) => `${redis.url}/${n}` };
   const db = {};
   const apis = {};
   const repositories = {};
-  for (const variant of ['on', 'off']) {
+  for (const variant of shared ? ['on', 'off'] : []) {
     const api = await startSeededApi(postgres, `bench_${variant}`, `observability ${variant}`, { REDIS_URL: redisUrl[variant], ...(variant === 'off' ? OFF_FLAGS : {}) }, undefined, nodeArgs);
     db[variant] = api.databaseUrl;
     apis[variant] = api;
