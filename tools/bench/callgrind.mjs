@@ -1,4 +1,4 @@
-// Reading valgrind's callgrind output (api-instructions.mjs, http-instructions.mjs): the totals of a dump and each
+// Reading valgrind's callgrind output (api-, http- and queue-instructions.mjs): the totals of a dump and each
 // function's own cost, from the file format callgrind writes (valgrind.org/docs/manual/cl-format.html), without
 // callgrind_annotate.
 import { readdirSync, readFileSync } from 'node:fs';

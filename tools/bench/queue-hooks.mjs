@@ -38,10 +38,10 @@ import { startBackends } from './backends.mjs';
 import { cpuMicros, heapFlags, numberOption, root, semiSpaceOption, sendSyncJobs, startServer } from './runner.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 import { median } from './stats.mjs';
-import { DATABASE_SWITCHES, off, spinPrelude, writeSwitchable } from './switches.mjs';
+import { QUEUE_PARTS, writeWorkerSwitchable } from './switches.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
-const PARTS = ['ctx', 'events', 'sub', 'sql'];
+const PARTS = QUEUE_PARTS;
 const entries = String(args.parts ?? 'all').split(';').map((e) => (e === 'all' ? PARTS : e.split(',')));
 for (const part of entries.flat()) if (![...PARTS, 'line', 'fixed', 'spin', 'timer'].includes(part)) throw new Error(`--parts: unknown part ${part} (${PARTS.join(', ')}, line, timer, fixed, spin, or all)`);
 const LIBRARY = args.library ?? 'bull';
@@ -54,30 +54,10 @@ const JOBS = numberOption('jobs', args.jobs, 1500, { positive: true, whole: true
 const WARMUP = numberOption('warmup', args.warmup, 8, { whole: true });
 const SPIN_MICROS = numberOption('spin-micros', args['spin-micros'], 50);
 const RECORD = { perfRecord: args['perf-record'] !== undefined, v8Log: args['v8-log'] !== undefined };
-const FIXED_COMMENT = "/*application='worker',job='repository-sync:sync',request_id='d8a4c3f0-1b2e-4c5d-9e8f-0a1b2c3d4e5f'*/";
-
-const RUN_BULL = 'return instrumentation.propagation.run(queue, args[0], () => handler.apply(this, args));';
-const RUN_BULLMQ = 'return active2.propagation.run(this, job, () => originals.callProcessJob.call(this, job, token, signal));';
-const COMPLETED = 'completed(queue, job, attempt) {';
-const JOB_LINE = 'if (!writeJobLine(this.logger, line))';
-const COMMENT = 'config = commentQuery(config, currentComment(options, settings2), options.prepend ?? settings2?.prepend ?? false);';
-/** [part, text in the bundle, text with the switch]: each text must occur exactly once. */
-const SWITCHES = [
-  ['ctx', RUN_BULL, `if (${off('ctx')}) return handler.apply(this, args);\n${RUN_BULL}`],
-  ['ctx', RUN_BULLMQ, `if (${off('ctx')}) return originals.callProcessJob.call(this, job, token, signal);\n${RUN_BULLMQ}`],
-  ['events', COMPLETED, `${COMPLETED}\nif (${off('events')}) return;`],
-  ['spin', COMPLETED, `${COMPLETED}\nif (__spinTurns > 0 && !${off('spin')}) __spin();`],
-  ['line', JOB_LINE, `if (!${off('line')} && ${JOB_LINE.slice(4)}`],
-  ...DATABASE_SWITCHES,
-  ['timer', 'setImmediate(this.flushLater);', `if (${off('timer')}) setTimeout(this.flushLater, 10).unref(); else setImmediate(this.flushLater);`],
-  ['fixed', COMMENT, COMMENT.replace('currentComment(options, settings2)', `(${off('fixed')} ? ${JSON.stringify(FIXED_COMMENT)} : currentComment(options, settings2))`)],
-];
-
 const writeCalls = (pid) => Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1]);
 
 async function main() {
-  const entry = join(root, 'dist/apps/worker/main-hooks.js');
-  writeSwitchable(join(root, 'dist/apps/worker/main.js'), entry, SWITCHES, spinPrelude(SPIN_MICROS));
+  const entry = writeWorkerSwitchable('main-hooks.js', SPIN_MICROS);
   const backends = await startBackends({ semiSpace: SEMI_SPACE });
   const client = new pg.Client({ connectionString: backends.db.on });
   const rows = [];

@@ -6,8 +6,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root } from './runner.mjs';
 
-/** Flips `globalThis.__hooksOff` between nothing and the process's parts (HOOKS_PARTS) on each SIGUSR1. */
-export const FLIP_ON_SIGNAL = `process.on('SIGUSR1', () => { globalThis.__hooksOff = globalThis.__hooksOff ? undefined : Object.fromEntries((process.env.HOOKS_PARTS ?? '').split(',').map((p) => [p, true])); });\n`;
+/**
+ * Flips `globalThis.__hooksOff` between nothing and the process's parts on each SIGUSR1: HOOKS_PARTS, or what the file
+ * HOOKS_PARTS_FILE holds when the flip reads it (queue-instructions.mjs: one warmed-up process, several parts in turn).
+ */
+export const FLIP_ON_SIGNAL = `process.on('SIGUSR1', () => {
+  const parts = process.env.HOOKS_PARTS_FILE ? process.getBuiltinModule('node:fs').readFileSync(process.env.HOOKS_PARTS_FILE, 'utf8') : (process.env.HOOKS_PARTS ?? '');
+  globalThis.__hooksOff = globalThis.__hooksOff ? undefined : Object.fromEntries(parts.trim().split(',').map((p) => [p, true]));
+});\n`;
 
 /**
  * Writes `to`: `prelude`, the flip and `from` with each `[part, text, switched]` applied. Each text must occur exactly
@@ -90,5 +96,38 @@ const API_SWITCHES = [
 export function writeApiSwitchable(name, from = join(root, 'dist/apps/api/main.js')) {
   const entry = join(root, 'dist/apps/api', name);
   writeSwitchable(from, entry, API_SWITCHES, requestSpinPrelude('Number(process.env.SPIN_MICROS)', true));
+  return entry;
+}
+
+/** The parts of the worker's per-job work each switch names (queue-hooks.mjs, queue-instructions.mjs). */
+export const QUEUE_PARTS = ['ctx', 'events', 'sub', 'sql'];
+
+/** The `fixed` part's comment: one text of the length of the module's own. */
+const FIXED_COMMENT = "/*application='worker',job='repository-sync:sync',request_id='d8a4c3f0-1b2e-4c5d-9e8f-0a1b2c3d4e5f'*/";
+
+const RUN_BULL = 'return instrumentation.propagation.run(queue, args[0], () => handler.apply(this, args));';
+const RUN_BULLMQ = 'return active2.propagation.run(this, job, () => originals.callProcessJob.call(this, job, token, signal));';
+const COMPLETED = 'completed(queue, job, attempt) {';
+const JOB_LINE = 'if (!writeJobLine(this.logger, line))';
+const COMMENT = 'config = commentQuery(config, currentComment(options, settings2), options.prepend ?? settings2?.prepend ?? false);';
+/** The worker's per-job hooks (queue-hooks.mjs, queue-instructions.mjs): [part, text in the bundle, text with the switch]. */
+const WORKER_SWITCHES = [
+  ['ctx', RUN_BULL, `if (${off('ctx')}) return handler.apply(this, args);\n${RUN_BULL}`],
+  ['ctx', RUN_BULLMQ, `if (${off('ctx')}) return originals.callProcessJob.call(this, job, token, signal);\n${RUN_BULLMQ}`],
+  ['events', COMPLETED, `${COMPLETED}\nif (${off('events')}) return;`],
+  ['spin', COMPLETED, `${COMPLETED}\nif (__spinTurns > 0 && !${off('spin')}) __spin();`],
+  ['line', JOB_LINE, `if (!${off('line')} && ${JOB_LINE.slice(4)}`],
+  ...DATABASE_SWITCHES,
+  ['timer', 'setImmediate(this.flushLater);', `if (${off('timer')}) setTimeout(this.flushLater, 10).unref(); else setImmediate(this.flushLater);`],
+  ['fixed', COMMENT, COMMENT.replace('currentComment(options, settings2)', `(${off('fixed')} ? ${JSON.stringify(FIXED_COMMENT)} : currentComment(options, settings2))`)],
+];
+
+/**
+ * Writes dist/apps/worker/`name`: the built worker with a switch at each per-job hook and, in a process whose parts
+ * include `spin`, `spinMicros` µs (or `SPIN_TURNS` turns) of fixed work per completed job. Returns its path.
+ */
+export function writeWorkerSwitchable(name, spinMicros) {
+  const entry = join(root, 'dist/apps/worker', name);
+  writeSwitchable(join(root, 'dist/apps/worker/main.js'), entry, WORKER_SWITCHES, spinPrelude(spinMicros));
   return entry;
 }
