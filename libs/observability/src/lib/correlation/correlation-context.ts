@@ -62,6 +62,8 @@ export function getRequestId(): string | undefined {
 
 /** CLS key of the context's SQL comment, made by its first statement and kept for the rest (database/commenting-client.ts). */
 export const SQL_COMMENT_KEY = Symbol('observability:sql-comment');
+/** CLS key of the context's fields as its lines of Nest's Logger write them, made by the first (logging/nest-lines.ts). */
+export const LINE_FIELDS_KEY = Symbol('observability:line-fields');
 
 /**
  * A store of the module's: every key it ever sets is there from the start (undefined until known), so a store never
@@ -78,6 +80,7 @@ class ModuleStore {
     store[TRACE_CONTEXT_KEY] = trace;
     store[LOG_FIELDS_KEY] = fields;
     store[SQL_COMMENT_KEY] = undefined;
+    store[LINE_FIELDS_KEY] = undefined;
   }
 }
 

@@ -48,25 +48,32 @@ function timeText(millis: number): string {
  * Writes a line straight to the logger's destination, in exactly the shape `logger[level](fields, msg)` gives it
  * (`{"level":…,"time":…,"service":…,"pid":…,"hostname":…,<fields>,"msg":…}`, undefined fields left out), at a
  * fraction of the cost: with flat fields that hold nothing secret, pino's mixin, redaction and serializer passes have
- * nothing to do (docs/performance.md). `level` is pino's name for it (`info`, `warn`, ...).
+ * nothing to do (docs/performance.md). `fields` may come as their text already (`fieldsText`: a context's, kept for
+ * its lines). `level` is pino's name for it (`info`, `warn`, ...).
  * Returns false when the logger is not a plain pino logger; the caller then uses the logger itself.
  */
-export function writeLine(logger: Logger, fields: FixedFields, msg: string, level = 'info'): boolean {
+export function writeLine(logger: Logger, fields: FixedFields | string, msg: string, level = 'info'): boolean {
   const stream = streamOf(logger);
   if (!stream) return false;
-  if (logger.isLevelEnabled(level)) stream.write(lineText(fields, msg, Date.now(), bindingsOf(logger), logger.levels.values[level]!));
+  if (logger.isLevelEnabled(level)) {
+    const members = typeof fields === 'string' ? fields : fieldsText(fields);
+    stream.write(`{"level":${logger.levels.values[level]!},"time":${timeText(Date.now())}${bindingsOf(logger)}${members},"msg":${jsonString(msg)}}\n`);
+  }
   return true;
 }
 
-function lineText(fields: FixedFields, msg: string, time: number, bindings: string, level: number): string {
-  let out = `{"level":${level},"time":${timeText(time)}${bindings}`;
+/** Flat fields as the members of a line (`,"key":value…`, undefined ones left out), as pino writes them. */
+export function fieldsText(fields: FixedFields): string {
+  let out = '';
   for (const key in fields) {
     const value = fields[key];
-    if (value === undefined) continue;
-    out += `${keyPrefix(key)}${jsonValue(value)}`;
+    if (value !== undefined) out += memberText(key, value);
   }
-  return `${out},"msg":${jsonString(msg)}}\n`;
+  return out;
 }
+
+/** One member of a line: `,"key":value`. */
+export const memberText = (key: string, value: string | number): string => `${keyPrefix(key)}${jsonValue(value)}`;
 
 /**
  * Writes a fixed line of the module's (`request completed`, `job completed`), made by `format` in one template: on

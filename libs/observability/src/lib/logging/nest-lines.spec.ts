@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { type INestApplication, Logger as NestLogger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import fc from 'fast-check';
+import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
 import { Logger } from 'nestjs-pino';
 import { Registry } from 'prom-client';
 import { RawCaptureStream, withoutTime } from '../../../../../tools/testing/log-capture.js';
@@ -76,6 +77,27 @@ describe("Nest's Logger lines through the module (NestLines)", () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it("writes each of a context's lines with its fields as they are then: the fields' text is kept between lines, made again when the id changes", () => {
+    // The second line reuses what the first made (LINE_FIELDS_KEY); the id set by other code after it must show.
+    const sequence = (write: (context: string, level: 'log' | 'warn', message: string) => void) => () =>
+      inJob(() => {
+        write('A', 'log', 'first');
+        write('B', 'warn', 'second');
+        ClsServiceManager.getClsService().set(CLS_ID, 'req-2');
+        write('A', 'log', 'third');
+      });
+    const viaNest = written(sequence((context, level, message) => new NestLogger(context)[level](message)));
+    const viaNestjsPino = written(sequence((context, level, message) => inner[level](message, context)));
+    expect(viaNest.throughNestjsPino).toBe(false);
+    expect(viaNest.lines).toEqual(viaNestjsPino.lines);
+    const lines = viaNest.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => [l.request_id, l.job_id, l.attempt, l.context, l.msg])).toEqual([
+      ['req-1', '7', 2, 'A', 'first'],
+      ['req-1', '7', 2, 'B', 'second'],
+      ['req-2', '7', 2, 'A', 'third'],
+    ]);
   });
 
   it("writes a nestjs-pino context's bindings (runInContext) as nestjs-pino does", () => {

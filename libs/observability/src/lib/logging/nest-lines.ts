@@ -1,9 +1,10 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 import type { Logger as PinoNestLogger } from 'nestjs-pino';
-import { currentStore } from '../correlation/correlation-context.js';
-import type { ActiveSpanReader } from '../opentelemetry/active-span.js';
-import { type FixedFields, writeLine, writesDirectly } from './fixed-line.js';
+import { CLS_ID } from 'nestjs-cls';
+import { currentStore, LINE_FIELDS_KEY, LOG_FIELDS_KEY, TRACE_CONTEXT_KEY } from '../correlation/correlation-context.js';
+import type { ActiveSpanReader, SpanFields } from '../opentelemetry/active-span.js';
+import { type FixedFields, fieldsText, memberText, writeLine, writesDirectly } from './fixed-line.js';
 import { contextFields } from './pino-logger.js';
 import { hasStack } from './stack-in-context.js';
 
@@ -82,19 +83,14 @@ export class NestLines implements LoggerService {
     const pinoLogger = (this.inner as unknown as NestPinoInternals).logger;
     const logger = pinoLogger?.logger;
     if (!logger || pinoLogger.context || !this.sharesSettings(logger)) return false;
-    let fields: Record<string, unknown>;
+    let text: string | undefined;
     try {
-      fields = contextFields(currentStore(), this.activeSpan?.(), CONTEXT_LINE);
+      text = contextText(currentStore(), this.activeSpan?.());
     } catch {
       return false; // pino's mixin meets the same fault, and counts it
     }
-    // The root's serializers (`err` only) name none of these fields.
-    for (const key in fields) {
-      const type = typeof fields[key];
-      if (type !== 'string' && type !== 'number') return false;
-    }
-    if (context !== undefined) fields.context = context;
-    return writeLine(logger, fields as FixedFields, message, level);
+    if (text === undefined) return false;
+    return writeLine(logger, context === undefined ? text : text + memberText('context', context), message, level);
   }
 
   private sharesSettings(logger: Logger): boolean {
@@ -107,4 +103,34 @@ export class NestLines implements LoggerService {
     this.shared = logger;
     return true;
   }
+}
+
+/** A context's fields as its lines were written, and what they were made from. */
+interface KeptFields {
+  requestId: unknown;
+  trace: unknown;
+  fields: unknown;
+  text: string;
+}
+
+/**
+ * The context's fields as a line of Nest's Logger writes them (`fieldsText`), or undefined when one is neither a
+ * string nor a number (the root's serializers, `err` only, name none of them, but pino would write others its own
+ * way). Made by a context's first line and kept in its store while its id, trace and fields are the same objects: a
+ * job's lines all carry the same six fields. Not kept with an OpenTelemetry span: each line names the span active then.
+ */
+function contextText(store: Record<symbol, unknown> | undefined, span: SpanFields | undefined): string | undefined {
+  const keep = store !== undefined && span === undefined;
+  if (keep) {
+    const kept = store[LINE_FIELDS_KEY] as KeptFields | undefined;
+    if (kept && kept.requestId === store[CLS_ID] && kept.trace === store[TRACE_CONTEXT_KEY] && kept.fields === store[LOG_FIELDS_KEY]) return kept.text;
+  }
+  const fields = contextFields(store, span, CONTEXT_LINE);
+  for (const key in fields) {
+    const type = typeof fields[key];
+    if (type !== 'string' && type !== 'number') return undefined;
+  }
+  const text = fieldsText(fields as FixedFields);
+  if (keep) store[LINE_FIELDS_KEY] = { requestId: store[CLS_ID], trace: store[TRACE_CONTEXT_KEY], fields: store[LOG_FIELDS_KEY], text } satisfies KeptFields;
+  return text;
 }
