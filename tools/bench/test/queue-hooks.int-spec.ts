@@ -43,9 +43,11 @@ describe('queue-hooks, switched inside each worker process', () => {
     expect(rows[0].added).toBeGreaterThan(SPIN_MICROS / 2);
     // The spin is the main thread's.
     expect(rows[0].mainAdded).toBeGreaterThan(SPIN_MICROS / 2);
-    // And user mode's: spinning calls no kernel.
+    // And user mode's: spinning calls no kernel. System time comes in 10 ms ticks (167 µs a job here) and moves with
+    // the machine's load: a CI run on a loaded machine read +1,000 µs of it beside +3,417 of user time, so it is held
+    // to under half the user time added, not to a fixed bound.
     expect(rows[0].userAdded).toBeGreaterThan(SPIN_MICROS / 2);
-    expect(rows[0].systemAdded).toBeLessThan(SPIN_MICROS / 2);
+    expect(rows[0].systemAdded).toBeLessThan(rows[0].userAdded / 2);
     expect(rows[0].jobsPerSecondChange).toBeLessThan(0);
   });
 });
