@@ -24,7 +24,7 @@ export async function startBackends(o) {
     throw error;
   });
   try {
-    return await startApis(o, postgres, redis, heapFlags(o.semiSpace), o.apis !== false);
+    return await startApis(o, postgres, redis, heapFlags(o.semiSpace));
   } catch (error) {
     // PostgreSQL runs detached (pg_ctl): a failed start-up must not leave it, or Redis, behind.
     redis.stop();
@@ -80,13 +80,13 @@ async function startApi(label, env, entry = join(root, 'dist/apps/api/main.js'),
   });
 }
 
-async function startApis(o, postgres, redis, nodeArgs, shared) {
+async function startApis(o, postgres, redis, nodeArgs) {
   // `db(n)`: for apis a scenario starts itself (the api scenario's, from 5 up); BullMQ's rounds use 3 and 4.
   const redisUrl = { on: `${redis.url}/1`, off: `${redis.url}/2`, db: (n) => `${redis.url}/${n}` };
   const db = {};
   const apis = {};
   const repositories = {};
-  for (const variant of shared ? ['on', 'off'] : []) {
+  for (const variant of o.apis === false ? [] : ['on', 'off']) {
     const api = await startSeededApi(postgres, `bench_${variant}`, `observability ${variant}`, { REDIS_URL: redisUrl[variant], ...(variant === 'off' ? OFF_FLAGS : {}) }, undefined, nodeArgs);
     db[variant] = api.databaseUrl;
     apis[variant] = api;
