@@ -89,13 +89,17 @@ describe('default redaction', () => {
     expect(JSON.parse(out.raw[0])).toMatchObject({ body: { password: '[Redacted]' }, authorization: '[Redacted]' });
   });
 
-  it("reaches a deeper copy of a secret header with a user path, as the README says (an HTTP client error's config)", () => {
+  it("reaches other secrets of an error with a user path, as the README says, beside the default's (an HTTP client error's config)", () => {
     const out = new RawCaptureStream();
-    const options = resolveOptions({ logging: { destination: out, redact: ['err.config.headers.Authorization'] } }, {});
-    const error = Object.assign(new Error('Request failed with status code 401'), { config: { url: 'https://api.example', headers: { Authorization: 'Bearer t0ken' } } });
+    const options = resolveOptions({ logging: { destination: out, redact: ['err.config.params.api_key'] } }, {});
+    const config = { url: 'https://api.example', params: { api_key: 't0ken-1', page: 2 }, headers: { Authorization: 'Bearer t0ken-2' } };
+    const error = Object.assign(new Error('Request failed with status code 401'), { config });
     createPinoLogger(options, new InternalErrors(new Registry())).error({ err: error }, 'call failed');
     expect(out.raw[0]).not.toContain('t0ken');
-    expect(JSON.parse(out.raw[0]).err).toMatchObject({ message: 'Request failed with status code 401', config: { headers: { Authorization: '[Redacted]' } } });
+    expect(JSON.parse(out.raw[0]).err).toMatchObject({
+      message: 'Request failed with status code 401',
+      config: { params: { api_key: '[Redacted]', page: 2 }, headers: { Authorization: '[Redacted]' } },
+    });
   });
 
   it('a field that cannot be read drops the fields, not the line, and counts a fault', async () => {

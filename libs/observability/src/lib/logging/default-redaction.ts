@@ -3,6 +3,9 @@ import { isObject } from '../core/is-object.js';
 /** What a redacted value is written as, as pino's redaction writes it. */
 export const CENSOR = '[Redacted]';
 
+/** How a line writes an Error found among its fields (error-fields.ts, with the logger's fault counting). */
+export type ErrorWriter = (error: Error) => Record<string, unknown>;
+
 /** Header values that must never reach a log line, wherever a user logs a request or response object. */
 const SECRET_HEADERS = ['authorization', 'cookie', 'set-cookie'];
 const SECRET_NAMES = new Set(SECRET_HEADERS);
@@ -12,7 +15,7 @@ const SECRET_NAMES = new Set(SECRET_HEADERS);
  * HTTP clients keep them as the app wrote them (`Authorization`). Nearly every key a line has (`request_id`,
  * `job_id`, ...) is ruled out by its length and first letter, before any lower-casing.
  */
-function isSecretHeader(name: string): boolean {
+export function isSecretHeader(name: string): boolean {
   const { length } = name;
   if (length !== 13 && length !== 6 && length !== 10) return false;
   const first = name.charCodeAt(0) | 0x20; // a, c or s in either case
@@ -25,15 +28,17 @@ function isSecretHeader(name: string): boolean {
  * (pino's wildcard path redacts by calling its redactor once per field of every line: 4 µs per line with seven
  * fields, docs/performance.md).
  * Returns `fields` itself when nothing is secret, else a copy: the caller's objects are never changed.
- * `skip` is left to its serializer (pino's `err`: an Error copied here would lose its message and stack).
+ * `skip` is left to its serializer (pino's `err`: an Error copied here would lose its message and stack); an Error
+ * under any other field is written by `asFields`, as `err` is (JSON alone would write axios's `config.headers`).
  */
-export function redactDefaultPaths(fields: Record<string, unknown>, skip?: string): Record<string, unknown> {
+export function redactDefaultPaths(fields: Record<string, unknown>, skip?: string, asFields?: ErrorWriter): Record<string, unknown> {
   let out = fields;
   for (const key in fields) {
     if (key === skip || !Object.prototype.hasOwnProperty.call(fields, key) || fields[key] === undefined) continue;
     const value = fields[key];
     let redacted: unknown;
     if (isSecretHeader(key)) redacted = CENSOR;
+    else if (asFields && value instanceof Error) redacted = asFields(value);
     else {
       redacted = redactNestedHeaders(value);
       // `headers.authorization` and the wildcard's `headers.headers.authorization` both start at `headers`.
@@ -70,9 +75,16 @@ function censorSecrets(object: unknown): unknown {
   return out ?? object;
 }
 
-/** A log call's arguments with the objects interpolated into its message (`%j`, `%o`, `%O`) redacted by default. */
-export function redactInterpolated(args: unknown[]): unknown[] {
+/**
+ * A log call's arguments with the objects interpolated into its message (`%j`, `%o`, `%O`) redacted by default, and
+ * an Error among them written by `asFields`.
+ */
+export function redactInterpolated(args: unknown[], asFields?: ErrorWriter): unknown[] {
   const first = typeof args[0] === 'string' ? 1 : 2;
   if (args.length <= first) return args;
-  return args.map((arg, i) => (i >= first && isObject(arg) && !(arg instanceof Error) ? redactDefaultPaths(arg) : arg));
+  return args.map((arg, i) => {
+    if (i < first || !isObject(arg)) return arg;
+    if (arg instanceof Error) return asFields ? asFields(arg) : arg;
+    return redactDefaultPaths(arg, undefined, asFields);
+  });
 }

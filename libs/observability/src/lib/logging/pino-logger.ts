@@ -7,6 +7,7 @@ import type { InternalErrors } from '../core/internal-errors.js';
 import type { ActiveSpanReader, SpanFields } from '../opentelemetry/active-span.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
 import { CENSOR, redactDefaultPaths, redactInterpolated, redactNestedHeaders } from './default-redaction.js';
+import { errorFields, errorSummary } from './error-fields.js';
 import { keepStackInErr } from './stack-in-context.js';
 import { stdoutDestination } from './stdout-destination.js';
 
@@ -16,6 +17,14 @@ import { stdoutDestination } from './stdout-destination.js';
  */
 export function createPinoLogger(options: ResolvedOptions, internal: InternalErrors, activeSpan?: ActiveSpanReader): Logger {
   const { logging, serviceName } = options;
+  const asFields = (error: Error) => {
+    try {
+      return errorFields(error);
+    } catch (fault) {
+      internal.record('logging', fault);
+      return errorSummary(error);
+    }
+  };
   return pino(
     {
       level: logging.enabled ? logging.level : 'silent',
@@ -26,7 +35,7 @@ export function createPinoLogger(options: ResolvedOptions, internal: InternalErr
       formatters: {
         log(fields) {
           try {
-            return redactDefaultPaths(fields, 'err');
+            return redactDefaultPaths(fields, 'err', asFields);
           } catch (error) {
             // A field that cannot be read cannot be checked: the line keeps its message, not its fields.
             internal.record('logging', error);
@@ -34,13 +43,14 @@ export function createPinoLogger(options: ResolvedOptions, internal: InternalErr
           }
         },
       },
-      // Error objects get type, message and stack; a plain { type, message } (4xx, no stack) is kept as given.
-      serializers: { err: (value: unknown) => redactNestedHeaders(value instanceof Error ? pino.stdSerializers.err(value) : value) },
+      // Error objects get type, message, stack and their fields made safe; a plain { type, message } (4xx, no stack) is
+      // kept as given.
+      serializers: { err: (value: unknown) => (value instanceof Error ? asFields(value) : redactNestedHeaders(value)) },
       hooks: {
         logMethod(args, method) {
           let fixed: unknown[] = args;
           try {
-            fixed = redactInterpolated(keepStackInErr(args));
+            fixed = redactInterpolated(keepStackInErr(args), asFields);
           } catch (error) {
             internal.record('logging', error);
           }
