@@ -6,6 +6,7 @@
 //   npm run bench -- --smoke             every scenario at a tiny size (what `npm test` runs; figures meaningless)
 //   npm run bench -- --only=http,scrape  some scenarios: http, api, comments, exporter, queue, scrape
 //   npm run bench -- --only=exporter --exporter-seconds=60 --exporter-interval=15   postgres_exporter's cost to PostgreSQL
+//   npm run bench -- --only=exporter --exporter-tables=1000   the same with 1,000 tables more than the seed's
 //   npm run bench -- --rounds=7 --duration=5 --connections=32 --json=tmp/bench/results.json
 //   npm run bench -- --only=http --adapters=express --variants=bare,all   a subset of the HTTP variants
 //   npm run bench -- --only=http --variants=bare,all --base-app=tmp/ab/bench-app.js   each module variant beside its twin from
@@ -93,6 +94,8 @@ function parseArgs(argv) {
     scrapes: num('scrapes', 40, 3),
     exporterSeconds: num('exporter-seconds', 60, 3),
     exporterInterval: num('exporter-interval', 15, 1),
+    // Tables added to the seed's before the exporter's phases (with an index and a row each): its cost grows with them.
+    exporterTables: numberOption('exporter-tables', args['exporter-tables'], 0, { whole: true }),
     adapters: args.adapters ? String(args.adapters).split(',') : ['express', 'fastify'],
     queueLibraries: args['queue-libraries'] ? String(args['queue-libraries']).split(',') : ['bull', 'bullmq'],
     variants: args.variants ? String(args.variants).split(',') : undefined,

@@ -61,6 +61,30 @@ function exporterBackends(admin) {
   return { read, cpuMillis, count: () => first.size };
 }
 
+/**
+ * `count` tables beyond the seed's, in a schema of their own, each with a primary key, a second index and a row,
+ * analysed: every one is a row of pg_stat_user_tables and a size the shipped queries read per scrape.
+ */
+async function addTables(admin, count) {
+  await admin.query('DROP SCHEMA IF EXISTS bench_extra CASCADE');
+  if (count === 0) return;
+  await admin.query('CREATE SCHEMA bench_extra');
+  for (let i = 0; i < count; i += 100) {
+    const batch = [];
+    for (let t = i; t < Math.min(count, i + 100); t++) {
+      batch.push(`CREATE TABLE bench_extra.t${t} (id serial PRIMARY KEY, name text NOT NULL)`, `CREATE INDEX ON bench_extra.t${t} (name)`, `INSERT INTO bench_extra.t${t} (name) VALUES ('row')`);
+    }
+    await admin.query(batch.join(';\n'));
+  }
+  await admin.query('ANALYZE');
+}
+
+/** The series a scrape of the exporter holds (sample lines), and of them those of pg_stat_user_tables. */
+function seriesOf(body) {
+  const samples = body.split('\n').filter((line) => line && !line.startsWith('#'));
+  return { all: samples.length, tables: samples.filter((line) => line.startsWith('pg_stat_user_tables_')).length };
+}
+
 // 4. postgres_exporter's cost to PostgreSQL under the api's load
 export async function exporterScenario(o, backends, results) {
   const admin = new pg.Client({ connectionString: backends.db.on });
@@ -71,6 +95,7 @@ export async function exporterScenario(o, backends, results) {
     await admin.query(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${EXPORTER_ROLE}') THEN CREATE ROLE ${EXPORTER_ROLE} LOGIN; END IF; END $$`);
     await admin.query(`GRANT pg_monitor TO ${EXPORTER_ROLE}`);
     await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await addTables(admin, o.exporterTables);
     const db = new URL(backends.db.on);
     const port = await freePort();
     const exporter = spawn(which('prometheus-postgres-exporter'), [`--web.listen-address=127.0.0.1:${port}`, `--extend.query-path=${join(root, 'monitoring/postgres-exporter/queries.yaml')}`], {
@@ -78,10 +103,12 @@ export async function exporterScenario(o, backends, results) {
       stdio: 'ignore',
     });
     children.add(exporter);
+    let series;
     const scrape = async () => {
       const res = await fetch(`http://127.0.0.1:${port}/metrics`);
       const body = await res.text();
       if (!res.ok || !body.includes('pg_up 1')) throw new Error(`postgres_exporter scrape failed: ${res.status}`);
+      series = seriesOf(body);
     };
     for (let i = 0; ; i++) {
       try {
@@ -134,8 +161,9 @@ export async function exporterScenario(o, backends, results) {
     const postgresMicrosPerRequest = { without: perRequest('without'), with: perRequest('with') };
     // At a 15 s scrape interval: the CPU PostgreSQL spends on the exporter per second against its CPU under the load.
     const sharePercent = (cpuMsPerScrape / 1000 / INTERVAL_SECONDS / postgresCores.without) * 100;
-    results.exporter = { seconds, scrapeInterval: o.exporterInterval, cpuMsPerScrape, msPerScrape, postgresCores, postgresMicrosPerRequest, sharePercent, rps: { without: median(samples.without.map((s) => s.rps)), with: median(samples.with.map((s) => s.rps)) } };
-    header(`postgres_exporter under the api's load (GET /api/v1/repositories?limit=20, ${o.connections} connections, ${samples.with.length} × ${seconds} s with and without scrapes)`);
+    const tables = Number((await admin.query('SELECT count(*) AS n FROM pg_stat_user_tables')).rows[0].n);
+    results.exporter = { seconds, scrapeInterval: o.exporterInterval, tables, series, cpuMsPerScrape, msPerScrape, postgresCores, postgresMicrosPerRequest, sharePercent, rps: { without: median(samples.without.map((s) => s.rps)), with: median(samples.with.map((s) => s.rps)) } };
+    header(`postgres_exporter under the api's load (GET /api/v1/repositories?limit=20, ${o.connections} connections, ${samples.with.length} × ${seconds} s with and without scrapes; ${tables} tables, ${series.all} series a scrape, ${series.tables} of them pg_stat_user_tables_*)`);
     process.stdout.write("| phase | api req/s median | PostgreSQL CPU (cores) | PostgreSQL CPU µs per api request | scrapes per phase | CPU ms in the exporter's backends per phase |\n|---|---:|---:|---:|---:|---:|\n");
     for (const phase of ['without', 'with']) {
       process.stdout.write(`| ${phase === 'with' ? `scraped every ${o.exporterInterval} s` : 'not scraped'} | ${results.exporter.rps[phase].toFixed(0)} | ${postgresCores[phase].toFixed(3)} | ${postgresMicrosPerRequest[phase].toFixed(1)} | ${median(samples[phase].map((s) => s.scrapes))} | ${median(samples[phase].map((s) => s.exporterCpuMs)).toFixed(1)} |\n`);
@@ -146,6 +174,7 @@ export async function exporterScenario(o, backends, results) {
         `The exporter's statements take ${msPerScrape.toFixed(1)} ms per scrape by pg_stat_statements, which counts time waiting for a core too.\n`,
     );
   } finally {
+    await addTables(admin, 0).catch(() => {});
     await admin.end();
   }
 }

@@ -29,7 +29,14 @@ interface Results {
     statementPlain: string;
     statementTextual: string;
   };
-  exporter: { cpuMsPerScrape: number; msPerScrape: number; postgresCores: { without: number; with: number }; sharePercent: number };
+  exporter: {
+    cpuMsPerScrape: number;
+    msPerScrape: number;
+    postgresCores: { without: number; with: number };
+    sharePercent: number;
+    tables: number;
+    series: { all: number; tables: number };
+  };
   queue: { rows: Array<{ library: string; variant: string; median: number }> };
   scrape: { rows: Array<{ target: number; format: string; series: number; median: number }> };
   targets: Array<{ name: string; met?: boolean; detail: string }>;
@@ -37,13 +44,15 @@ interface Results {
 
 /** µs of fixed work per request in the api's fourth variant: far above what the smoke run's noise could make up. */
 const KNOWN_WORK = 2000;
+/** Tables added for the exporter's phases (`--exporter-tables`). */
+const EXTRA_TABLES = 20;
 
 describe('npm run bench -- --smoke', () => {
   let stdout = '';
   let results: Results;
 
   beforeAll(async () => {
-    const args = ['--smoke', '--no-build', '--gc', `--known-work=${KNOWN_WORK}`, '--api-runs=2'];
+    const args = ['--smoke', '--no-build', '--gc', `--known-work=${KNOWN_WORK}`, '--api-runs=2', `--exporter-tables=${EXTRA_TABLES}`];
     // About 3.5 minutes here (the api twice: --api-runs); the bounds leave a slower machine room.
     ({ json: results, stdout } = await runJsonScript<Results>('bench.mjs', 'smoke-test', args, 420_000));
   }, 440_000);
@@ -165,6 +174,10 @@ describe('npm run bench -- --smoke', () => {
     expect(results.exporter.postgresCores.without).toBeGreaterThan(0);
     expect(results.exporter.postgresCores.with).toBeGreaterThan(0);
     expect(Number.isFinite(results.exporter.sharePercent)).toBe(true);
+    // The seed's tables and the added ones, each five series of the shipped pg_stat_user_tables query.
+    expect(results.exporter.tables).toBeGreaterThan(EXTRA_TABLES);
+    expect(results.exporter.series.tables).toBe(results.exporter.tables * 5);
+    expect(results.exporter.series.all).toBeGreaterThan(results.exporter.series.tables);
   });
 
   it('scraped registries of about 1k and 10k series in both formats', () => {
