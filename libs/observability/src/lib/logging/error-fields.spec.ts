@@ -166,4 +166,15 @@ describe('errors on log lines: what HTTP clients hang on them', () => {
     const faults = (await registry.getSingleMetric('observability_internal_errors_total')!.get()).values.find((v) => v.labels.component === 'logging');
     expect(faults?.value).toBe(1);
   });
+
+  it('still writes the line when not even the message of an error can be read', () => {
+    const out = new RawCaptureStream();
+    const error = new Proxy(new Error('hidden'), {
+      get() {
+        throw new Error('every read fails');
+      },
+    });
+    expect(() => logger(out).error({ err: error }, 'failed')).not.toThrow();
+    expect(lines(out)[0]).toMatchObject({ msg: 'failed', err: { type: 'Error', message: '[unreadable error]' } });
+  });
 });

@@ -10,7 +10,7 @@ import { CENSOR, isSecretHeader } from './default-redaction.js';
 const MAX_DEPTH = 6;
 
 /**
- * An Error as a line writes it: pino's serialization (type, message, stack, cause, the error's own fields), made safe
+ * An Error as a line writes it: pino's serialization (type, message and stack with their causes, own fields), made safe
  * for what HTTP clients hang on their errors (axios: `config`, `request`, `response`). A secret header is censored
  * under any field at any depth (`err.config.headers.Authorization`, `err.response.headers["set-cookie"]`), and a live
  * object (a request, response, socket or agent: any EventEmitter) is written as its class name, `[ClientRequest]`,
@@ -21,9 +21,13 @@ export function errorFields(error: Error): Record<string, unknown> {
   return scrub(pino.stdSerializers.err(error), 0, new Map()) as Record<string, unknown>;
 }
 
-/** What is left to write of an error whose fields cannot be read. */
+/** What is left to write of an error whose fields cannot be read; never throws, so the line is still written. */
 export function errorSummary(error: Error): Record<string, unknown> {
-  return { type: error.constructor?.name ?? 'Error', message: String(error.message), stack: error.stack };
+  try {
+    return { type: error.constructor?.name ?? 'Error', message: String(error.message), stack: error.stack };
+  } catch {
+    return { type: 'Error', message: '[unreadable error]' };
+  }
 }
 
 /**
