@@ -69,6 +69,31 @@ describe('postgres_exporter 0.11.1 with the shipped queries', () => {
     expect(last).toMatch(/^# TYPE pg_stat_statements_calls_total counter$/m);
   });
 
+  it('emits the statistics of every table, and the sizes of the 100 largest only, exact', async () => {
+    await dataSource.query('DROP SCHEMA IF EXISTS exporter_tables CASCADE');
+    await dataSource.query('CREATE SCHEMA exporter_tables');
+    try {
+      await dataSource.query(Array.from({ length: 110 }, (_, i) => `CREATE TABLE exporter_tables.t${i} (id int)`).join(';\n'));
+      // The planner's page count ranks the tables: the big one must be among the 100, at its exact size.
+      await dataSource.query('CREATE TABLE exporter_tables.big AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 20000) g');
+      await dataSource.query('ANALYZE exporter_tables.big');
+      await scrape();
+      const samples = (name: string) => last.split('\n').filter((line) => line.startsWith(`${name}{`));
+      const tables = Number((await dataSource.query('SELECT count(*) AS n FROM pg_stat_user_tables'))[0].n);
+      expect(tables).toBeGreaterThan(111);
+      expect(samples('pg_stat_user_tables_seq_scan')).toHaveLength(tables);
+      expect(samples('pg_stat_user_tables_n_dead_tup')).toHaveLength(tables);
+      const sizes = samples('pg_stat_user_tables_size_bytes');
+      expect(sizes).toHaveLength(100);
+      const big = sizes.find((line) => line.includes('relname="big"') && line.includes('schemaname="exporter_tables"'));
+      const exact = Number((await dataSource.query(`SELECT pg_total_relation_size('exporter_tables.big') AS bytes`))[0].bytes);
+      expect(exact).toBeGreaterThan(1_000_000);
+      expect(Number(big?.split(' ').pop())).toBe(exact);
+    } finally {
+      await dataSource.query('DROP SCHEMA exporter_tables CASCADE');
+    }
+  });
+
   async function scrape(): Promise<void> {
     try {
       last = await (await fetch(url)).text();

@@ -63,7 +63,8 @@ function exporterBackends(admin) {
 
 /**
  * `count` tables beyond the seed's, in a schema of their own, each with a primary key, a second index and a row,
- * analysed: every one is a row of pg_stat_user_tables and a size the shipped queries read per scrape.
+ * analysed: every one is a row of pg_stat_user_tables that the shipped queries read per scrape, and one more table to
+ * rank for the sizes of the 100 largest.
  */
 async function addTables(admin, count) {
   await admin.query('DROP SCHEMA IF EXISTS bench_extra CASCADE');
