@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { parse, stringify } from 'yaml';
 import { buildDashboards } from '../pack/dashboards/dashboards.ts';
+import { COMMANDCENTER } from '../pack/commandcenter.config.ts';
 import { buildPack } from '../pack/pack.ts';
 import { targetsOf } from './support/dashboard-targets.ts';
 import { requireBinary } from './support/binaries.js';
@@ -65,6 +66,37 @@ describe('Prometheus rules', () => {
     writeFileSync(join(dir, 'dashboards.rules.yml'), stringify(rules));
     expect(exprs.length).toBeGreaterThan(30);
     expect(promtool('check', 'rules', join(dir, 'dashboards.rules.yml'))).toContain('SUCCESS');
+  });
+
+  it("the Table sizes panel reads postgres_exporter's sizes before and after 0.18 (size_bytes; table_size_bytes + index_size_bytes)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pack-'));
+    const [expr] = Object.values(buildDashboards(COMMANDCENTER)).flatMap((d) => targetsOf(d as never).filter((t) => t.panel === 'Table sizes').map((t) => t.expr));
+    const exporter = (version: string) => `job="postgres-exporter",instance="${version}",datname="app",schemaname="public"`;
+    const test = {
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: [
+            { series: `pg_stat_user_tables_size_bytes{${exporter('0.16')},relname="orders",server="db:5432"}`, values: '5000x2' },
+            { series: `pg_stat_user_tables_table_size_bytes{${exporter('0.18')},relname="users"}`, values: '3000x2' },
+            { series: `pg_stat_user_tables_index_size_bytes{${exporter('0.18')},relname="users"}`, values: '1000x2' },
+          ],
+          promql_expr_test: [
+            {
+              expr,
+              eval_time: '1m',
+              exp_samples: [
+                { labels: '{datname="app",relname="orders"}', value: 5000 },
+                { labels: '{datname="app",relname="users"}', value: 4000 },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    writeFileSync(join(dir, 'table-sizes.test.yml'), stringify(test));
+    expect(promtool('test', 'rules', join(dir, 'table-sizes.test.yml'))).toContain('SUCCESS');
   });
 
   it('pass every promtool unit test', () => {

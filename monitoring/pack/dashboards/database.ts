@@ -30,7 +30,17 @@ export function databasePerformance(ctx: DashboardContext) {
     .withPanel(series('Top statements by calls', 'short', prom(`topk(10, sum by (queryid) (${rate(`pg_stat_statements_calls_total${pg}`)}))`, '{{queryid}}')))
     .withPanel(logs('Slow queries', `{${ctx.logStreams}} | json | msg = "slow query"`))
     .withRow(new RowBuilder('Tables'))
-    .withPanel(series('Table sizes', 'bytes', prom(`topk(10, max by (datname, relname) (pg_stat_user_tables_size_bytes${pg}))`, '{{datname}}.{{relname}}')))
+    // postgres_exporter 0.18 split the collector's size_bytes into the table's and its indexes' sizes.
+    .withPanel(
+      series(
+        'Table sizes',
+        'bytes',
+        prom(
+          `topk(10, max by (datname, relname) (pg_stat_user_tables_size_bytes${pg} or (pg_stat_user_tables_table_size_bytes${pg} + pg_stat_user_tables_index_size_bytes${pg})))`,
+          '{{datname}}.{{relname}}',
+        ),
+      ),
+    )
     .withPanel(
       series(
         'Sequential vs index scans',
