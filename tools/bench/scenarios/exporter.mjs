@@ -104,7 +104,7 @@ export async function exporterScenario(o, backends, results) {
       stdio: 'ignore',
     });
     children.add(exporter);
-    let series;
+    let series = { all: 0, tables: 0 };
     const scrape = async () => {
       const res = await fetch(`http://127.0.0.1:${port}/metrics`);
       const body = await res.text();
