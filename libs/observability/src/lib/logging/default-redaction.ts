@@ -3,7 +3,7 @@ import { isObject } from '../core/is-object.js';
 /** What a redacted value is written as, as pino's redaction writes it. */
 export const CENSOR = '[Redacted]';
 
-/** How a line writes an Error found among its fields (error-fields.ts, with the logger's fault counting). */
+/** How a line writes an Error found among its fields (error-fields.ts `errorFields`, with the logger's fault counting). */
 export type ErrorWriter = (error: Error) => Record<string, unknown>;
 
 /** Header values that must never reach a log line, wherever a user logs a request or response object. */

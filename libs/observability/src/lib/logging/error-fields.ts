@@ -15,14 +15,20 @@ const MAX_DEPTH = 6;
  * under any field at any depth (`err.config.headers.Authorization`, `err.response.headers["set-cookie"]`), and a live
  * object (a request, response, socket or agent: any EventEmitter) is written as its class name, `[ClientRequest]`,
  * not as its internals: a ClientRequest keeps the raw header text it sent, `Authorization: Bearer …` included.
- * The error itself is never changed. May throw (a getter that throws): the caller falls back to `errorSummary`.
+ * The error itself is never changed. Never throws: an error whose fields cannot be read (a getter that throws) is
+ * written as its type, message and stack, and `onFault` is told.
  */
-export function errorFields(error: Error): Record<string, unknown> {
-  return scrub(pino.stdSerializers.err(error), 0, new Map()) as Record<string, unknown>;
+export function errorFields(error: Error, onFault: (fault: unknown) => void): Record<string, unknown> {
+  try {
+    return scrub(pino.stdSerializers.err(error), 0, new Map()) as Record<string, unknown>;
+  } catch (fault) {
+    onFault(fault);
+    return errorSummary(error);
+  }
 }
 
 /** What is left to write of an error whose fields cannot be read; never throws, so the line is still written. */
-export function errorSummary(error: Error): Record<string, unknown> {
+function errorSummary(error: Error): Record<string, unknown> {
   try {
     return { type: error.constructor?.name ?? 'Error', message: String(error.message), stack: error.stack };
   } catch {

@@ -7,7 +7,7 @@ import type { InternalErrors } from '../core/internal-errors.js';
 import type { ActiveSpanReader, SpanFields } from '../opentelemetry/active-span.js';
 import type { ResolvedOptions } from '../options/resolve-options.js';
 import { CENSOR, redactDefaultPaths, redactInterpolated, redactNestedHeaders } from './default-redaction.js';
-import { errorFields, errorSummary } from './error-fields.js';
+import { errorFields } from './error-fields.js';
 import { keepStackInErr } from './stack-in-context.js';
 import { stdoutDestination } from './stdout-destination.js';
 
@@ -17,14 +17,7 @@ import { stdoutDestination } from './stdout-destination.js';
  */
 export function createPinoLogger(options: ResolvedOptions, internal: InternalErrors, activeSpan?: ActiveSpanReader): Logger {
   const { logging, serviceName } = options;
-  const asFields = (error: Error) => {
-    try {
-      return errorFields(error);
-    } catch (fault) {
-      internal.record('logging', fault);
-      return errorSummary(error);
-    }
-  };
+  const asFields = (error: Error) => errorFields(error, (fault) => internal.record('logging', fault));
   return pino(
     {
       level: logging.enabled ? logging.level : 'silent',
