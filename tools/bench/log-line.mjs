@@ -6,10 +6,14 @@
 // fixed-field writer would (writeLine), as pino's own `info()` on the module's logger would, and with a
 // `logging.redact` path set (pino's path, where the paths apply); last, a line of
 // Nest's `Logger` (`new Logger('SyncProcessor').log(message)`, the worker's own lines) through the module's NestLines
-// and through nestjs-pino's Logger, inside a job's context and outside any. Needs the built library (npx nx run
+// and through nestjs-pino's Logger, inside a job's context and outside any; last, an error line (a real axios error
+// from a local server, and a plain Error) as the module writes it against pino's own `err` serializer (what the
+// module did before error-fields.ts), a hundredth as many lines. Needs the built library (npx nx run
 // observability:build).
 //
 //   node tools/bench/log-line.mjs [--lines=200000]
+import http from 'node:http';
+import axios from 'axios';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { dirname, join } from 'node:path';
@@ -46,11 +50,11 @@ function measure(write, calls = LINES) {
   return Number(process.hrtime.bigint() - started) / calls / 1000;
 }
 
-/** Each writer measured in 5 rounds, in turn, and the medians printed as a table. */
-function table(title, writers, linesPerCall = 1) {
+/** Each writer measured in 5 rounds of `lines` lines, in turn, and the medians printed as a table. */
+function table(title, writers, linesPerCall = 1, lines = LINES) {
   const results = Object.fromEntries(Object.keys(writers).map((name) => [name, []]));
-  for (let round = 0; round < 5; round++) for (const [name, write] of Object.entries(writers)) results[name].push(measure(write, LINES / linesPerCall) / linesPerCall);
-  console.log(`# ${title} (${LINES} lines a round, 5 rounds alternated, median)\n`);
+  for (let round = 0; round < 5; round++) for (const [name, write] of Object.entries(writers)) results[name].push(measure(write, lines / linesPerCall) / linesPerCall);
+  console.log(`# ${title} (${lines} lines a round, 5 rounds alternated, median)\n`);
   console.log('| writer | µs per line |\n|---|---:|');
   for (const [name, values] of Object.entries(results)) console.log(`| ${name} | ${median(values).toFixed(2)} |`);
   console.log('');
@@ -115,3 +119,33 @@ table("CPU per line of Nest's Logger, the module's logger (ten lines per call; i
   'NestLines, outside any context': nestLine(nestLines),
   'nestjs-pino, outside any context': nestLine(nestjsPino),
 }, 10);
+
+// An error line: an HTTP client's error carries its request (a ClientRequest, with the raw header text it sent) and
+// response; pino's own serializer writes them whole, the module names them and censors secret headers at any depth.
+const upstream = http.createServer((_req, res) => {
+  res.setHeader('set-cookie', 'sid=1');
+  res.statusCode = 502;
+  res.end('{"reason":"maintenance"}');
+});
+await new Promise((resolve) => upstream.listen(0, '127.0.0.1', () => resolve(undefined)));
+const { port } = /** @type {import('node:net').AddressInfo} */ (upstream.address());
+const axiosError = await axios.get(`http://127.0.0.1:${port}/orders/7`, { headers: { Authorization: 'Bearer t' } }).then(
+  () => {
+    throw new Error('the upstream answered 2xx');
+  },
+  (error) => error,
+);
+upstream.close();
+const plainError = Object.assign(new Error('boom'), { code: 'E_BOOM', status: 500 });
+const pinoErr = pino({ base, serializers: { err: pino.stdSerializers.err } }, sink);
+table(
+  'CPU per error line (`err`)',
+  {
+    'axios error, the module': () => moduleLogger.error({ err: axiosError }, 'upstream failed'),
+    "axios error, pino's err serializer": () => pinoErr.error({ err: axiosError }, 'upstream failed'),
+    'plain Error, the module': () => moduleLogger.error({ err: plainError }, 'failed'),
+    "plain Error, pino's err serializer": () => pinoErr.error({ err: plainError }, 'failed'),
+  },
+  1,
+  LINES / 100,
+);
