@@ -4,9 +4,10 @@
 // runs in a process of its own under callgrind (about 100 times slower), is warmed up, and then counted over
 // windows of exactly --requests requests; a variant's figure is the median of its windows (one can hold a
 // collection or a compile that the others do not), compared with bare Nest on the same adapter, in total, by kind of
-// code and by function (docs/performance-log.md, "Thirty-third look").
+// code and by function (docs/performance-log.md, "Thirty-third look"). With `otel` first, the baseline is the app under
+// OpenTelemetry's auto-instrumentation, and `otel-all` counts what the module adds on top of it.
 //
-//   node tools/bench/http-instructions.mjs [--adapters=express,fastify] [--variants=bare,correlation,all]
+//   node tools/bench/http-instructions.mjs [--adapters=express,fastify] [--variants=bare,correlation,all | otel,otel-all]
 //                                          [--warmup-requests=10000] [--requests=2000] [--windows=3] [--connections=16]
 //                                          [--semi-space=64] [--top=25] [--app=FILE] [--json=tmp/bench/http-instructions.json]
 //
@@ -19,7 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { addedBy, dumpReader, kindOf, renamedByMap } from './callgrind.mjs';
 import { getExactly } from './load.mjs';
 import { jitSymbols } from './perf-record.mjs';
-import { heapFlags, numberOption, root, semiSpaceOption, startServer } from './runner.mjs';
+import { heapFlags, numberOption, otelPreload, root, semiSpaceOption, startServer } from './runner.mjs';
 import { median } from './stats.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
@@ -27,7 +28,8 @@ const list = (value, fallback) => String(value ?? fallback).split(',').filter(Bo
 const ADAPTERS = list(args.adapters, 'express,fastify');
 for (const a of ADAPTERS) if (a !== 'express' && a !== 'fastify') throw new Error(`--adapters: express or fastify, not ${a}`);
 const VARIANTS = list(args.variants, 'bare,correlation,all');
-if (VARIANTS[0] !== 'bare') throw new Error('--variants: bare first (the baseline)');
+const BASE = VARIANTS[0];
+if (BASE !== 'bare' && BASE !== 'otel') throw new Error('--variants: bare or otel first (the baseline)');
 const WARMUP = numberOption('warmup-requests', args['warmup-requests'], 10_000, { positive: true, whole: true });
 const REQUESTS = numberOption('requests', args.requests, 2_000, { positive: true, whole: true });
 const WINDOWS = numberOption('windows', args.windows, 3, { positive: true, whole: true });
@@ -46,7 +48,8 @@ async function count(adapter, variant) {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const valgrind = ['--tool=callgrind', '--separate-threads=yes', '--dump-instr=no', `--callgrind-out-file=${out}/app`];
-  const server = await startServer(`bench app ${adapter}/${variant} (under callgrind)`, 'valgrind', [...valgrind, process.execPath, ...heapFlags(SEMI_SPACE), '--perf-basic-prof-only-functions', app], {
+  const node = [process.execPath, ...heapFlags(SEMI_SPACE), '--perf-basic-prof-only-functions', ...otelPreload(variant), app];
+  const server = await startServer(`bench app ${adapter}/${variant} (under callgrind)`, 'valgrind', [...valgrind, ...node], {
     env: { BENCH_VARIANT: variant, BENCH_ADAPTER: adapter },
     timeoutMs: 300_000,
   });
@@ -88,24 +91,24 @@ async function main() {
   for (const adapter of ADAPTERS) {
     const counted = {};
     for (const variant of VARIANTS) counted[variant] = await count(adapter, variant);
-    const bare = counted.bare;
+    const base = counted[BASE];
     const steady = (windows) => addedBy(windows, [], kindOf).filter((k) => !LUMPY.has(k.name)).reduce((sum, k) => sum + k.on, 0);
     const rows = VARIANTS.map((variant) => {
       const windows = counted[variant];
       const Ir = median(windows.map((w) => w.Ir));
-      return { variant, windows: windows.map((w) => w.Ir), Ir, added: Ir - median(bare.map((w) => w.Ir)), steadyAdded: steady(windows) - steady(bare) };
+      return { variant, windows: windows.map((w) => w.Ir), Ir, added: Ir - median(base.map((w) => w.Ir)), steadyAdded: steady(windows) - steady(base) };
     });
     console.log(`\n## ${adapter}: main thread, instructions per request (callgrind; ${WINDOWS} windows of ${REQUESTS} requests after ${WARMUP})\n`);
-    console.log('| variant | Ir per request, each window | median | added vs bare | added, all but garbage collection and compilers (means) |\n|---|---|---:|---:|---:|');
+    console.log(`| variant | Ir per request, each window | median | added vs ${BASE} | added, all but garbage collection and compilers (means) |\n|---|---|---:|---:|---:|`);
     for (const r of rows) console.log(`| ${r.variant} | ${r.windows.map(fmt).join(', ')} | ${fmt(r.Ir)} | ${signed(r.added)} | ${signed(r.steadyAdded)} |`);
     const against = {};
     for (const variant of VARIANTS.slice(1)) {
-      const kinds = addedBy(counted[variant], bare, kindOf);
-      const functions = addedBy(counted[variant], bare, (name) => name);
+      const kinds = addedBy(counted[variant], base, kindOf);
+      const functions = addedBy(counted[variant], base, (name) => name);
       against[variant] = { kinds, functions: functions.slice(0, 400).map((f) => ({ ...f, kind: kindOf(f.name) })) };
-      console.log(`\n${adapter}/${variant} against bare, by kind of code (means of the windows):\n\n| kind | ${variant} | added |\n|---|---:|---:|`);
+      console.log(`\n${adapter}/${variant} against ${BASE}, by kind of code (means of the windows):\n\n| kind | ${variant} | added |\n|---|---:|---:|`);
       for (const k of kinds) console.log(`| ${k.name} | ${fmt(k.on)} | ${signed(k.added)} |`);
-      console.log(`\n${adapter}/${variant} against bare, the functions whose own instructions differ most:\n\n| function | ${variant} | added |\n|---|---:|---:|`);
+      console.log(`\n${adapter}/${variant} against ${BASE}, the functions whose own instructions differ most:\n\n| function | ${variant} | added |\n|---|---:|---:|`);
       for (const f of functions.slice(0, TOP)) console.log(`| ${f.name.slice(0, 120).replaceAll('|', '\\|')} | ${fmt(f.on)} | ${signed(f.added)} |`);
     }
     results[adapter] = { rows, against };

@@ -4,7 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
@@ -51,6 +51,9 @@ export function numberOption(name, given, fallback, { positive = false, whole = 
 /** The scripts' `--semi-space=MB` (`given`: its text, if any): 64 by default, what the api's processes grow to here. */
 export const semiSpaceOption = (given) => numberOption('semi-space', given, 64, { whole: true, note: " (MB; 0: V8's own sizing and memory reducer)" });
 
+/** Node's arguments that load OpenTelemetry's auto-instrumentation (otel.mjs) into the bench app's `otel` variants. */
+export const otelPreload = (variant) => (variant.startsWith('otel') ? ['--import', join(root, 'tools/bench/otel.mjs')] : []);
+
 /** Every child process started here, killed when the bench exits. */
 export const children = new Set();
 function cleanup() {
@@ -64,12 +67,13 @@ for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exi
  * @param {string} name
  * @param {string} command
  * @param {string[]} args
- * @param {{ env?: Record<string, string>, core?: number, readyUrl?: string, timeoutMs?: number }} [options]
+ * @param {{ env?: Record<string, string>, core?: number, readyUrl?: string, timeoutMs?: number, stdout?: number }} [options]
+ *   stdout: a file descriptor for the server's standard output (else it is discarded)
  */
-export async function startServer(name, command, args, { env = {}, core = 0, readyUrl, timeoutMs = 60_000 } = {}) {
+export async function startServer(name, command, args, { env = {}, core = 0, readyUrl, timeoutMs = 60_000, stdout } = {}) {
   const [cmd, ...rest] = [...pin(core), command, ...args];
   const spawnedAt = performance.now();
-  const child = spawn(cmd, rest, { env: { ...process.env, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(cmd, rest, { env: { ...process.env, NODE_ENV: 'production', ...env }, stdio: ['ignore', stdout ?? 'ignore', 'pipe'] });
   children.add(child);
   child.on('exit', () => children.delete(child));
   let stderr = '';

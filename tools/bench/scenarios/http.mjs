@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { formatTable, median, pairedRounds, summarize } from '../stats.mjs';
 import { wrk, wrkWithCpu } from '../load.mjs';
-import { startServer, alternate, header, heapFlags, root } from '../runner.mjs';
+import { startServer, alternate, header, heapFlags, otelPreload, root } from '../runner.mjs';
 
 // 1. HTTP overhead on the bench app
 const HTTP_VARIANTS = ['bare', 'otel', 'otel-all', 'off', 'correlation', 'metrics', 'errors', 'access-log', 'all-no-access-log', 'all'];
@@ -19,11 +19,10 @@ export async function httpScenario(o, results) {
     const servers = {};
     if (adapter === 'express' && variants.includes('raw')) servers.raw = await startServer('raw node:http', process.execPath, [...heapFlags(o.semiSpace), join(root, 'tools/bench/raw-server.mjs')]);
     for (const variant of HTTP_VARIANTS.filter((v) => variants.includes(v))) {
-      const pre = variant.startsWith('otel') ? ['--import', join(root, 'tools/bench/otel.mjs')] : [];
       // The base build's twin of each module variant (bare and otel run no module code: one of each is enough).
       const builds = baseApp && variant !== 'bare' && variant !== 'otel' ? { [variant]: app, [`${variant}@base`]: baseApp } : { [variant]: app };
       for (const [name, file] of Object.entries(builds)) {
-        servers[name] = await startServer(`bench app ${adapter}/${name}`, process.execPath, [...heapFlags(o.semiSpace), ...pre, file], {
+        servers[name] = await startServer(`bench app ${adapter}/${name}`, process.execPath, [...heapFlags(o.semiSpace), ...otelPreload(variant), file], {
           env: { BENCH_VARIANT: variant, BENCH_ADAPTER: adapter },
         });
       }

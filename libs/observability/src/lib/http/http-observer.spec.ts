@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from '@jest/globals';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { Registry } from 'prom-client';
 import { InternalErrors } from '../core/internal-errors.js';
 import { HttpMetrics } from '../metrics/http-metrics.js';
@@ -36,6 +38,30 @@ describe('HttpObserver', () => {
       res.emit('close');
       res.emit('close');
       expect(await requests(registry)).toEqual([{ labels: { method: 'GET', route: '/x', status_code: '200' }, value: 1 }]);
+    }
+  });
+
+  it("takes its listener off the response at its close, also off one OpenTelemetry's context manager bound", async () => {
+    // A listener left there kept Express's requests from being collected young under OpenTelemetry (the observer's comment).
+    const manager = new AsyncLocalStorageContextManager().enable();
+    try {
+      for (const bound of [false, true]) {
+        const { registry, observer } = observed();
+        const req = { method: 'GET', url: '/items/7', route: { path: '/items/:id' } } as unknown as IncomingMessage;
+        const res = response(req);
+        if (bound) manager.bind(ROOT_CONTEXT, res);
+        const record: RequestRecord = { req, requestId: 'r-3', start: performance.now() };
+        attachRecord(record);
+        observer.begin(res, record);
+        expect(res.listenerCount('close')).toBe(1);
+
+        res.emit('close');
+
+        expect(res.listenerCount('close')).toBe(0);
+        expect(await requests(registry)).toEqual([{ labels: { method: 'GET', route: '/items/:id', status_code: '200' }, value: 1 }]);
+      }
+    } finally {
+      manager.disable();
     }
   });
 });

@@ -21,7 +21,12 @@ export class HttpObserver {
   /** The exact excludes' lengths: most paths are ruled out by theirs, without hashing a path made per request. */
   private readonly exactLengths: Set<number>;
   private readonly prefixExcludes: string[];
-  /** One 'close' listener for every response: no closure per request, and no property of ours on the response. */
+  /**
+   * One 'close' listener for every response: no closure per request, and no property of ours on the response. It
+   * removes itself: under OpenTelemetry's context manager, which wraps every listener of a response it has bound, a
+   * listener left on an Express response after its close had each request promoted to the old generation with its
+   * response (11 KB a request against 2 KB, three times the collector's time: docs/performance-log.md, "Thirty-eighth look").
+   */
   private readonly onClose: (this: ServerResponse) => void;
 
   constructor(
@@ -35,7 +40,12 @@ export class HttpObserver {
     this.exactLengths = new Set([...this.exactExcludes].map((p) => p.length));
     this.prefixExcludes = excludes.filter((p) => p.endsWith('/*')).map((p) => p.slice(0, -1));
     const observer = this;
-    this.onClose = function (this: ServerResponse) {
+    this.onClose = function onClose(this: ServerResponse) {
+      try {
+        this.removeListener('close', onClose);
+      } catch (error) {
+        observer.internal.record('metrics', error);
+      }
       // The request's record (attached when it was opened); it lets go of the request once observed, so once only.
       const record = this.req ? requestRecord(this.req) : undefined;
       if (record?.req !== undefined) observer.finish(this, record);

@@ -1,0 +1,39 @@
+// The young-generation count (tools/bench/young-generation.mjs) run for real at a small size: the bench app on Express
+// under OpenTelemetry's auto-instrumentation, without and with the module. With the module, requests must die young as
+// they do under OpenTelemetry alone: a listener of the module's left on each response had every request promoted
+// (11 KB a request against 2 KB, docs/performance-log.md, "Thirty-eighth look").
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { runJsonScript } from './run-script.js';
+
+interface Row {
+  variant: string;
+  allocatedBytes: number;
+  promotedBytes: number;
+  scavengesPer1000: number;
+  pauseMicros: number;
+}
+
+describe('young-generation, the bench app under OpenTelemetry', () => {
+  let rows: Row[];
+
+  beforeAll(async () => {
+    const args = ['--adapters=express', '--variants=otel,otel-all', '--warmup-requests=5000', '--requests=8000', '--semi-space=16'];
+    const { json } = await runJsonScript<{ adapters: { express: Row[] } }>('young-generation.mjs', 'young-generation-test', args, 170_000);
+    rows = json.adapters.express;
+  }, 180_000);
+
+  it('reads collections in the window of each variant', () => {
+    expect(rows.map((r) => r.variant)).toEqual(['otel', 'otel-all']);
+    for (const r of rows) {
+      // A request allocates tens of kilobytes under OpenTelemetry: a 16 MB semi-space fills every few hundred.
+      expect(r.allocatedBytes).toBeGreaterThan(10_000);
+      expect(r.scavengesPer1000).toBeGreaterThan(1);
+    }
+  });
+
+  it('promotes about what OpenTelemetry alone promotes, not each request with its response', () => {
+    const [otel, withModule] = rows;
+    expect(otel.promotedBytes).toBeLessThan(5_000);
+    expect(withModule.promotedBytes - otel.promotedBytes).toBeLessThan(1_500);
+  });
+});
