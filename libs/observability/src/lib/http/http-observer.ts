@@ -16,7 +16,7 @@ const MAX_LOGGED_PATH = 512;
 /**
  * EventEmitter's own methods, called on the response past its instance's: OpenTelemetry's context manager binds each
  * response and replaces its `on` with one that wraps every listener to re-enter the request's context. The observer
- * reads all it needs from the record, and the wrapper cost about 9,500 instructions a request (performance-log.md,
+ * reads all it needs from the record, and the wrapper cost about 9,500 instructions a request (docs/performance-log.md,
  * "Thirty-eighth look").
  */
 const { on: addListener, removeListener } = EventEmitter.prototype;
