@@ -20,14 +20,12 @@ import { dirname, join, resolve } from 'node:path';
 import { addedBy, dumpReader, kindOf, renamedByMap } from './callgrind.mjs';
 import { getExactly } from './load.mjs';
 import { jitSymbols } from './perf-record.mjs';
-import { heapFlags, numberOption, otelPreload, root, semiSpaceOption, startServer } from './runner.mjs';
+import { adaptersOption, benchAppOption, heapFlags, listOption, numberOption, otelPreload, root, semiSpaceOption, startServer } from './runner.mjs';
 import { median } from './stats.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
-const list = (value, fallback) => String(value ?? fallback).split(',').filter(Boolean);
-const ADAPTERS = list(args.adapters, 'express,fastify');
-for (const a of ADAPTERS) if (a !== 'express' && a !== 'fastify') throw new Error(`--adapters: express or fastify, not ${a}`);
-const VARIANTS = list(args.variants, 'bare,correlation,all');
+const ADAPTERS = adaptersOption(args.adapters);
+const VARIANTS = listOption(args.variants, 'bare,correlation,all');
 const BASE = VARIANTS[0];
 if (BASE !== 'bare' && BASE !== 'otel') throw new Error('--variants: bare or otel first (the baseline)');
 const WARMUP = numberOption('warmup-requests', args['warmup-requests'], 10_000, { positive: true, whole: true });
@@ -36,8 +34,7 @@ const WINDOWS = numberOption('windows', args.windows, 3, { positive: true, whole
 const CONNECTIONS = numberOption('connections', args.connections, 16, { positive: true, whole: true });
 const SEMI_SPACE = semiSpaceOption(args['semi-space']);
 const TOP = numberOption('top', args.top, 25, { positive: true, whole: true });
-const app = resolve(root, args.app ?? 'dist/tools/bench/bench-app.js');
-if (!existsSync(app)) throw new Error(`--app=${args.app ?? ''}: no bench app at ${app} (npx nx run bench:build)`);
+const app = benchAppOption(args.app);
 const PATH = '/items/42';
 // Collections and compiles come in lumps that fall in one window or another: the steadier figure leaves them out.
 const LUMPY = new Set(['garbage collection', "V8's compilers"]);

@@ -2,9 +2,9 @@
 // load put on the servers is load.mjs's; the PostgreSQL, Redis and api processes of the database scenarios are
 // backends.mjs's).
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
@@ -50,6 +50,23 @@ export function numberOption(name, given, fallback, { positive = false, whole = 
 
 /** The scripts' `--semi-space=MB` (`given`: its text, if any): 64 by default, what the api's processes grow to here. */
 export const semiSpaceOption = (given) => numberOption('semi-space', given, 64, { whole: true, note: " (MB; 0: V8's own sizing and memory reducer)" });
+
+/** A comma-separated list option of the scripts (`given`: its text, if any), else `fallback`'s items. */
+export const listOption = (given, fallback) => String(given ?? fallback).split(',').filter(Boolean);
+
+/** The scripts' `--adapters=` (`given`: its text, if any): express, fastify, or both by default. */
+export function adaptersOption(given) {
+  const adapters = listOption(given, 'express,fastify');
+  for (const a of adapters) if (a !== 'express' && a !== 'fastify') throw new Error(`--adapters: express or fastify, not ${a}`);
+  return adapters;
+}
+
+/** The bench app a script runs: `given` (`--app`, a copy of another build's dist/tools/bench/bench-app.js), else this build's. */
+export function benchAppOption(given) {
+  const app = resolve(root, given ?? 'dist/tools/bench/bench-app.js');
+  if (!existsSync(app)) throw new Error(`--app=${given ?? ''}: no bench app at ${app} (npx nx run bench:build)`);
+  return app;
+}
 
 /** Node's arguments that load OpenTelemetry's auto-instrumentation (otel.mjs) into the bench app's `otel` variants. */
 export const otelPreload = (variant) => (variant.startsWith('otel') ? ['--import', join(root, 'tools/bench/otel.mjs')] : []);

@@ -10,22 +10,19 @@
 //                                         [--semi-space=64] [--app=FILE] [--json=FILE]
 //
 // Needs the built bench app (`npx nx run bench:build`); --app: another build's copy of it.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { getExactly } from './load.mjs';
-import { heapFlags, numberOption, otelPreload, root, semiSpaceOption, startServer } from './runner.mjs';
+import { adaptersOption, benchAppOption, heapFlags, listOption, numberOption, otelPreload, root, semiSpaceOption, startServer } from './runner.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
-const list = (value, fallback) => String(value ?? fallback).split(',').filter(Boolean);
-const ADAPTERS = list(args.adapters, 'express,fastify');
-for (const a of ADAPTERS) if (a !== 'express' && a !== 'fastify') throw new Error(`--adapters: express or fastify, not ${a}`);
-const VARIANTS = list(args.variants, 'bare,all,otel,otel-all');
+const ADAPTERS = adaptersOption(args.adapters);
+const VARIANTS = listOption(args.variants, 'bare,all,otel,otel-all');
 const WARMUP = numberOption('warmup-requests', args['warmup-requests'], 10_000, { positive: true, whole: true });
 const REQUESTS = numberOption('requests', args.requests, 20_000, { positive: true, whole: true });
 const CONNECTIONS = numberOption('connections', args.connections, 16, { positive: true, whole: true });
 const SEMI_SPACE = semiSpaceOption(args['semi-space']);
-const app = resolve(root, args.app ?? 'dist/tools/bench/bench-app.js');
-if (!existsSync(app)) throw new Error(`--app=${args.app ?? ''}: no bench app at ${app} (npx nx run bench:build)`);
+const app = benchAppOption(args.app);
 const PATH = '/items/42';
 
 /** The young generation's collections in `text` (--trace-gc-nvp lines), summed. */

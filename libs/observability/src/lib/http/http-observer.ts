@@ -51,6 +51,7 @@ export class HttpObserver {
     const observer = this;
     this.onClose = function onClose(this: ServerResponse) {
       try {
+        // Emits 'removeListener', whose listeners (someone else's) may throw.
         removeListener.call(this, 'close', onClose);
       } catch (error) {
         observer.internal.record('metrics', error);
