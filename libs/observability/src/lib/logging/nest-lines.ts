@@ -110,6 +110,8 @@ interface KeptFields {
   requestId: unknown;
   trace: unknown;
   fields: unknown;
+  /** The active span's fields (one object per span: active-span.ts), or undefined outside a span. */
+  span: unknown;
   text: string;
 }
 
@@ -117,13 +119,14 @@ interface KeptFields {
  * The context's fields as a line of Nest's Logger writes them (`fieldsText`), or undefined when one is neither a
  * string nor a number (the root's serializers, `err` only, name none of them, but pino would write others its own
  * way). Made by a context's first line and kept in its store while its id, trace and fields are the same objects: a
- * job's lines all carry the same six fields. Not kept with an OpenTelemetry span: each line names the span active then.
+ * job's lines all carry the same six fields. With an OpenTelemetry span, kept for that span: each line names the span
+ * active where it is written.
  */
 function contextText(store: Record<symbol, unknown> | undefined, span: SpanFields | undefined): string | undefined {
-  const keep = store !== undefined && span === undefined;
+  const keep = store !== undefined;
   if (keep) {
     const kept = store[LINE_FIELDS_KEY] as KeptFields | undefined;
-    if (kept && kept.requestId === store[CLS_ID] && kept.trace === store[TRACE_CONTEXT_KEY] && kept.fields === store[LOG_FIELDS_KEY]) return kept.text;
+    if (kept && kept.span === span && kept.requestId === store[CLS_ID] && kept.trace === store[TRACE_CONTEXT_KEY] && kept.fields === store[LOG_FIELDS_KEY]) return kept.text;
   }
   const fields = contextFields(store, span, CONTEXT_LINE);
   for (const key in fields) {
@@ -131,6 +134,6 @@ function contextText(store: Record<symbol, unknown> | undefined, span: SpanField
     if (type !== 'string' && type !== 'number') return undefined;
   }
   const text = fieldsText(fields as FixedFields);
-  if (keep) store[LINE_FIELDS_KEY] = { requestId: store[CLS_ID], trace: store[TRACE_CONTEXT_KEY], fields: store[LOG_FIELDS_KEY], text } satisfies KeptFields;
+  if (keep) store[LINE_FIELDS_KEY] = { requestId: store[CLS_ID], trace: store[TRACE_CONTEXT_KEY], fields: store[LOG_FIELDS_KEY], span, text } satisfies KeptFields;
   return text;
 }

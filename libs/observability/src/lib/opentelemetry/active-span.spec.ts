@@ -67,6 +67,33 @@ describe('log lines inside an OpenTelemetry span', () => {
     expect(out.lines.find((l) => l.msg === 'unsampled')).toMatchObject({ trace_id: '0af7651916cd43dd8448eb211c80319c', trace_flags: '00' });
   });
 
+  it("reads one span's fields once: the same object while its context is the same, new ones for another span or changed ids", async () => {
+    const { activeSpan } = (await loadOpenTelemetry())!;
+    const tracer = trace.getTracer('test');
+    tracer.startActiveSpan('parent', (parent) => {
+      const first = activeSpan()!;
+      expect(first).toEqual({ trace_id: parent.spanContext().traceId, span_id: parent.spanContext().spanId, trace_flags: '01' });
+      expect(activeSpan()).toBe(first);
+      const inChild = tracer.startActiveSpan('child', (child) => (child.end(), activeSpan()!));
+      expect(inChild.span_id).not.toBe(first.span_id);
+      expect(inChild.trace_id).toBe(first.trace_id);
+      expect(activeSpan()).toEqual(first);
+      parent.end();
+    });
+    // A span context is not frozen: the same object with other ids is read again, and an invalid one is no span.
+    const spanContext = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 };
+    const read = () => context.with(trace.setSpan(context.active(), trace.wrapSpanContext(spanContext)), activeSpan);
+    expect(read()).toEqual({ trace_id: spanContext.traceId, span_id: spanContext.spanId, trace_flags: '01' });
+    spanContext.spanId = '00f067aa0ba902b7';
+    expect(read()?.span_id).toBe('00f067aa0ba902b7');
+    spanContext.traceFlags = 0;
+    expect(read()?.trace_flags).toBe('00');
+    spanContext.traceId = '00000000000000000000000000000000';
+    expect(read()).toBeUndefined();
+    spanContext.traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    expect(read()?.trace_id).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+  });
+
   it('adds nothing outside a span, and nothing without the package', async () => {
     log.info('no span here');
     expect(out.lines.find((l) => l.msg === 'no span here')).not.toHaveProperty('trace_id');

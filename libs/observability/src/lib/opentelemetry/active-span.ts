@@ -1,12 +1,15 @@
-/** The fields OpenTelemetry's log correlation names, for the span active where a line is written. */
+/**
+ * The fields OpenTelemetry's log correlation names, for the span active where a line is written. Read-only: one
+ * object is handed to every reader of its span.
+ */
 export interface SpanFields {
-  trace_id: string;
-  span_id: string;
+  readonly trace_id: string;
+  readonly span_id: string;
   /** W3C trace flags as two hex digits ("01": sampled). */
-  trace_flags: string;
+  readonly trace_flags: string;
 }
 
-/** Reads the active span's fields; undefined when no span is active (or no SDK is registered). */
+/** Reads the active span's fields; undefined when no span is active (or no SDK is registered). One span's reads return one object. */
 export type ActiveSpanReader = () => SpanFields | undefined;
 
 /** A remote parent: the span that enqueued a job, as its traceparent named it. */
@@ -55,6 +58,14 @@ export async function loadOpenTelemetry(importApi: () => Promise<unknown> = () =
     return undefined;
   }
   const root = api.ROOT_CONTEXT;
+  // The last span read and its fields: a context's log lines and statements read the same span again and again, and
+  // checking its ids is most of a read (docs/performance-log.md, "Thirty-ninth look"). Kept while the span's context
+  // is the same object with the same ids, so its readers get the same fields object (a context's lines keep their text).
+  let last: SpanContextLike | undefined;
+  let lastTraceId: unknown;
+  let lastSpanId: unknown;
+  let lastFlags: unknown;
+  let lastFields: SpanFields | undefined;
   return {
     activeSpan: () => {
       const active = api.context.active();
@@ -63,8 +74,16 @@ export async function loadOpenTelemetry(importApi: () => Promise<unknown> = () =
       const span = api.trace.getSpan(active);
       if (!span) return undefined;
       const context = span.spanContext();
-      if (!api.trace.isSpanContextValid(context)) return undefined;
-      return { trace_id: context.traceId, span_id: context.spanId, trace_flags: context.traceFlags.toString(16).padStart(2, '0') };
+      if (context === last && context.traceId === lastTraceId && context.spanId === lastSpanId && context.traceFlags === lastFlags) return lastFields;
+      const fields = api.trace.isSpanContextValid(context)
+        ? { trace_id: context.traceId, span_id: context.spanId, trace_flags: context.traceFlags.toString(16).padStart(2, '0') }
+        : undefined;
+      last = context;
+      lastTraceId = context.traceId;
+      lastSpanId = context.spanId;
+      lastFlags = context.traceFlags;
+      lastFields = fields;
+      return fields;
     },
     runWithParent: (parent, fn) => {
       let withParent: unknown;
