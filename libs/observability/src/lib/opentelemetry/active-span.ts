@@ -62,8 +62,6 @@ export async function loadOpenTelemetry(importApi: () => Promise<unknown> = () =
   // checking its ids is most of a read (docs/performance-log.md, "Thirty-ninth look"). Kept while the span's context
   // is the same object with the same ids, so its readers get the same fields object (a context's lines keep their text).
   let last: SpanContextLike | undefined;
-  let lastTraceId: unknown;
-  let lastSpanId: unknown;
   let lastFlags: unknown;
   let lastFields: SpanFields | undefined;
   return {
@@ -74,13 +72,11 @@ export async function loadOpenTelemetry(importApi: () => Promise<unknown> = () =
       const span = api.trace.getSpan(active);
       if (!span) return undefined;
       const context = span.spanContext();
-      if (context === last && context.traceId === lastTraceId && context.spanId === lastSpanId && context.traceFlags === lastFlags) return lastFields;
-      const fields = api.trace.isSpanContextValid(context)
-        ? { trace_id: context.traceId, span_id: context.spanId, trace_flags: context.traceFlags.toString(16).padStart(2, '0') }
-        : undefined;
+      const kept = lastFields;
+      if (context === last && kept && context.traceId === kept.trace_id && context.spanId === kept.span_id && context.traceFlags === lastFlags) return kept;
+      if (!api.trace.isSpanContextValid(context)) return undefined;
+      const fields = { trace_id: context.traceId, span_id: context.spanId, trace_flags: context.traceFlags.toString(16).padStart(2, '0') };
       last = context;
-      lastTraceId = context.traceId;
-      lastSpanId = context.spanId;
       lastFlags = context.traceFlags;
       lastFields = fields;
       return fields;
