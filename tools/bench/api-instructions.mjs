@@ -6,11 +6,15 @@
 // instructions are read per thread (the main thread, and V8's helper threads: compilers, GC) and by function.
 //
 //   node tools/bench/api-instructions.mjs [--parts=all] [--warmup-requests=10000] [--requests=1000] [--rounds=3]
-//                                         [--spin-turns=20000] [--cache-sim] [--connections=16] [--semi-space=64] [--json=tmp/bench/api-instructions.json]
+//                                         [--spin-turns=20000] [--cache-sim] [--connections=16] [--semi-space=64] [--otel]
+//                                         [--api=FILE] [--json=tmp/bench/api-instructions.json]
 //
 // --parts: the parts switched in the one process (`,`-list of api-hooks.mjs's parts, or all); `spin` is the ruler:
 //   --spin-turns turns of the calibration's loop per request (a count: under valgrind a time means nothing).
 // --rounds: pairs of windows (on, then off).
+// --otel: the api under OpenTelemetry's auto-instrumentation (otel.mjs: http, express and pg, every span sampled),
+//   switched on and off on top of it.
+// --api: the api counted, a copy of dist/apps/api/main.js from another build (default: this build's).
 // --cache-sim: callgrind's cache and branch simulation too (first-level and last-level misses, mispredicted
 //   branches, per request): slower still, and a model of a cache, not this machine's.
 // Needs valgrind (callgrind_control with it). The counts leave out the kernel: a system call counts its few
@@ -22,7 +26,7 @@ import { addedBy, dumpReader, kindOf, renamedByMap } from './callgrind.mjs';
 import { jitSymbols } from './perf-record.mjs';
 import { startBackends } from './backends.mjs';
 import { getExactly } from './load.mjs';
-import { heapFlags, numberOption, root, semiSpaceOption, startServer } from './runner.mjs';
+import { heapFlags, numberOption, otelPreload, root, semiSpaceOption, startServer } from './runner.mjs';
 import { median } from './stats.mjs';
 import { API_PARTS, writeApiSwitchable } from './switches.mjs';
 
@@ -36,6 +40,9 @@ const ROUNDS = numberOption('rounds', args.rounds, 3, { positive: true, whole: t
 const SPIN_TURNS = numberOption('spin-turns', args['spin-turns'], 20_000, { positive: true, whole: true });
 const SEMI_SPACE = semiSpaceOption(args['semi-space']);
 const CACHE_SIM = 'cache-sim' in args;
+const OTEL = 'otel' in args;
+const API = args.api ? resolve(args.api) : undefined;
+if (API && !existsSync(API)) throw new Error(`--api: no such file ${API}`);
 // Under the cache simulation a cold api is slow enough that requests beyond its pool of 10 connections time out
 // waiting for one (5 s): --connections=8 there.
 const CONNECTIONS = numberOption('connections', args.connections, 16, { positive: true, whole: true });
@@ -70,7 +77,7 @@ async function window(api, path, state, newDumps) {
 }
 
 async function main() {
-  const entry = writeApiSwitchable('main-instructions.js');
+  const entry = writeApiSwitchable('main-instructions.js', API);
   const backends = await startBackends({ semiSpace: SEMI_SPACE, apis: false });
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -83,10 +90,20 @@ async function main() {
     await seeded.stop();
     const port = seeded.port;
     const valgrind = ['--tool=callgrind', '--separate-threads=yes', '--dump-instr=no', `--callgrind-out-file=${out}/api`, ...(CACHE_SIM ? ['--cache-sim=yes', '--branch-sim=yes'] : [])];
-    api = await startServer('api (under callgrind)', 'valgrind', [...valgrind, process.execPath, ...heapFlags(SEMI_SPACE), '--perf-basic-prof-only-functions', entry], {
-      env: { PORT: String(port), LOG_LEVEL: 'info', REDIS_URL: redisUrl, DATABASE_URL: seeded.databaseUrl, HOOKS_PARTS: PARTS.join(','), SPIN_TURNS: String(SPIN_TURNS) },
+    const node = [process.execPath, ...heapFlags(SEMI_SPACE), '--perf-basic-prof-only-functions', ...otelPreload(OTEL ? 'otel' : 'bare'), entry];
+    api = await startServer('api (under callgrind)', 'valgrind', [...valgrind, ...node], {
+      env: {
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+        REDIS_URL: redisUrl,
+        DATABASE_URL: seeded.databaseUrl,
+        HOOKS_PARTS: PARTS.join(','),
+        SPIN_TURNS: String(SPIN_TURNS),
+        ...(OTEL ? { OTEL_INSTRUMENT_PG: 'on' } : {}),
+      },
       readyUrl: `http://127.0.0.1:${port}/health`,
-      timeoutMs: 300_000,
+      // OpenTelemetry's loader hook runs every module the api imports through itself: slower still to start.
+      timeoutMs: OTEL ? 900_000 : 300_000,
     });
     const path = '/api/v1/repositories?limit=20';
     const flip = async () => {
@@ -128,7 +145,7 @@ function report(windows, symbolOf) {
   const med = (ws, e) => median(ws.map((w) => w.main[e]));
   const fmt = (n) => Math.round(n).toLocaleString('en');
   const switched = PARTS.map((p) => (p === 'spin' ? `spin (${SPIN_TURNS} turns)` : p)).join(', ');
-  console.log(`# The module's per-request hooks in the api, in instructions (callgrind; switched: ${switched}; ${ROUNDS} pairs of windows of ${REQUESTS} requests)\n`);
+  console.log(`# The module's per-request hooks in the api${OTEL ? ' under OpenTelemetry' : ''}, in instructions (callgrind; switched: ${switched}; ${ROUNDS} pairs of windows of ${REQUESTS} requests)\n`);
   console.log(`| window | state | main thread: ${events.join(', ')} per request | helper threads: Ir per request |\n|---|---|---:|---:|`);
   for (const [i, w] of windows.entries()) console.log(`| ${i + 1} | ${w.state} | ${events.map((e) => fmt(w.main[e])).join(', ')} | ${fmt(w.helpers)} |`);
   const summary = Object.fromEntries(events.map((e) => [e, { on: med(on, e), off: med(off, e), added: med(on, e) - med(off, e) }]));

@@ -4,12 +4,12 @@
 // redaction, on a line with the fields a job's lines carry; a job's line inside its context and outside any; then the
 // access line (`request completed`) as the module writes it for every request (writeAccessLine), as its generic
 // fixed-field writer would (writeLine), as pino's own `info()` on the module's logger would, and with a
-// `logging.redact` path set (pino's path, where the paths apply); last, a line of
-// Nest's `Logger` (`new Logger('SyncProcessor').log(message)`, the worker's own lines) through the module's NestLines
-// and through nestjs-pino's Logger, inside a job's context and outside any; last, an error line (a real axios error
-// from a local server, and a plain Error) as the module writes it against pino's own `err` serializer (what the
-// module did before error-fields.ts), a hundredth as many lines. Needs the built library (npx nx run
-// observability:build).
+// `logging.redact` path set (pino's path, where the paths apply); then a line of Nest's `Logger`
+// (`new Logger('SyncProcessor').log(message)`, the worker's own lines) through the module's NestLines and through
+// nestjs-pino's Logger, inside a job's context and outside any; then an error line (a real axios error from a local
+// server, and a plain Error) as the module writes it against pino's own `err` serializer (what the module did before
+// error-fields.ts), a hundredth as many lines; last, a job's lines inside OpenTelemetry spans (the real SDK). Needs
+// the built library (npx nx run observability:build).
 //
 //   node tools/bench/log-line.mjs [--lines=200000]
 import http from 'node:http';
@@ -34,8 +34,12 @@ const LINES = Number(process.argv.find((a) => a.startsWith('--lines='))?.split('
 const sink = { write: () => true };
 const PATHS = ['authorization', 'cookie', '["set-cookie"]', 'headers.authorization', 'headers.cookie', 'headers["set-cookie"]', '*.headers.authorization', '*.headers.cookie', '*.headers["set-cookie"]'];
 const base = { service: 'worker', pid: process.pid, hostname: 'host' };
+// The module's logger reads the active span as the module sets it up where @opentelemetry/api is installed (no span
+// is active until the last table registers an SDK).
+const { activeSpan } = (await import(join(lib, 'opentelemetry/active-span.js')).then((m) => m.loadOpenTelemetry())) ?? {};
+if (!activeSpan) throw new Error('@opentelemetry/api did not load');
 const loggers = {
-  'the module': createPinoLogger(resolveOptions({ serviceName: 'worker', logging: { destination: sink } }, {}), new InternalErrors(new Registry())),
+  'the module': createPinoLogger(resolveOptions({ serviceName: 'worker', logging: { destination: sink } }, {}), new InternalErrors(new Registry()), activeSpan),
   'pino, default paths as pino redact paths': pino({ base, redact: { paths: PATHS, censor: '[Redacted]' } }, sink),
   'pino, no redaction': pino({ base }, sink),
 };
@@ -107,7 +111,7 @@ const { Logger: NestLogger } = await import('@nestjs/common');
 const { Logger: NestjsPinoLogger, PinoLogger } = await import('nestjs-pino');
 const params = { pinoHttp: { logger: moduleLogger, autoLogging: false, wrapSerializers: false }, forRoutes: [], renameContext: 'context' };
 const nestjsPino = new NestjsPinoLogger(new PinoLogger(params), params);
-const nestLines = new NestLines(nestjsPino, moduleLogger);
+const nestLines = new NestLines(nestjsPino, moduleLogger, activeSpan);
 const service = new NestLogger('SyncProcessor');
 const nestLine = (through) => () => {
   NestLogger.overrideLogger(through);
@@ -149,3 +153,20 @@ table(
   1,
   LINES / 100,
 );
+
+// A job's lines inside OpenTelemetry spans (the real SDK, registered here, last: it stays registered): the module's
+// logger and NestLines read the active span per line, and a context's lines in one span read the same one (ten
+// lines per context, one span per context, as a job's lines within its processor's span).
+const { context, trace } = await import('@opentelemetry/api');
+const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+const { TracerProvider } = await import('@opentelemetry/sdk-trace');
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+trace.setGlobalTracerProvider(new TracerProvider());
+const tracer = trace.getTracer('log-line');
+const inSpan = (lines) => () => propagation.run({ name: 'repository-sync' }, job, () => tracer.startActiveSpan('sync', (span) => (lines(), span.end())));
+table("CPU per log line inside an OpenTelemetry span, in a job's context (ten lines per context and span)", {
+  "NestLines (Nest's Logger)": inSpan(nestLine(nestLines)),
+  "nestjs-pino (Nest's Logger)": inSpan(nestLine(nestjsPino)),
+  "the module's logger (pino's info())": inSpan(jobLines),
+  'no line, the context and span alone': inSpan(() => {}),
+}, 10);

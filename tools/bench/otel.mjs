@@ -2,8 +2,9 @@
 // express instrumentations (Fastify has no instrumentation compatible with OpenTelemetry 3.x yet, so on Fastify
 // only http is instrumented: a lower bound of OpenTelemetry's cost), every span sampled, context in
 // AsyncLocalStorage, W3C trace context propagation, spans batched to an exporter that drops them.
-// For the tests: OTEL_SPANS_FILE also writes every ended span there as a JSON line; OTEL_INSTRUMENT_PG=sqlcommenter
-// adds the pg instrumentation with its own sqlcommenter comments on.
+// OTEL_INSTRUMENT_PG=on adds the pg instrumentation (the api's statements: api-instructions.mjs --otel), =sqlcommenter
+// with its own sqlcommenter comments on (for the tests). OTEL_SPANS_FILE also writes every ended span there as a JSON
+// line (for the tests).
 import { appendFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { context, propagation, trace } from '@opentelemetry/api';
@@ -46,7 +47,8 @@ const provider = new TracerProvider({ spanProcessors });
 trace.setGlobalTracerProvider(provider);
 /** @type {import('@opentelemetry/instrumentation').Instrumentation[]} */
 const instrumentations = [new HttpInstrumentation(), new ExpressInstrumentation()];
-if (process.env.OTEL_INSTRUMENT_PG === 'sqlcommenter') instrumentations.push(new PgInstrumentation({ addSqlCommenterCommentToQueries: true }));
+const pg = process.env.OTEL_INSTRUMENT_PG;
+if (pg === 'on' || pg === 'sqlcommenter') instrumentations.push(new PgInstrumentation({ addSqlCommenterCommentToQueries: pg === 'sqlcommenter' }));
 registerInstrumentations({ tracerProvider: provider, instrumentations });
 // The runner reads this on exit to check that spans really were made.
 process.once('beforeExit', () => process.stderr.write(`${JSON.stringify({ otelSpansExported: exported })}\n`));
