@@ -64,6 +64,8 @@ export function getRequestId(): string | undefined {
 export const SQL_COMMENT_KEY = Symbol('observability:sql-comment');
 /** CLS key of the context's fields as its lines of Nest's Logger write them, made by the first (logging/nest-lines.ts). */
 export const LINE_FIELDS_KEY = Symbol('observability:line-fields');
+/** CLS key of the OpenTelemetry span the context's last line or statement read, with its fields (opentelemetry/active-span.ts). */
+export const SPAN_FIELDS_KEY = Symbol('observability:span-fields');
 
 /**
  * A store of the module's: every key it ever sets is there from the start (undefined until known), so a store never
@@ -81,6 +83,7 @@ class ModuleStore {
     store[LOG_FIELDS_KEY] = fields;
     store[SQL_COMMENT_KEY] = undefined;
     store[LINE_FIELDS_KEY] = undefined;
+    store[SPAN_FIELDS_KEY] = undefined;
   }
 }
 

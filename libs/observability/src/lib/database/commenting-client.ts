@@ -77,7 +77,7 @@ interface CachedComment {
 function currentComment(options: SqlCommentingClientOptions, settings: SqlCommentSettings | undefined): string {
   const store = ClsServiceManager.getClsService().get() as Record<symbol, unknown> | undefined;
   const requestId = store?.[CLS_ID];
-  const span = settings?.openTelemetry?.activeSpan();
+  const span = settings?.openTelemetry?.activeSpan(store);
   if (store) {
     const cached = store[SQL_COMMENT_KEY] as CachedComment | undefined;
     if (

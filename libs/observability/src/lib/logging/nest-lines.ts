@@ -85,7 +85,8 @@ export class NestLines implements LoggerService {
     if (!logger || pinoLogger.context || !this.sharesSettings(logger)) return false;
     let text: string | undefined;
     try {
-      text = contextText(currentStore(), this.activeSpan?.());
+      const store = currentStore();
+      text = contextText(store, this.activeSpan?.(store));
     } catch {
       return false; // pino's mixin meets the same fault, and counts it
     }
@@ -110,7 +111,7 @@ interface KeptFields {
   requestId: unknown;
   trace: unknown;
   fields: unknown;
-  /** The active span's fields (one object per span: active-span.ts), or undefined outside a span. */
+  /** The active span's fields (one object per span in a context: active-span.ts), or undefined outside a span. */
   span: unknown;
   text: string;
 }

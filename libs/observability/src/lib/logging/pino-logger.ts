@@ -52,7 +52,8 @@ export function createPinoLogger(options: ResolvedOptions, internal: InternalErr
       },
       mixin(mergeObject: object) {
         try {
-          return contextFields(currentStore(), activeSpan?.(), mergeObject);
+          const store = currentStore();
+          return contextFields(store, activeSpan?.(store), mergeObject);
         } catch (error) {
           internal.record('logging', error);
           return {};

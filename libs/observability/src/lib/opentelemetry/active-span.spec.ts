@@ -67,23 +67,31 @@ describe('log lines inside an OpenTelemetry span', () => {
     expect(out.lines.find((l) => l.msg === 'unsampled')).toMatchObject({ trace_id: '0af7651916cd43dd8448eb211c80319c', trace_flags: '00' });
   });
 
-  it("reads one span's fields once: the same object while its context is the same, new ones for another span or changed ids", async () => {
+  it("keeps a span's fields in the context's store: the same object for its next reads there, new ones for another span or changed ids", async () => {
     const { activeSpan } = (await loadOpenTelemetry())!;
     const tracer = trace.getTracer('test');
+    const [store, other]: Record<symbol, unknown>[] = [{}, {}];
     tracer.startActiveSpan('parent', (parent) => {
-      const first = activeSpan()!;
+      const first = activeSpan(store)!;
       expect(first).toEqual({ trace_id: parent.spanContext().traceId, span_id: parent.spanContext().spanId, trace_flags: '01' });
-      expect(activeSpan()).toBe(first);
-      const inChild = tracer.startActiveSpan('child', (child) => (child.end(), activeSpan()!));
+      // Another context's read in between (requests interleave) keeps neither from its own.
+      const inOther = activeSpan(other);
+      expect(activeSpan(store)).toBe(first);
+      expect(activeSpan(other)).toBe(inOther);
+      // Without a store, nothing is kept.
+      expect(activeSpan()).toEqual(first);
+      expect(activeSpan()).not.toBe(first);
+      const inChild = tracer.startActiveSpan('child', (child) => (child.end(), activeSpan(store)!));
       expect(inChild.span_id).not.toBe(first.span_id);
       expect(inChild.trace_id).toBe(first.trace_id);
-      expect(activeSpan()).toEqual(first);
+      expect(activeSpan(store)).toEqual(first);
       parent.end();
     });
     // A span context is not frozen: the same object with other ids is read again, and an invalid one is no span.
     const spanContext = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 };
-    const read = () => context.with(trace.setSpan(context.active(), trace.wrapSpanContext(spanContext)), activeSpan);
+    const read = () => context.with(trace.setSpan(context.active(), trace.wrapSpanContext(spanContext)), () => activeSpan(store));
     expect(read()).toEqual({ trace_id: spanContext.traceId, span_id: spanContext.spanId, trace_flags: '01' });
+    expect(read()).toBe(read());
     spanContext.spanId = '00f067aa0ba902b7';
     expect(read()?.span_id).toBe('00f067aa0ba902b7');
     spanContext.traceFlags = 0;

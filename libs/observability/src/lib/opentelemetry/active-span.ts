@@ -1,3 +1,5 @@
+import { SPAN_FIELDS_KEY } from '../correlation/correlation-context.js';
+
 /**
  * The fields OpenTelemetry's log correlation names, for the span active where a line is written. Read-only: one
  * object is handed to every reader of its span.
@@ -9,8 +11,11 @@ export interface SpanFields {
   readonly trace_flags: string;
 }
 
-/** Reads the active span's fields; undefined when no span is active (or no SDK is registered). One span's reads return one object. */
-export type ActiveSpanReader = () => SpanFields | undefined;
+/**
+ * Reads the active span's fields; undefined when no span is active (or no SDK is registered). Given the context's CLS
+ * store, the span's fields are kept there: the context's next reads of the same span return the same object.
+ */
+export type ActiveSpanReader = (store?: Record<symbol, unknown>) => SpanFields | undefined;
 
 /** A remote parent: the span that enqueued a job, as its traceparent named it. */
 export interface RemoteParent {
@@ -24,6 +29,13 @@ export interface OpenTelemetryBridge {
   activeSpan: ActiveSpanReader;
   /** Runs `fn` with `parent` as the active (remote) span context, so spans made inside continue its trace. */
   runWithParent<T>(parent: RemoteParent, fn: () => T): T;
+}
+
+/** A span as a context's store keeps it (SPAN_FIELDS_KEY): its context object, its flags then, and its fields. */
+interface KeptSpan {
+  context: SpanContextLike;
+  flags: number;
+  fields: SpanFields;
 }
 
 /** What the reader needs of `@opentelemetry/api` (a structural type: the package is an optional peer). */
@@ -58,27 +70,24 @@ export async function loadOpenTelemetry(importApi: () => Promise<unknown> = () =
     return undefined;
   }
   const root = api.ROOT_CONTEXT;
-  // The last span read and its fields: a context's log lines and statements read the same span again and again, and
-  // checking its ids is most of a read (docs/performance-log.md, "Thirty-ninth look"). Kept while the span's context
-  // is the same object with the same ids, so its readers get the same fields object (a context's lines keep their text).
-  let last: SpanContextLike | undefined;
-  let lastFlags: unknown;
-  let lastFields: SpanFields | undefined;
   return {
-    activeSpan: () => {
+    activeSpan: (store) => {
       const active = api.context.active();
       // The empty context holds no span: what every call finds without an SDK (this runs per statement and line).
       if (active === root) return undefined;
       const span = api.trace.getSpan(active);
       if (!span) return undefined;
       const context = span.spanContext();
-      const kept = lastFields;
-      if (context === last && kept && context.traceId === kept.trace_id && context.spanId === kept.span_id && context.traceFlags === lastFlags) return kept;
+      // A context's lines and statements read the same span again and again, and checking its ids is most of a read
+      // (docs/performance-log.md, "Thirty-ninth look"): the span read last in the context is kept in its store, and
+      // holds while its context is the same object with the same ids. Per context: requests' reads interleave.
+      const kept = store?.[SPAN_FIELDS_KEY] as KeptSpan | undefined;
+      if (kept !== undefined && kept.context === context && kept.flags === context.traceFlags && kept.fields.trace_id === context.traceId && kept.fields.span_id === context.spanId) {
+        return kept.fields;
+      }
       if (!api.trace.isSpanContextValid(context)) return undefined;
       const fields = { trace_id: context.traceId, span_id: context.spanId, trace_flags: context.traceFlags.toString(16).padStart(2, '0') };
-      last = context;
-      lastFlags = context.traceFlags;
-      lastFields = fields;
+      if (store !== undefined) store[SPAN_FIELDS_KEY] = { context, flags: context.traceFlags, fields } satisfies KeptSpan;
       return fields;
     },
     runWithParent: (parent, fn) => {
