@@ -125,17 +125,33 @@ describe('api → Bull → worker under OpenTelemetry, with the pg instrumentati
     // The comment names the span that sent the statement: the parent of the pg instrumentation's span for it.
     const parentId = new RegExp(`traceparent='00-${traceId}-([0-9a-f]{16})-01'`).exec(insert!)?.[1];
     expect(parentId).toBe(queued.span_id);
-    const querySpan = await waitForSpan(() => spansOf('worker').find((s) => s.statement?.includes('INSERT INTO "sync_runs"') && s.traceId === traceId));
+    const [querySpan] = await waitForSpans(() => spansOf('worker').filter((s) => s.statement?.includes('INSERT INTO "sync_runs"') && s.traceId === traceId), 1);
     expect(querySpan).toMatchObject({ traceId, parentSpanId: parentId });
   });
 
+  it('names the span that sent them in each statement of a request’s transaction, not the pool’s or the server’s', async () => {
+    const traceId = '1af7651916cd43dd8448eb211c80319c';
+    const { line } = await create(api, 'otel-transaction', { 'X-Request-ID': 'otel-tx-1', traceparent: `00-${traceId}-b7ad6b7169203331-01` });
+    const statements = readFileSync(process.env.TEST_PG_LOG_FILE!, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes("request_id='otel-tx-1'") && /statement: |execute /.test(l));
+    // START TRANSACTION, the INSERT and COMMIT: each names the handler's span, the one the service line names.
+    expect(statements.map((l) => /(START TRANSACTION|INSERT INTO|COMMIT)/.exec(l)?.[1])).toEqual(['START TRANSACTION', 'INSERT INTO', 'COMMIT']);
+    for (const statement of statements) expect(statement).toContain(`traceparent='00-${traceId}-${line.span_id}-01'`);
+    // The pg instrumentation made a span of its own for each, a child of that span; pg-pool's connect span is another.
+    const spans = await waitForSpans(() => spansOf('api').filter((s) => s.traceId === traceId && s.name.startsWith('pg.query:')), 3);
+    expect(spans.map((s) => s.parentSpanId)).toEqual([line.span_id, line.span_id, line.span_id]);
+    const others = spansOf('api').filter((s) => s.traceId === traceId && s.spanId === line.span_id);
+    expect(others.map((s) => s.name)).toEqual(['request handler']);
+  });
 });
 
-async function waitForSpan(find: () => EndedSpan | undefined): Promise<EndedSpan | undefined> {
-  for (let i = 0; i < 50; i++) {
-    const span = find();
-    if (span) return span;
-    await new Promise((r) => setTimeout(r, 100));
+/** The spans `find` returns once there are `count` of them (the exporters write them as they end), or after 5 s. */
+async function waitForSpans(find: () => EndedSpan[], count: number): Promise<EndedSpan[]> {
+  let spans: EndedSpan[] = [];
+  for (let i = 0; i < 50 && spans.length < count; i++) {
+    spans = find();
+    if (spans.length < count) await new Promise((r) => setTimeout(r, 100));
   }
-  return undefined;
+  return spans;
 }
