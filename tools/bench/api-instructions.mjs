@@ -14,7 +14,8 @@
 // --rounds: pairs of windows (on, then off).
 // --otel: the api under OpenTelemetry's auto-instrumentation (otel.mjs: http, express and pg, every span sampled),
 //   switched on and off on top of it.
-// --api: the api counted, a copy of dist/apps/api/main.js from another build (default: this build's).
+// --api: the api counted, a copy of dist/apps/api/main.js from another build (a path from the repository's root;
+//   default: this build's).
 // --cache-sim: callgrind's cache and branch simulation too (first-level and last-level misses, mispredicted
 //   branches, per request): slower still, and a model of a cache, not this machine's.
 // Needs valgrind (callgrind_control with it). The counts leave out the kernel: a system call counts its few
@@ -41,8 +42,9 @@ const SPIN_TURNS = numberOption('spin-turns', args['spin-turns'], 20_000, { posi
 const SEMI_SPACE = semiSpaceOption(args['semi-space']);
 const CACHE_SIM = 'cache-sim' in args;
 const OTEL = 'otel' in args;
-const API = args.api ? resolve(args.api) : undefined;
-if (API && !existsSync(API)) throw new Error(`--api: no such file ${API}`);
+// Against the repository's root, as api-hooks.mjs's --base and the other scripts' --app and --library.
+const API = args.api ? resolve(root, args.api) : undefined;
+if (API && !existsSync(API)) throw new Error(`--api=${args.api}: no such file ${API} (a copy of another build's dist/apps/api/main.js)`);
 // Under the cache simulation a cold api is slow enough that requests beyond its pool of 10 connections time out
 // waiting for one (5 s): --connections=8 there.
 const CONNECTIONS = numberOption('connections', args.connections, 16, { positive: true, whole: true });
