@@ -37,3 +37,29 @@ describe('young-generation, the bench app under OpenTelemetry', () => {
     expect(withModule.promotedBytes - otel.promotedBytes).toBeLessThan(1_500);
   });
 });
+
+// The same count in the real api (--api), the module's hooks switched on and off inside one process: with the
+// module on, the api must promote about what it promotes with them off (it promotes some 7 to 10 KB a request of its
+// own, which full collections reclaim).
+describe('young-generation --api, the module switched inside the api', () => {
+  let rows: Row[];
+
+  beforeAll(async () => {
+    const args = ['--api', '--variants=api', '--warmup-requests=500', '--requests=500', '--rounds=2', '--semi-space=4'];
+    const { json } = await runJsonScript<{ adapters: { express: Row[] } }>('young-generation.mjs', 'young-generation-api-test', args, 110_000);
+    rows = json.adapters.express;
+  }, 120_000);
+
+  it('reads collections in both states', () => {
+    expect(rows.map((r) => r.variant)).toEqual(['api, module on', 'api, module off']);
+    for (const r of rows) {
+      expect(r.allocatedBytes).toBeGreaterThan(10_000);
+      expect(r.scavengesPer1000).toBeGreaterThan(1);
+    }
+  });
+
+  it('promotes about what the api promotes with the module off', () => {
+    const [on, off] = rows;
+    expect(on.promotedBytes - off.promotedBytes).toBeLessThan(2_000);
+  });
+});
