@@ -13,22 +13,30 @@ interface Row {
   pauseMicros: number;
 }
 
+/** The script's rows (the bench app's on Express, or the api's) for `args`. */
+async function rowsOf(name: string, args: string[], timeout: number): Promise<Row[]> {
+  const { json } = await runJsonScript<{ adapters: { express: Row[] } }>('young-generation.mjs', name, args, timeout);
+  return json.adapters.express;
+}
+
+/** Every row read collections in its window: a request allocates tens of kilobytes, the semi-spaces fill often. */
+function expectCollections(rows: Row[]): void {
+  for (const r of rows) {
+    expect(r.allocatedBytes).toBeGreaterThan(10_000);
+    expect(r.scavengesPer1000).toBeGreaterThan(1);
+  }
+}
+
 describe('young-generation, the bench app under OpenTelemetry', () => {
   let rows: Row[];
 
   beforeAll(async () => {
-    const args = ['--adapters=express', '--variants=otel,otel-all', '--warmup-requests=5000', '--requests=8000', '--semi-space=16'];
-    const { json } = await runJsonScript<{ adapters: { express: Row[] } }>('young-generation.mjs', 'young-generation-test', args, 170_000);
-    rows = json.adapters.express;
+    rows = await rowsOf('young-generation-test', ['--adapters=express', '--variants=otel,otel-all', '--warmup-requests=5000', '--requests=8000', '--semi-space=16'], 170_000);
   }, 180_000);
 
   it('reads collections in the window of each variant', () => {
     expect(rows.map((r) => r.variant)).toEqual(['otel', 'otel-all']);
-    for (const r of rows) {
-      // A request allocates tens of kilobytes under OpenTelemetry: a 16 MB semi-space fills every few hundred.
-      expect(r.allocatedBytes).toBeGreaterThan(10_000);
-      expect(r.scavengesPer1000).toBeGreaterThan(1);
-    }
+    expectCollections(rows);
   });
 
   it('promotes about what OpenTelemetry alone promotes, not each request with its response', () => {
@@ -45,17 +53,12 @@ describe('young-generation --api, the module switched inside the api', () => {
   let rows: Row[];
 
   beforeAll(async () => {
-    const args = ['--api', '--variants=api', '--warmup-requests=500', '--requests=500', '--rounds=2', '--semi-space=4'];
-    const { json } = await runJsonScript<{ adapters: { express: Row[] } }>('young-generation.mjs', 'young-generation-api-test', args, 110_000);
-    rows = json.adapters.express;
+    rows = await rowsOf('young-generation-api-test', ['--api', '--variants=api', '--warmup-requests=500', '--requests=500', '--rounds=2', '--semi-space=4'], 110_000);
   }, 120_000);
 
   it('reads collections in both states', () => {
     expect(rows.map((r) => r.variant)).toEqual(['api, module on', 'api, module off']);
-    for (const r of rows) {
-      expect(r.allocatedBytes).toBeGreaterThan(10_000);
-      expect(r.scavengesPer1000).toBeGreaterThan(1);
-    }
+    expectCollections(rows);
   });
 
   it('promotes about what the api promotes with the module off', () => {
