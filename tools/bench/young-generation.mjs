@@ -131,6 +131,7 @@ async function measureApi(backends, variant, index) {
   const nodeArgs = [...heapFlags(SEMI_SPACE), '--trace-gc-nvp', ...otelPreload(otel ? 'otel' : 'bare'), entry];
   const api = await startServer(`api (${variant})`, process.execPath, nodeArgs, { env, readyUrl: `http://127.0.0.1:${port}/health`, stdout: fd, timeoutMs: 180_000 }).catch((error) => {
     done();
+    rmSync(entry, { force: true });
     throw error;
   });
   let state = 'on';
