@@ -47,7 +47,7 @@ import { execFile } from 'node:child_process';
 import { startBackends } from './backends.mjs';
 import { assertServed, warmUpInTurns, wrk, wrkAsync } from './load.mjs';
 import { cpuMicros, numberOption, root, semiSpaceOption } from './runner.mjs';
-import { API_PARTS, writeApiSwitchable } from './switches.mjs';
+import { API_PARTS, flipSwitches, writeApiSwitchable } from './switches.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
@@ -84,9 +84,9 @@ async function main() {
     // Both states warmed up (the first round switched off compiled as much as the warm-up's end, switched on:
     // --v8-log), the processes in turns as the bench's are.
     warmUpInTurns(apis.map(url), WARMUP_REQUESTS, 32);
-    for (const api of apis) await flip(api);
+    for (const api of apis) await flipSwitches(api, 200);
     warmUpInTurns(apis.map(url), Math.ceil(WARMUP_REQUESTS / 4), 32);
-    for (const api of apis) await flip(api);
+    for (const api of apis) await flipSwitches(api, 200);
     /** One measure of `api`, CPU µs per request (and perf's events per request with --perf). */
     const sample = async (api) => {
       const before = cpuMicros(api.child.pid);
@@ -103,7 +103,7 @@ async function main() {
     for (let r = 0; r < ROUNDS; r++) {
       for (const [i, api] of apis.entries()) {
         const first = { off: off[i], ...(await measure(api, i, off[i] ? 'off' : 'on')) };
-        await flip(api);
+        await flipSwitches(api, 200);
         off[i] = !off[i];
         const second = await measure(api, i, off[i] ? 'off' : 'on');
         const [on, without] = first.off ? [second, first] : [first, second];
@@ -169,12 +169,6 @@ async function main() {
     await backends.stop();
     for (const entry of Object.values(built)) rmSync(entry, { force: true });
   }
-}
-
-/** Flips the switches of an api process (SIGUSR1), and gives the signal time to arrive. */
-async function flip(api) {
-  api.child.kill('SIGUSR1');
-  await new Promise((resolve) => setTimeout(resolve, 200));
 }
 
 /** wrk against the api with `perf stat` on it for the whole load: CPU µs (task-clock) and each event per request. */

@@ -29,7 +29,7 @@ import { startBackends } from './backends.mjs';
 import { getExactly } from './load.mjs';
 import { heapFlags, numberOption, otelPreload, root, semiSpaceOption, startServer } from './runner.mjs';
 import { median } from './stats.mjs';
-import { API_PARTS, writeApiSwitchable } from './switches.mjs';
+import { API_PARTS, flipSwitches, writeApiSwitchable } from './switches.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const PARTS_ALL = API_PARTS;
@@ -108,10 +108,7 @@ async function main() {
       timeoutMs: OTEL ? 900_000 : 300_000,
     });
     const path = '/api/v1/repositories?limit=20';
-    const flip = async () => {
-      api.child.kill('SIGUSR1');
-      await new Promise((r) => setTimeout(r, 300));
-    };
+    const flip = () => flipSwitches(api);
     // Both states warmed up, as in api-hooks.mjs: on, then a quarter as many switched off.
     await getExactly(port, path, WARMUP_REQUESTS, CONNECTIONS);
     await flip();

@@ -38,7 +38,7 @@ import { startBackends } from './backends.mjs';
 import { cpuMicros, heapFlags, numberOption, root, semiSpaceOption, sendSyncJobs, startServer } from './runner.mjs';
 import { RoundRecordings } from './round-recordings.mjs';
 import { median } from './stats.mjs';
-import { QUEUE_PARTS, writeWorkerSwitchable } from './switches.mjs';
+import { QUEUE_PARTS, flipSwitches, writeWorkerSwitchable } from './switches.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const PARTS = QUEUE_PARTS;
@@ -113,10 +113,9 @@ async function measureEntry(backends, client, env, entry, parts) {
     const f = { on: [], off: [] };
     for (let r = 0; r < ROUNDS; r++) {
       const first = await measured(switchedOff);
-      worker.child.kill('SIGUSR1');
       const firstWasOff = switchedOff;
       switchedOff = !switchedOff;
-      await new Promise((res) => setTimeout(res, 200));
+      await flipSwitches(worker, 200);
       const second = await measured(switchedOff);
       const [on, without] = firstWasOff ? [second, first] : [first, second];
       f.on.push(on);

@@ -25,7 +25,7 @@ import { startBackends } from './backends.mjs';
 import { jitSymbols } from './perf-record.mjs';
 import { heapFlags, numberOption, root, semiSpaceOption, sendSyncJobs, startServer } from './runner.mjs';
 import { median, orderBalancedMedian } from './stats.mjs';
-import { QUEUE_PARTS, writeWorkerSwitchable } from './switches.mjs';
+import { QUEUE_PARTS, flipSwitches, writeWorkerSwitchable } from './switches.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const ENTRIES = String(args.parts || 'all').split(';').map((e) => (e === 'all' ? QUEUE_PARTS : e.split(',')));
@@ -77,10 +77,7 @@ async function main() {
     const sendInChunks = async (jobs) => {
       for (let sent = 0, chunk = 100; sent < jobs; sent += chunk, chunk = Math.min(1000, chunk * 2)) await send(Math.min(chunk, jobs - sent));
     };
-    const flip = async () => {
-      worker.child.kill('SIGUSR1');
-      await new Promise((r) => setTimeout(r, 300));
-    };
+    const flip = () => flipSwitches(worker);
     // Both states warmed up, as in api-instructions.mjs: on, then a quarter as many with every entry's parts off.
     await sendInChunks(WARMUP_JOBS);
     await flip();

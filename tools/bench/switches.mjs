@@ -15,6 +15,12 @@ export const FLIP_ON_SIGNAL = `process.on('SIGUSR1', () => {
   globalThis.__hooksOff = globalThis.__hooksOff ? undefined : Object.fromEntries(parts.trim().split(',').map((p) => [p, true]));
 });\n`;
 
+/** Flips the switches of a running `server` (startServer's; SIGUSR1), and gives the signal `waitMs` to arrive. */
+export async function flipSwitches(server, waitMs = 300) {
+  server.child.kill('SIGUSR1');
+  await new Promise((resolve) => setTimeout(resolve, waitMs));
+}
+
 /**
  * Writes `to`: `prelude`, the flip and `from` with each `[part, text, switched]` applied. Each text must occur exactly
  * once in the bundle (after the switches before it); anything else throws, naming the part.

@@ -20,7 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { startBackends } from './backends.mjs';
 import { getExactly } from './load.mjs';
 import { adaptersOption, benchAppOption, heapFlags, listOption, numberOption, otelPreload, root, semiSpaceOption, startServer } from './runner.mjs';
-import { API_PARTS, writeApiSwitchable } from './switches.mjs';
+import { API_PARTS, flipSwitches, writeApiSwitchable } from './switches.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')]; }));
 const API = 'api' in args;
@@ -137,9 +137,8 @@ async function measureApi(backends, variant, index) {
   let state = 'on';
   const to = async (next) => {
     if (state === next) return;
-    api.child.kill('SIGUSR1');
     state = next;
-    await new Promise((r) => setTimeout(r, 300));
+    await flipSwitches(api);
   };
   try {
     await getExactly(port, API_PATH, WARMUP, CONNECTIONS);
